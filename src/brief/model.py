@@ -1,0 +1,343 @@
+"""Typed records of the data model (DESIGN.md section 3). No I/O here.
+
+Every record loaded from a file carries `origin`, the Location it came from; loaders set it, and
+validation messages name it. Prose fields (summaries, claim notes, rationales) are Markdown with
+pandoc citation markers: `... in 84% of rollouts [@anthropic-2025-syscard, sec. 4.1.1.2].`
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from brief.errors import Location
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=120)]
+
+
+class Record(BaseModel):
+    """Base of every curated record: unknown keys are errors; origin is set by the loader."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    _origin: Location | None = PrivateAttr(default=None)
+
+    @property
+    def origin(self) -> Location | None:
+        return self._origin
+
+    def with_origin(self, origin: Location) -> "Record":
+        self._origin = origin
+        return self
+
+
+# --- Sources -----------------------------------------------------------------------------------
+
+
+class Reliability(str, Enum):
+    """How close a source is to the facts it reports."""
+
+    primary = "primary"  # the developer's or evaluator's own publication; legislation
+    secondary = "secondary"  # press, commentary, third-party summaries
+    social = "social"  # posts on social media
+
+
+class Verification(str, Enum):
+    """How far a source itself was checked before curation."""
+
+    consulted = "consulted"  # read (live or archived copy) by the curator
+    corroborated = "corroborated"  # title/URL/date seen in several citations, not read
+    unverified = "unverified"  # could not be found or checked
+
+
+class Source(Record):
+    """A CSL-JSON item plus brief's own fields (reliability, archived, accessed, checked)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: Id
+    type: str
+    title: str = Field(min_length=1)
+    reliability: Reliability
+    verification: Verification = Verification.consulted
+    checked: str | None = None  # how it was checked, in words
+    archived: str | None = None  # URL of an archived copy
+    URL: str | None = None
+    accessed: dict[str, Any] | None = None
+    issued: dict[str, Any] | None = None
+
+    # CSL-JSON item types we accept (CSL 1.0.2).
+    CSL_TYPES: ClassVar[frozenset[str]] = frozenset(
+        """article article-journal article-magazine article-newspaper bill book broadcast chapter
+        classic collection dataset document entry entry-dictionary entry-encyclopedia event figure
+        graphic hearing interview legal_case legislation manuscript map motion_picture musical_score
+        pamphlet paper-conference patent performance periodical personal_communication post
+        post-weblog regulation report review review-book software song speech standard thesis
+        treaty webpage""".split()
+    )
+
+    @field_validator("type")
+    @classmethod
+    def _csl_type(cls, value: str) -> str:
+        if value not in cls.CSL_TYPES:
+            raise ValueError(f"unknown CSL item type {value!r} (expected one of the CSL 1.0.2 types, e.g. report, webpage, article-newspaper, legislation)")
+        return value
+
+    def csl(self) -> dict[str, Any]:
+        """Return the plain CSL-JSON item (brief's own fields removed)."""
+        data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
+        for own in ("reliability", "verification", "checked", "archived"):
+            data.pop(own, None)
+        return data
+
+    @property
+    def year(self) -> int | None:
+        parts = (self.issued or {}).get("date-parts") or [[None]]
+        return parts[0][0] if parts and parts[0] else None
+
+
+# --- Incidents and claims ----------------------------------------------------------------------
+
+
+class ClaimStatus(str, Enum):
+    """Verification status of one checkable statement (fact dossier section 0)."""
+
+    confirmed = "confirmed"
+    partly_accurate = "partly-accurate"
+    unverified = "unverified"
+    contradicted = "contradicted"
+
+
+class SourceRef(Record):
+    """A pointer from a claim into a source: id, locator (pandoc syntax) and a short quote."""
+
+    id: Id
+    locator: str | None = None  # e.g. "sec. 4.1.1.2, p. 27"
+    quote: str | None = None
+    page: int | None = Field(default=None, ge=1)  # page of the quote, when the locator names one
+
+
+class Claim(Record):
+    """One checkable statement with its sources, status and (for press claims) the correction."""
+
+    id: Id
+    text: str = Field(min_length=1)  # the statement, as worded by whoever made it
+    status: ClaimStatus
+    note: str | None = None  # what the evidence says; the correction when not confirmed
+    sources: list[SourceRef] = Field(default_factory=list)  # evidence (primary where possible)
+    reported_by: list[SourceRef] = Field(default_factory=list)  # who made or repeated the claim
+    kind: Literal["finding", "press"] = "finding"  # "press": a claim made in reporting
+
+
+class IncidentKind(str, Enum):
+    incident = "incident"  # realised harm
+    hazard = "hazard"  # could plausibly have led to harm
+    research_finding = "research-finding"  # elicited in evaluation or research
+
+
+class Capability(Record):
+    """Rubric input C and Cs: capability status for a catastrophic-risk domain."""
+
+    domain: str | None = None
+    status: int = Field(ge=0, le=3)
+    safeguards_verified: Literal["yes", "no", "unknown"] = "unknown"
+
+
+class Confidence(Record):
+    """Rubric confidence inputs (IPCC-style evidence and agreement)."""
+
+    evidence: Literal["limited", "medium", "robust"]
+    agreement: Literal["low", "medium", "high"]
+    statement: str | None = None  # the reason, in one or two sentences (cited)
+
+
+class Override(Record):
+    """An analyst's override of the computed level (rubric section 7)."""
+
+    level: Literal["Low", "Moderate", "High", "Critical"]
+    justification: str = ""
+    analyst: str = ""
+    date: dt.date | None = None
+    reviewer: str | None = None
+    review_by: dt.date | None = None
+
+
+class RiskInputs(Record):
+    """Curated rubric inputs for one incident (rubric section 2)."""
+
+    rubric: str = "v0.1"
+    horizon_months: int = Field(default=12, ge=1, le=120)
+    severity: int = Field(ge=1, le=5)
+    evidence: int = Field(ge=0, le=4)
+    likelihood: int = Field(ge=1, le=5)
+    capability: Capability = Field(default_factory=lambda: Capability(status=0))
+    breadth: int = Field(ge=0, le=2)
+    reversibility: int = Field(ge=0, le=2)
+    fatal_or_ci_or_widespread: bool = False  # F2: death, critical infrastructure, widespread infringement
+    confidence: Confidence
+    rationale: dict[str, str] = Field(default_factory=dict)  # input name -> cited sentence
+    override: Override | None = None
+
+
+class Tags(Record):
+    """Taxonomy tags (controlled vocabularies) and free topic tags used for brief scope."""
+
+    mit: list[str] = Field(default_factory=list)  # MIT AI Risk Repository subdomains, e.g. "7.1"
+    cop: list[str] = Field(default_factory=list)  # GPAI CoP specified systemic risks
+    nist: list[str] = Field(default_factory=list)  # NIST AI 600-1 risks
+    oecd: list[str] = Field(default_factory=list)  # OECD harm types
+    topics: list[str] = Field(default_factory=list)  # free tags, e.g. self-preservation
+
+
+class TimelineEntry(Record):
+    date: dt.date
+    event: str
+    source: Id | None = None
+
+
+class Incident(Record):
+    """One incident, hazard or research finding, with its claims (one YAML file each)."""
+
+    id: Id
+    title: str = Field(min_length=1)
+    kind: IncidentKind
+    date: dt.date  # when it happened or was first published
+    developer: str | None = None
+    deployer: str | None = None
+    models: list[str] = Field(default_factory=list)
+    summary: str = Field(min_length=1)  # Markdown with citations
+    tags: Tags = Field(default_factory=Tags)
+    claims: list[Claim] = Field(default_factory=list)
+    risk: RiskInputs | None = None  # None: not yet assessed
+    recommendations: list[Id] = Field(default_factory=list)
+    evaluations: list[str] = Field(default_factory=list)  # evaluation names (the CSV's `evaluation` column)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    related: list[Id] = Field(default_factory=list)
+
+    @property
+    def assessed(self) -> bool:
+        return self.risk is not None
+
+
+# --- Evaluations -------------------------------------------------------------------------------
+
+
+class Evaluation(Record):
+    """One evaluation result (one CSV row)."""
+
+    id: Id
+    evaluation: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    developer: str | None = None
+    evaluator: str | None = None
+    condition: str = Field(min_length=1)
+    metric: str = Field(min_length=1)
+    value: float | None = None
+    unit: Literal["percent", "proportion", "count", "ratio", "score"] = "percent"
+    value_text: str | None = None  # the source's words where no number is given
+    n: int | None = Field(default=None, ge=0)
+    n_note: str | None = None  # e.g. "100 samples (Fig. 7 caption)"
+    interval_low: float | None = None
+    interval_high: float | None = None
+    date: dt.date | None = None
+    source: Id
+    locator: str | None = None
+    verification: Literal["P", "P-fig"] = "P"  # P: primary text; P-fig: primary figure, transcribed
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> "Evaluation":
+        if self.value is None and not self.value_text:
+            raise ValueError("value: give a number, or value_text with the source's words")
+        if self.value is not None:
+            if self.value != self.value or self.value in (float("inf"), float("-inf")):
+                raise ValueError("value: must be a finite number")
+            if self.unit == "percent" and not 0 <= self.value <= 100:
+                raise ValueError(f"value: {self.value:g} is out of range for a percentage (expected 0 to 100)")
+            if self.unit == "proportion" and not 0 <= self.value <= 1:
+                raise ValueError(f"value: {self.value:g} is out of range for a proportion (expected 0 to 1)")
+            if self.unit == "count" and self.value < 0:
+                raise ValueError(f"value: {self.value:g} is a negative count")
+            if self.unit == "count" and self.n is not None and self.value > self.n:
+                raise ValueError(f"value: count {self.value:g} is larger than n = {self.n}")
+        return self
+
+    @property
+    def share(self) -> float | None:
+        """The value as a proportion 0..1, where it is one."""
+        if self.value is None:
+            return None
+        if self.unit == "percent":
+            return self.value / 100
+        if self.unit == "proportion":
+            return self.value
+        if self.unit == "count" and self.n:
+            return self.value / self.n
+        return None
+
+
+# --- Recommendations ---------------------------------------------------------------------------
+
+
+class Addressee(str, Enum):
+    regulator = "regulator"
+    developer = "developer"
+    deployer = "deployer"
+    standards_body = "standards-body"
+    evaluator = "evaluator"
+
+
+class Triggers(Record):
+    """When a library recommendation fires for an incident (any listed level AND any listed tag)."""
+
+    levels: list[Literal["Low", "Moderate", "High", "Critical"]] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)  # any tag of any vocabulary, e.g. "cop:loss_of_control"
+    kinds: list[IncidentKind] = Field(default_factory=list)
+
+
+class Recommendation(Record):
+    """A library recommendation: addressee, priority, text and cited rationale."""
+
+    id: Id
+    text: str = Field(min_length=1)
+    addressee: Addressee
+    priority: int = Field(ge=1, le=3)  # 1 highest
+    rationale: str = Field(min_length=1)  # Markdown with citations
+    triggers: Triggers = Field(default_factory=Triggers)
+    question: str | None = None  # the question to put to the provider, where one follows
+
+
+# --- Briefs ------------------------------------------------------------------------------------
+
+
+class Scope(Record):
+    incidents: list[Id] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class BriefSpec(Record):
+    """One brief (briefs/<id>.yaml): what it covers, for whom, how often."""
+
+    id: Id
+    title: str = Field(min_length=1)
+    subtitle: str | None = None
+    scope: Scope
+    focus: Id | None = None  # the incident the brief centres on (its risk level is the headline)
+    audiences: list[str] = Field(default_factory=lambda: ["regulator"])
+    cadence: Literal["monthly", "quarterly"] = "monthly"
+    classification: str = "OFFICIAL"
+    authors: list[str] = Field(default_factory=list)
+    key_judgements: list[str] = Field(default_factory=list)  # Markdown with citations
+    bottom_line: str | None = None
+    citation_style: str | None = None  # overrides brief.toml
+
+    @field_validator("classification")
+    @classmethod
+    def _marking(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z0-9][A-Z0-9 /:-]{0,40}", value):
+            raise ValueError(f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. OFFICIAL)")
+        return value

@@ -1,0 +1,57 @@
+"""Output layout and guarded, atomic writes: nothing half-written is ever visible."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from brief.errors import BriefError, UsageError
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def check_name(value: str, what: str) -> str:
+    """Return `value` when it is safe as one path component (no separators, no '..', no NUL)."""
+    if not SAFE_NAME.fullmatch(value) or ".." in value:
+        raise UsageError(f"{what} {value!r} is not allowed (use letters, digits, '.', '_' or '-'; no path separators or '..')")
+    return value
+
+
+def safe_join(root: Path, *parts: str) -> Path:
+    """Join `parts` under `root`, refusing any result outside it."""
+    base = root.resolve()
+    target = base.joinpath(*parts).resolve()
+    if target != base and base not in target.parents:
+        raise UsageError(f"refusing to write outside {base}: {target}")
+    return target
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` via a temporary file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise BriefError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))

@@ -1,0 +1,193 @@
+"""build_context(): the one place templates get their data from. Plain data, no I/O in templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from brief import __version__, risk, stats
+from brief.config import Config
+from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
+from brief.sources.local import Dataset
+from brief.validate import incident_tags, rubric_path, scoped_incidents
+
+STATUS_LABELS = {
+    ClaimStatus.confirmed: "Confirmed",
+    ClaimStatus.partly_accurate: "Partly accurate",
+    ClaimStatus.unverified: "Unverified",
+    ClaimStatus.contradicted: "Contradicted",
+}
+ADDRESSEE_LABELS = {
+    Addressee.regulator: "For regulators",
+    Addressee.developer: "For developers",
+    Addressee.deployer: "For deployers",
+    Addressee.standards_body: "For standards bodies",
+    Addressee.evaluator: "For evaluators",
+}
+PRIORITY_LABELS = {1: "Priority 1 (act now)", 2: "Priority 2 (this quarter)", 3: "Priority 3 (monitor)"}
+LEVEL_CLASS = {"Low": "low", "Moderate": "moderate", "High": "high", "Critical": "critical"}
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The edition being built: its id and the date every date in the output comes from."""
+
+    id: str
+    date: dt.date
+
+    @property
+    def date_text(self) -> str:
+        return long_date(self.date)
+
+    @property
+    def iso(self) -> str:
+        return self.date.isoformat()
+
+
+def long_date(day: dt.date) -> str:
+    """Return '26 November 2026' (no locale dependence)."""
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def edition_id(spec: BriefSpec, day: dt.date) -> str:
+    """Return the default edition id from the brief's cadence: 2026-11 (monthly) or 2026-Q4."""
+    if spec.cadence == "quarterly":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+@dataclass
+class IncidentView:
+    """An incident with its computed assessment and the rows the templates show."""
+
+    incident: Incident
+    assessment: Any | None
+    robustness: list[tuple[str, str]]
+    evaluations: list[Evaluation]
+    recommendations: list[Recommendation]
+    claims_by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.incident.id
+
+
+def _assess(config: Config, inc: Incident) -> tuple[Any | None, list[tuple[str, str]]]:
+    if inc.risk is None:
+        return None, []
+    rubric = risk.load_rubric(rubric_path(config, inc.risk.rubric))
+    return risk.assess(inc.risk, inc.tags, rubric), risk.robustness(inc.risk, inc.tags, rubric)
+
+
+def triggered(recs: dict[str, Recommendation], inc: Incident, level: str | None) -> list[Recommendation]:
+    """Return the library recommendations an incident selects: listed ones, then those whose triggers fire."""
+    chosen: OrderedDict[str, Recommendation] = OrderedDict((r, recs[r]) for r in inc.recommendations if r in recs)
+    tags = incident_tags(inc)
+    for rec in recs.values():
+        t = rec.triggers
+        if not (t.levels or t.tags or t.kinds):
+            continue
+        if t.levels and level not in t.levels:
+            continue
+        if t.tags and not (set(t.tags) & tags):
+            continue
+        if t.kinds and inc.kind not in t.kinds:
+            continue
+        chosen.setdefault(rec.id, rec)
+    return list(chosen.values())
+
+
+def evaluation_row(ev: Evaluation) -> dict[str, Any]:
+    """Return one evaluation row as the table prints it."""
+    return {
+        "record": ev,
+        "value": stats.value_text(ev),
+        "n": stats.n_text(ev),
+        "interval": stats.interval_text(ev),
+        "bounds": stats.wilson_bounds(ev),
+        "share": ev.share,
+    }
+
+
+def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, edition: Edition) -> dict[str, Any]:
+    """Return everything a brief's templates may show, for one audience and edition."""
+    incidents = scoped_incidents(ds, spec.id)
+    views = []
+    for inc in incidents:
+        assessment, robust = _assess(config, inc)
+        level = assessment.level if assessment else None
+        views.append(
+            IncidentView(
+                incident=inc,
+                assessment=assessment,
+                robustness=robust,
+                evaluations=ds.evaluations_named(inc.evaluations),
+                recommendations=triggered(ds.recommendations, inc, level),
+                claims_by_status={STATUS_LABELS[s]: sum(1 for c in inc.claims if c.status == s) for s in ClaimStatus},
+            )
+        )
+    focus = next((v for v in views if v.id == spec.focus), views[0] if views else None)
+
+    # Evaluation results, grouped by evaluation, in the order incidents list them.
+    groups: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+    seen: set[str] = set()
+    for view in views:
+        for ev in view.evaluations:
+            if ev.id in seen:
+                continue
+            seen.add(ev.id)
+            groups.setdefault(ev.evaluation, []).append(evaluation_row(ev))
+
+    # Recommendations across the brief, grouped by addressee, priority first.
+    recs: OrderedDict[str, Recommendation] = OrderedDict()
+    for view in views:
+        for rec in view.recommendations:
+            recs.setdefault(rec.id, rec)
+    by_addressee: OrderedDict[str, list[Recommendation]] = OrderedDict()
+    for addressee in Addressee:
+        items = sorted((r for r in recs.values() if r.addressee == addressee), key=lambda r: (r.priority, r.id))
+        if items:
+            by_addressee[ADDRESSEE_LABELS[addressee]] = items
+    questions = [r for r in sorted(recs.values(), key=lambda r: (r.priority, r.id)) if r.question]
+
+    press_claims = [(view, c) for view in views for c in view.incident.claims if c.kind == "press"]
+    corrections = [(view, c) for view, c in press_claims if c.status != ClaimStatus.confirmed]
+
+    return {
+        "project": config.settings,
+        "organisation": config.settings.organisation,
+        "language": config.settings.language,
+        "brief": spec,
+        "audience": audience,
+        "edition": edition,
+        "tool_version": __version__,
+        "focus": focus,
+        "incidents": views,
+        "evaluation_groups": groups,
+        "recommendations": by_addressee,
+        "priority_recommendations": sorted(recs.values(), key=lambda r: (r.priority, r.id))[:3],
+        "questions": questions,
+        "press_claims": press_claims,
+        "corrections": corrections,
+        "status_labels": {s.value: STATUS_LABELS[s] for s in ClaimStatus},
+        "priority_labels": PRIORITY_LABELS,
+        "level_class": LEVEL_CLASS,
+        "sources": ds.sources,
+        "source_names": {key: source_name(src) for key, src in ds.sources.items()},
+    }
+
+
+def source_name(src: Any) -> str:
+    """Return the short name of a source's outlet or author (Axios, Anthropic, ...)."""
+    extra = src.model_extra or {}
+    if extra.get("container-title"):
+        return str(extra["container-title"])
+    if extra.get("publisher"):
+        return str(extra["publisher"])
+    authors = extra.get("author") or []
+    if authors and isinstance(authors[0], dict):
+        first = authors[0]
+        return str(first.get("literal") or first.get("family") or src.title)
+    return src.title

@@ -1,0 +1,154 @@
+"""Render a brief's templates to two HTML documents: the published HTML and the PDF's source.
+
+Citations are resolved in two passes so that notes are numbered in reading order and the CSL
+engine sees every citation of the document at once (subsequent notes get short forms):
+1. the templates render with each citation replaced by a placeholder token, recording it;
+2. one CSL engine call renders all recorded citations and the bibliography;
+3. the tokens become numbered note links (HTML, with a notes section and back-links) or inline
+   `<span class="footnote">` elements that WeasyPrint floats to the foot of the page (PDF).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from brief.citations import Citation, CitationEngine, CiteItem, markdown_inline, markdown_to_html
+from brief.errors import RenderError
+from brief.render.context import long_date
+from brief.render.templates import environment, read_asset, select
+
+TOKEN = "\ue000{}\ue001"
+TOKEN_RE = re.compile("\ue000(\\d+)\ue001")
+NOTES_SLOT = "\ue002NOTES\ue002"
+BIB_SLOT = "\ue002BIBLIOGRAPHY\ue002"
+RELIABILITY_WORDS = {"primary": "primary source", "secondary": "secondary source (press or commentary)", "social": "social-media post"}
+
+
+@dataclass
+class Collector:
+    """Records citations in reading order and hands back placeholder tokens."""
+
+    citations: list[Citation] = field(default_factory=list)
+
+    def token(self, citation: Citation) -> str:
+        self.citations.append(citation)
+        return TOKEN.format(len(self.citations))
+
+
+@dataclass
+class RenderedHTML:
+    """The published HTML, the HTML WeasyPrint lays out, and what was cited."""
+
+    html: str
+    print_html: str
+    print_css: str
+    template: str
+    considered: list[str]
+    notes: int
+    bibliography: int
+
+
+def _filters(collector: Collector) -> dict[str, Any]:
+    def md(text: str | None) -> Markup:
+        return Markup(markdown_to_html(text or "", collector.token))
+
+    def mdi(text: str | None) -> Markup:
+        return Markup(markdown_inline(text or "", collector.token))
+
+    def cite(key: str, locator: str | None = None) -> Markup:
+        return Markup(collector.token(Citation((CiteItem(key, locator or None),))))
+
+    def cites(refs: Any) -> Markup:
+        items = tuple(CiteItem(r.id, r.locator or None) for r in refs)
+        return Markup(collector.token(Citation(items))) if items else Markup("")
+
+    return {"md": md, "mdi": mdi, "cite": cite, "cites": cites, "longdate": long_date}
+
+
+def render(
+    config_templates: Path | None,
+    context: dict[str, Any],
+    engine: CitationEngine,
+    names: list[str],
+) -> RenderedHTML:
+    """Render the first existing template of `names` with `context`; resolve citations."""
+    collector = Collector()
+    filters = _filters(collector)
+    env = environment(config_templates, filters)
+    template, considered = select(env, names)
+    ctx = dict(context)
+    ctx.update(cite=filters["cite"], cites=filters["cites"], notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT), templates_considered=considered, template_name=template.name)
+    try:
+        body = template.render(ctx)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{template.name}: {exc}") from None
+    rendered = engine.render(collector.citations)
+    sources = context["sources"]
+
+    bib_html = _bibliography(rendered, sources)
+    screen = _notes_html(rendered, collector, sources)
+    html_doc = TOKEN_RE.sub(lambda m: _note_ref(int(m.group(1))), body).replace(NOTES_SLOT, screen).replace(BIB_SLOT, bib_html)
+    print_doc = TOKEN_RE.sub(lambda m: _footnote(int(m.group(1)), rendered.notes[int(m.group(1)) - 1], collector.citations[int(m.group(1)) - 1], sources), body)
+    print_doc = print_doc.replace(NOTES_SLOT, "").replace(BIB_SLOT, bib_html)
+    print_css = read_asset(config_templates, "print.css")
+    return RenderedHTML(html_doc, print_doc, print_css, template.name or "", considered, len(collector.citations), len(rendered.bibliography))
+
+
+def _note_ref(number: int) -> str:
+    return f'<a class="noteref" href="#note-{number}" id="noteref-{number}" role="doc-noteref"><sup>{number}</sup></a>'
+
+
+def _source_links(citation: Citation, sources: dict[str, Any]) -> str:
+    links = []
+    for item in citation.items:
+        src = sources.get(item.key)
+        if src is None:
+            continue
+        word = RELIABILITY_WORDS.get(src.reliability.value, src.reliability.value)
+        links.append(f'<a class="to-ref" href="#ref-{html.escape(item.key)}">{html.escape(word)}</a>')
+    return " ".join(links)
+
+
+def _notes_html(rendered: Any, collector: Collector, sources: dict[str, Any]) -> str:
+    if not collector.citations:
+        return ""
+    items = []
+    for number, (note, citation) in enumerate(zip(rendered.notes, collector.citations), start=1):
+        items.append(
+            f'<li id="note-{number}" value="{number}"><span class="note-text">{note}</span> '
+            f'<span class="note-src">[{_source_links(citation, sources)}]</span> '
+            f'<a class="backlink" href="#noteref-{number}" role="doc-backlink" aria-label="Back to the text of note {number}">↩</a></li>'
+        )
+    return '<ol class="notes">\n' + "\n".join(items) + "\n</ol>"
+
+
+def _footnote(number: int, note: str, citation: Citation, sources: dict[str, Any]) -> str:
+    return f'<span class="footnote" id="note-{number}">{note} <span class="note-src">[{_source_links(citation, sources)}]</span></span>'
+
+
+def _bibliography(rendered: Any, sources: dict[str, Any]) -> str:
+    groups: dict[str, list[str]] = {}
+    for entry in rendered.bibliography:
+        src = sources.get(entry.key)
+        rel = src.reliability.value if src else "secondary"
+        extra = ""
+        if src is not None:
+            if src.verification.value != "consulted":
+                extra += f' <span class="verification">[{html.escape(src.verification.value)}: {html.escape(src.checked or "not read by the curators")}]</span>'
+            if src.archived:
+                url = html.escape(src.archived, quote=True)
+                extra += f' <span class="archived">Archived copy: <a href="{url}">{url}</a>.</span>'
+        groups.setdefault(rel, []).append(f'<li id="ref-{html.escape(entry.key)}" class="csl-entry">{entry.html}{extra}</li>')
+    titles = {"primary": "Primary sources", "secondary": "Press and commentary (secondary sources)", "social": "Social-media posts"}
+    out = []
+    for rel in ("primary", "secondary", "social"):
+        if rel in groups:
+            out.append(f'<h3 class="bib-group">{titles[rel]}</h3>\n<ul class="bibliography">\n' + "\n".join(groups[rel]) + "\n</ul>")
+    return "\n".join(out)

@@ -1,0 +1,364 @@
+"""Read data/ and briefs/ into typed records that remember file, line and field.
+
+Loading never stops at the first bad file or row: every problem is collected and returned with
+the records that did load, so `brief validate` can report everything at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ValidationError
+
+from brief.config import Config
+from brief.errors import Location, Problem
+from brief.model import BriefSpec, Evaluation, Incident, Recommendation, Record, Source
+from brief.sources.yamlio import LinedDict, LinedList, YamlProblem, line_of, load_lined
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+EVALUATION_COLUMNS = list(Evaluation.model_fields)
+FORMULA_PREFIXES = ("=", "+", "@", "\t", "\r")
+
+
+@dataclass
+class Dataset:
+    """Everything under data/ and briefs/, keyed by id, with each record's origin."""
+
+    sources: dict[str, Source] = field(default_factory=dict)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    evaluations: list[Evaluation] = field(default_factory=list)
+    recommendations: dict[str, Recommendation] = field(default_factory=dict)
+    briefs: dict[str, BriefSpec] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)  # every file read, for hashing
+
+    def evaluations_named(self, names: Iterable[str]) -> list[Evaluation]:
+        """Return the evaluation rows whose `evaluation` is one of `names`, in data order."""
+        wanted = set(names)
+        return [e for e in self.evaluations if e.evaluation in wanted]
+
+
+class _Collector:
+    """Collect problems while loading; one per bad field."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.problems: list[Problem] = []
+
+    def rel(self, path: Path) -> str:
+        return self.config.relative(path)
+
+    def add(self, path: Path, line: int, field_: str, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(Location(self.rel(path), line, field_), message, severity))
+
+    def read_text(self, path: Path) -> str | None:
+        """Read a UTF-8 file (a BOM is accepted and dropped); report and return None when unusable."""
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.add(path, 0, "", f"file is {size / 1e6:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit for a data file")
+                return None
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.add(path, 0, "", f"cannot read file: {exc.strerror}")
+            return None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            self.add(path, line, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")
+            return None
+        if "\x00" in text:
+            self.add(path, text[: text.index("\x00")].count("\n") + 1, "", "file contains a NUL character (binary data?)")
+            return None
+        if not text.strip():
+            self.add(path, 0, "", "file is empty")
+            return None
+        return text
+
+    def parse(self, path: Path) -> Any:
+        text = self.read_text(path)
+        if text is None:
+            return None
+        try:
+            return load_lined(text)
+        except YamlProblem as exc:
+            self.add(path, exc.line, "", exc.message)
+            return None
+
+    def model(self, cls: type[Record], data: Any, path: Path, prefix: tuple[Any, ...] = (), root: Any = None, line: int = 0) -> Record | None:
+        """Validate `data` as `cls`; report each pydantic error at its line; return the record or None.
+
+        `line` fixes the line for data without line marks (a CSV row)."""
+        root = data if root is None else root
+        if not isinstance(data, dict):
+            where = ".".join(str(p) for p in prefix)
+            self.add(path, getattr(data, "line", 0) or line_of(root, prefix), where, f"expected a mapping of fields, got {type(data).__name__}")
+            return None
+        try:
+            record = cls.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                self.add(path, line or line_of(root, prefix + loc), _field_path(prefix + loc), _message(cls, err))
+            return None
+        line = line or getattr(data, "line", 0) or line_of(root, prefix)
+        record.with_origin(Location(self.rel(path), line, ".".join(str(p) for p in prefix)))
+        return record
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _message(cls: type[BaseModel], err: dict[str, Any]) -> str:
+    """Turn a pydantic error into `what is wrong (expected ...)` wording."""
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        name = str(err["loc"][-1])
+        owner = _owner(cls, err["loc"][:-1])
+        close = difflib.get_close_matches(name, list(owner.model_fields), n=1) if owner else []
+        hint = f" (did you mean {close[0]!r}?)" if close else (f" (expected one of: {', '.join(owner.model_fields)})" if owner else "")
+        return f"unknown field {name!r}{hint}"
+    if kind in ("enum", "literal_error"):
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"unknown value {value!r} (expected {expected})"
+    if kind.startswith("date") or kind == "date_from_datetime_parsing":
+        return f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} is not a valid id (expected lower-case letters, digits, '.', '_' or '-', starting with a letter or digit)"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        ctx = err.get("ctx", {})
+        bound = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ctx.items())
+        return f"{value!r} is out of range (expected {bound})"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if kind in ("int_parsing", "int_from_float", "float_parsing", "int_type", "float_type"):
+        return f"{value!r} is not a number (expected {'a whole number' if kind.startswith('int') else 'a number'})"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind in ("string_type", "list_type", "dict_type", "model_type", "bool_type", "bool_parsing"):
+        wanted = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping of fields", "bool_type": "true or false", "bool_parsing": "true or false"}[kind]
+        return f"wrong type {type(value).__name__} (expected {wanted})"
+    return str(err["msg"])
+
+
+def _owner(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """Return the model class that owns the field path `loc` inside `cls`."""
+    import typing
+
+    owner: Any = cls
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fld = owner.model_fields.get(part) if hasattr(owner, "model_fields") else None
+        if fld is None:
+            return None
+        annotation = fld.annotation
+        candidates = [annotation, *typing.get_args(annotation)]
+        for arg in list(candidates):
+            candidates.extend(typing.get_args(arg))
+        owner = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if owner is None:
+            return None
+    return owner if isinstance(owner, type) else None
+
+
+# --- the loaders -------------------------------------------------------------------------------
+
+
+def _load_sources(col: _Collector, ds: Dataset, folder: Path) -> None:
+    paths = sorted([folder / "sources.json", folder / "sources.yaml"] + sorted((folder / "sources").glob("*.json")) + sorted((folder / "sources").glob("*.yaml")))
+    for path in paths:
+        if not path.is_file():
+            continue
+        ds.files.append(path)
+        doc = col.parse(path)
+        if doc is None:
+            continue
+        if isinstance(doc, dict) and "references" in doc:  # CSL-YAML as pandoc writes it
+            doc = doc["references"]
+        if not isinstance(doc, list):
+            col.add(path, getattr(doc, "line", 1), "", "expected a list of CSL-JSON items")
+            continue
+        for index, item in enumerate(doc):
+            record = col.model(Source, item, path, (index,), root=doc)
+            if record is None:
+                continue
+            _add_unique(col, ds.sources, record, path, "source")
+
+
+def _add_unique(col: _Collector, into: dict[str, Any], record: Any, path: Path, what: str) -> None:
+    key = record.id
+    if key in into:
+        first = into[key].origin
+        col.add(path, record.origin.line, "id", f"duplicate {what} id {key!r} (first defined at {first})")
+        return
+    folded = {k.lower(): k for k in into}
+    if key.lower() in folded:
+        col.add(path, record.origin.line, "id", f"{what} id {key!r} differs only in case from {folded[key.lower()]!r} (citation keys are case-insensitive)")
+        return
+    into[key] = record
+
+
+def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        ds.files.append(path)
+        doc = col.parse(path)
+        if doc is None:
+            continue
+        record = col.model(Incident, doc, path)
+        if record is None:
+            continue
+        if path.stem != record.id:
+            col.add(path, line_of(doc, ("id",)), "id", f"id {record.id!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")
+        _add_unique(col, ds.incidents, record, path, "incident")
+
+
+def _load_evaluations(col: _Collector, ds: Dataset, folder: Path) -> None:
+    seen: dict[str, Location] = {}
+    for path in sorted(folder.glob("*.csv")):
+        ds.files.append(path)
+        text = col.read_text(path)
+        if text is None:
+            continue
+        for row in read_csv_rows(col, path, text, EVALUATION_COLUMNS, required={"id", "evaluation", "model", "condition", "metric", "source"}):
+            line, data = row
+            record = col.model(Evaluation, data, path, line=line)
+            if record is None:
+                continue
+            if record.id in seen:
+                col.add(path, line, "id", f"duplicate evaluation id {record.id!r} (first defined at {seen[record.id]})")
+                continue
+            seen[record.id] = record.origin
+            ds.evaluations.append(record)
+
+
+def read_csv_rows(col: _Collector, path: Path, text: str, columns: list[str], required: set[str]) -> list[tuple[int, dict[str, Any]]]:
+    """Parse CSV text into (line, row) pairs with empty cells as None; report ragged rows and formulas."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        col.add(path, 1, "", f"cannot read the CSV header: {exc}")
+        return []
+    header = [h.strip() for h in header]
+    unknown = [h for h in header if h not in columns]
+    for name in unknown:
+        close = difflib.get_close_matches(name, columns, n=1)
+        col.add(path, 1, name, f"unknown column {name!r}" + (f" (did you mean {close[0]!r}?)" if close else f" (expected columns: {', '.join(columns)})"))
+    missing = sorted(required - set(header))
+    for name in missing:
+        col.add(path, 1, name, "required column is missing")
+    if unknown or missing:
+        return []
+    rows = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not values or all(not v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                col.add(path, line, "", f"row has {len(values)} cells, the header has {len(header)} (a missing or extra comma?)")
+                continue
+            data: dict[str, Any] = {}
+            bad = False
+            for name, value in zip(header, values):
+                value = value.strip()
+                if value and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
+                    col.add(path, line, name, f"cell {value[:30]!r} looks like a spreadsheet formula (remove the leading {value[0]!r})")
+                    bad = True
+                    continue
+                data[name] = value if value else None
+            if bad:
+                continue
+            for name in ("value", "interval_low", "interval_high"):
+                if data.get(name) is not None and not _finite(data[name]):
+                    col.add(path, line, name, f"{data[name]!r} is not a finite number")
+                    bad = True
+            if not bad:
+                rows.append((line, data))
+    except csv.Error as exc:
+        col.add(path, reader.line_num, "", f"invalid CSV: {exc}")
+    return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _finite(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return True  # not a number at all: the model reports it with its own message
+
+
+def _load_recommendations(col: _Collector, ds: Dataset, folder: Path) -> None:
+    paths = [folder / "recommendations.yaml"] + sorted((folder / "recommendations").glob("*.yaml"))
+    for path in paths:
+        if not path.is_file():
+            continue
+        ds.files.append(path)
+        doc = col.parse(path)
+        if doc is None:
+            continue
+        if not isinstance(doc, list):
+            col.add(path, getattr(doc, "line", 1), "", "expected a list of recommendations")
+            continue
+        for index, item in enumerate(doc):
+            record = col.model(Recommendation, item, path, (index,), root=doc)
+            if record is not None:
+                _add_unique(col, ds.recommendations, record, path, "recommendation")
+
+
+def _load_briefs(col: _Collector, ds: Dataset, folder: Path) -> None:
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        ds.files.append(path)
+        doc = col.parse(path)
+        if doc is None:
+            continue
+        record = col.model(BriefSpec, doc, path)
+        if record is not None:
+            _add_unique(col, ds.briefs, record, path, "brief")
+
+
+def load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
+    """Load every record under data/ and briefs/; return them with every problem found."""
+    col = _Collector(config)
+    ds = Dataset()
+    data = config.data_dir
+    if not data.is_dir():
+        col.add(data, 0, "", "data folder not found (expected sources, incidents/, evaluations/ and recommendations.yaml)")
+        return ds, col.problems
+    _load_sources(col, ds, data)
+    _load_incidents(col, ds, data / "incidents")
+    _load_evaluations(col, ds, data / "evaluations")
+    _load_recommendations(col, ds, data)
+    _load_briefs(col, ds, config.briefs_dir)
+    for remote_dir in sorted((data / "remote").glob("*/current")) if (data / "remote").is_dir() else []:
+        _load_sources(col, ds, remote_dir)
+        _load_incidents(col, ds, remote_dir / "incidents")
+        _load_evaluations(col, ds, remote_dir / "evaluations")
+    return ds, col.problems
+
+
+__all__ = ["Dataset", "load_dataset", "read_csv_rows", "LinedDict", "LinedList"]

@@ -1,0 +1,231 @@
+"""Every check over the loaded dataset. Returns all problems; never stops at the first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from brief.citations import cite_keys
+from brief.config import AUDIENCES, Config
+from brief.errors import DataError, Location, Problem
+from brief.model import ClaimStatus, Incident, Reliability, Source, Verification
+from brief.sources.local import Dataset, load_dataset
+
+
+@dataclass
+class Report:
+    """The outcome of validation: the dataset and every problem found."""
+
+    dataset: Dataset
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def raise_if_failed(self, strict: bool = False) -> None:
+        """Raise one DataError listing every problem when there are errors (or warnings under strict)."""
+        if self.errors or (strict and self.warnings):
+            problems = self.problems if strict else self.problems
+            if strict:
+                problems = [Problem(p.location, p.message, "error") if not p.is_error else p for p in problems]
+            raise DataError(problems)
+
+
+def _at(origin: Location | None, field: str) -> Location:
+    base = origin or Location("?")
+    return Location(base.path, base.line, field)
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _prose_fields(inc: Incident) -> Iterator[tuple[str, str]]:
+    yield "summary", inc.summary
+    for i, claim in enumerate(inc.claims):
+        if claim.note:
+            yield f"claims[{i}].note", claim.note
+    if inc.risk:
+        for name, text in inc.risk.rationale.items():
+            yield f"risk.rationale.{name}", text
+        if inc.risk.confidence.statement:
+            yield "risk.confidence.statement", inc.risk.confidence.statement
+        if inc.risk.override and inc.risk.override.justification:
+            yield "risk.override.justification", inc.risk.override.justification
+    for i, entry in enumerate(inc.timeline):
+        yield f"timeline[{i}].event", entry.event
+
+
+def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Problem]:
+    """Return every cross-record problem in a loaded dataset."""
+    today = today or dt.date.today()
+    problems: list[Problem] = []
+    add = problems.append
+    sources = ds.sources
+
+    def cited(text: str, where: Location) -> None:
+        for key in cite_keys(text):
+            if key not in sources:
+                add(Problem(where, f"unknown citation key {key!r}{_suggest(key, sources)}"))
+            elif sources[key].verification == Verification.unverified:
+                add(Problem(where, f"cites {key!r}, a source marked unverified: find and check it, or drop the citation", "warning"))
+
+    def source_ref(key: str, where: Location) -> Source | None:
+        if key not in sources:
+            add(Problem(where, f"unknown source {key!r}{_suggest(key, sources)}"))
+            return None
+        return sources[key]
+
+    # Incidents and their claims.
+    eval_names = {e.evaluation for e in ds.evaluations}
+    for inc in ds.incidents.values():
+        o = inc.origin
+        for field, text in _prose_fields(inc):
+            cited(text, _at(o, field))
+        claim_ids: set[str] = set()
+        for i, claim in enumerate(inc.claims):
+            f = f"claims[{i}]"
+            if claim.id in claim_ids:
+                add(Problem(_at(o, f + ".id"), f"duplicate claim id {claim.id!r} in this incident"))
+            claim_ids.add(claim.id)
+            if not claim.sources and claim.status != ClaimStatus.unverified:
+                add(Problem(_at(o, f + ".sources"), f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one source with a locator)"))
+            if not claim.sources and not claim.reported_by:
+                add(Problem(_at(o, f + ".sources"), f"claim {claim.id!r} has no source and no reported_by: say who made it"))
+            if claim.status != ClaimStatus.confirmed and not claim.note:
+                add(Problem(_at(o, f + ".note"), f"claim {claim.id!r} is {claim.status.value} but has no note saying what the evidence shows"))
+            for j, ref in enumerate(claim.sources):
+                src = source_ref(ref.id, _at(o, f"{f}.sources[{j}].id"))
+                if src is None:
+                    continue
+                if not ref.locator:
+                    add(Problem(_at(o, f"{f}.sources[{j}].locator"), f"no locator for {ref.id!r} (give a section, page or paragraph)", "warning"))
+                if src.verification == Verification.unverified:
+                    add(Problem(_at(o, f"{f}.sources[{j}].id"), f"{ref.id!r} is unverified and cannot support a claim (move it to reported_by)", "error" if claim.status == ClaimStatus.confirmed else "warning"))
+                elif claim.status == ClaimStatus.confirmed and src.reliability != Reliability.primary:
+                    add(Problem(_at(o, f"{f}.sources[{j}].id"), f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)", "warning"))
+            for j, ref in enumerate(claim.reported_by):
+                source_ref(ref.id, _at(o, f"{f}.reported_by[{j}].id"))
+        for i, rec in enumerate(inc.recommendations):
+            if rec not in ds.recommendations:
+                add(Problem(_at(o, f"recommendations[{i}]"), f"unknown recommendation {rec!r}{_suggest(rec, ds.recommendations)}"))
+        for i, name in enumerate(inc.evaluations):
+            if name not in eval_names:
+                add(Problem(_at(o, f"evaluations[{i}]"), f"no evaluation rows named {name!r}{_suggest(name, eval_names)}"))
+        for i, entry in enumerate(inc.timeline):
+            if entry.source:
+                source_ref(entry.source, _at(o, f"timeline[{i}].source"))
+        for i, rel in enumerate(inc.related):
+            if rel not in ds.incidents:
+                add(Problem(_at(o, f"related[{i}]"), f"unknown incident {rel!r}{_suggest(rel, ds.incidents)}"))
+        if inc.date > today:
+            add(Problem(_at(o, "date"), f"date {inc.date} is in the future", "warning"))
+        if inc.risk:
+            problems.extend(_risk_problems(inc, config, today))
+
+    # Evaluation rows.
+    for ev in ds.evaluations:
+        o = ev.origin
+        source_ref(ev.source, _at(o, "source"))
+        if ev.interval_low is not None and ev.interval_high is not None:
+            if ev.interval_low > ev.interval_high:
+                add(Problem(_at(o, "interval_low"), f"interval {ev.interval_low:g} to {ev.interval_high:g} is reversed"))
+            elif ev.value is not None and not ev.interval_low <= ev.value <= ev.interval_high:
+                add(Problem(_at(o, "value"), f"value {ev.value:g} lies outside its interval {ev.interval_low:g} to {ev.interval_high:g}"))
+        if ev.n is None and not ev.n_note:
+            add(Problem(_at(o, "n"), "n is empty: give n, or n_note 'not disclosed'", "warning"))
+
+    # Recommendations.
+    for rec in ds.recommendations.values():
+        cited(rec.rationale, _at(rec.origin, "rationale"))
+        cited(rec.text, _at(rec.origin, "text"))
+
+    # Sources.
+    for src in sources.values():
+        if not src.URL and src.verification != Verification.unverified and src.type not in ("legislation", "personal_communication"):
+            add(Problem(_at(src.origin, "URL"), f"source {src.id!r} has no URL", "warning"))
+
+    # Briefs.
+    known_tags = _all_tags(ds)
+    for spec in ds.briefs.values():
+        o = spec.origin
+        for i, key in enumerate(spec.scope.incidents):
+            if key not in ds.incidents:
+                add(Problem(_at(o, f"scope.incidents[{i}]"), f"unknown incident {key!r}{_suggest(key, ds.incidents)}"))
+        for i, tag in enumerate(spec.scope.tags):
+            if tag not in known_tags:
+                add(Problem(_at(o, f"scope.tags[{i}]"), f"no incident has tag {tag!r}{_suggest(tag, known_tags)}", "warning"))
+        if spec.focus and spec.focus not in ds.incidents:
+            add(Problem(_at(o, "focus"), f"unknown incident {spec.focus!r}{_suggest(spec.focus, ds.incidents)}"))
+        elif spec.focus and ds.incidents[spec.focus].risk is None:
+            add(Problem(_at(o, "focus"), f"focus incident {spec.focus!r} has no risk assessment"))
+        for i, audience in enumerate(spec.audiences):
+            if audience not in AUDIENCES:
+                add(Problem(_at(o, f"audiences[{i}]"), f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCES)})"))
+        for i, text in enumerate(spec.key_judgements):
+            cited(text, _at(o, f"key_judgements[{i}]"))
+        if spec.bottom_line:
+            cited(spec.bottom_line, _at(o, "bottom_line"))
+        if not scoped_incidents(ds, spec.id):
+            add(Problem(_at(o, "scope"), "the scope selects no incident"))
+    return problems
+
+
+def _risk_problems(inc: Incident, config: Config, today: dt.date) -> list[Problem]:
+    from brief import risk
+
+    rubric = risk.load_rubric(rubric_path(config, inc.risk.rubric))
+    assessment = risk.assess(inc.risk, inc.tags, rubric)
+    return risk.lint_override(inc.risk, assessment, _at(inc.origin, "risk"), today)
+
+
+def rubric_path(config: Config, version: str) -> Path:
+    """Return the rubric table file for a version: the project's data/rubric/, else the packaged one."""
+    local = config.data_dir / "rubric" / f"{version}.yaml"
+    if local.is_file():
+        return local
+    return Path(__file__).parent / "data" / "rubric" / f"{version}.yaml"
+
+
+def _all_tags(ds: Dataset) -> set[str]:
+    tags: set[str] = set()
+    for inc in ds.incidents.values():
+        tags.update(incident_tags(inc))
+    return tags
+
+
+def incident_tags(inc: Incident) -> set[str]:
+    """Return an incident's tags, vocabulary-prefixed (`cop:loss_of_control`) and bare topics."""
+    t = inc.tags
+    out = {f"mit:{x}" for x in t.mit} | {f"cop:{x}" for x in t.cop} | {f"nist:{x}" for x in t.nist} | {f"oecd:{x}" for x in t.oecd}
+    out |= {f"topic:{x}" for x in t.topics} | set(t.topics)
+    return out
+
+
+def scoped_incidents(ds: Dataset, brief_id: str) -> list[Incident]:
+    """Return the incidents a brief covers (listed ids, then tag matches), newest first."""
+    spec = ds.briefs[brief_id]
+    chosen = {i: ds.incidents[i] for i in spec.scope.incidents if i in ds.incidents}
+    if spec.scope.tags:
+        wanted = set(spec.scope.tags)
+        for inc in ds.incidents.values():
+            if incident_tags(inc) & wanted:
+                chosen.setdefault(inc.id, inc)
+    focus = spec.focus
+    return sorted(chosen.values(), key=lambda i: (i.id != focus, -i.date.toordinal(), i.id))
+
+
+def validate(config: Config, today: dt.date | None = None) -> Report:
+    """Load everything and run every check; return the report (never raises for data problems)."""
+    ds, problems = load_dataset(config)
+    problems = problems + check(ds, config, today)
+    return Report(ds, problems)
