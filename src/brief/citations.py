@@ -489,7 +489,7 @@ class CitationEngine:
         if not keys:
             return Rendered([], [], self.note_style, self.style)
 
-        items = [self.sources[k].csl() for k in keys]
+        items = [{**self.sources[k].csl(), "id": k} for k in keys]
         items_json = json.dumps(items, ensure_ascii=False, sort_keys=True, indent=1)
         cited = {k for c in citations for k in c.keys}
         document = self._document(citations, [k for k in keys if k not in cited])
@@ -598,13 +598,15 @@ class CitationEngine:
             detail = stderr[0] if stderr else "no message"
             raise RenderError(f"pandoc --citeproc failed (exit {proc.returncode}) with style {self.style}: {detail}")
         for line in stderr:
-            log.warning("pandoc: %s", line)
+            (log.debug if "no printed form" in line else log.warning)("pandoc: %s", line)
         return self._parse(proc.stdout, count)
 
     def _parse(self, output: str, count: int) -> dict[str, Any]:
         nodes = _parse_html(output)
         elements = list(_walk(nodes))
-        footnotes = {el.attrs.get("id"): el for el in elements if el.tag == "li" and el.attrs.get("id", "").startswith("fn")}
+        footnotes = {
+            el.attrs["id"]: el for el in elements if el.tag == "li" and el.attrs.get("id", "").startswith("fn")
+        }
         notes: list[str | None] = [None] * count
         for para in (n for n in nodes if isinstance(n, _El) and n.tag == "p"):
             m = _PARA_RE.match(_text(para).strip())
@@ -627,7 +629,11 @@ class CitationEngine:
         bib = []
         for el in elements:
             if el.tag == "div" and "csl-entry" in el.cls() and el.attrs.get("id", "").startswith("ref-"):
-                bib.append([el.attrs["id"][4:], _serialise(el.children).strip()])
+                fragment = _serialise(el.children).strip()
+                if fragment:
+                    bib.append([el.attrs["id"][4:], fragment])
+                else:  # e.g. Chicago prints social-media posts in notes only, not in the bibliography
+                    log.info("citations: style %s prints no bibliography entry for %s", self.style, el.attrs["id"][4:])
         return {"notes": notes, "bib": bib}
 
     def _finish(self, raw: dict[str, Any]) -> Rendered:
