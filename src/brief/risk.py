@@ -125,7 +125,12 @@ def load_rubric(path: str | Path) -> Rubric:
         stat = resolved.stat()
     except OSError as exc:
         raise DataError(
-            [Problem(Location(str(path)), f"cannot read the rubric: {exc.strerror or exc} (expected a file such as data/rubric/v0.1.yaml)")]
+            [
+                Problem(
+                    Location(str(path)),
+                    f"cannot read the rubric: {exc.strerror or exc} (expected a file such as data/rubric/v0.1.yaml)",
+                )
+            ]
         ) from None
     return _load_rubric(str(resolved), stat.st_mtime_ns, stat.st_size, str(path))
 
@@ -170,7 +175,7 @@ class _RubricParser:
         low, high = _ORDINAL[code]
         match = re.fullmatch(rf"{code}([0-9])", str(text))
         if not match or not low <= int(match.group(1)) <= high:
-            self.fail(fieldpath, f"{text!r} is not a {code} value (expected {code}{low} to {code}{high})")
+            self.fail(fieldpath, f"{text!r} is not a valid {code} value (expected {code}{low} to {code}{high})")
             return None
         return int(match.group(1))
 
@@ -182,7 +187,13 @@ class _RubricParser:
 
     def parse(self, raw: Any) -> Rubric:
         if not isinstance(raw, dict):
-            raise DataError([Problem(Location(self.path), "the rubric must be a mapping (expected keys version, levels, matrix, ...)")])
+            raise DataError(
+                [
+                    Problem(
+                        Location(self.path), "the rubric must be a mapping (expected keys version, levels, matrix, ...)"
+                    )
+                ]
+            )
         version = self.get(raw, "version", str, "")
         levels = tuple(self.get(raw, "levels", list, "") or ())
         if levels and (len(set(levels)) != len(levels) or not all(isinstance(x, str) for x in levels)):
@@ -198,19 +209,30 @@ class _RubricParser:
                 continue
             names[code] = scale.get("name", code)
             values = self.get(scale, "values", dict, f"scales.{code}.") or {}
-            wanted = list(_SAFEGUARDS) if code == "Cs" else [f"{code}{n}" for n in range(_ORDINAL[code][0], _ORDINAL[code][1] + 1)]
+            wanted = (
+                list(_SAFEGUARDS)
+                if code == "Cs"
+                else [f"{code}{n}" for n in range(_ORDINAL[code][0], _ORDINAL[code][1] + 1)]
+            )
             if sorted(map(str, values)) != sorted(wanted):
-                self.fail(f"scales.{code}.values", f"has {', '.join(map(str, values))} (expected exactly {', '.join(wanted)})")
+                self.fail(
+                    f"scales.{code}.values", f"has {', '.join(map(str, values))} (expected exactly {', '.join(wanted)})"
+                )
                 continue
             labels[code] = {}
             for key in wanted:
                 where = f"scales.{code}.values.{key}."
                 entry = values[key]
-                allowed = {"label", "note"} | ({"band", "words", "phrase", "icd203", "low", "high"} if code == "L" else set())
+                allowed = {"label", "note"} | (
+                    {"band", "words", "phrase", "icd203", "low", "high"} if code == "L" else set()
+                )
                 if isinstance(entry, dict) and set(entry) - allowed:
-                    self.fail(where.rstrip("."), f"unknown key(s) {', '.join(sorted(map(str, set(entry) - allowed)))} (expected {', '.join(sorted(allowed))})")
+                    self.fail(
+                        where.rstrip("."),
+                        f"unknown key(s) {', '.join(sorted(map(str, set(entry) - allowed)))} (expected {', '.join(sorted(allowed))})",
+                    )
                 label = self.get(entry, "label", str, where)
-                number: Any = key if code == "Cs" else int(key[len(code):])
+                number: Any = key if code == "Cs" else int(key[len(code) :])
                 labels[code][number] = label or key
                 if code == "L" and isinstance(entry, dict):
                     icd = self.get(entry, "icd203", list, where) or []
@@ -240,21 +262,27 @@ class _RubricParser:
         matrix: dict[int, tuple[str, ...]] = {}
         raw_matrix = self.get(raw, "matrix", dict, "") or {}
         for key, row in raw_matrix.items():
-            l = self.code(key, "L", f"matrix.{key}")
+            lk = self.code(key, "L", f"matrix.{key}")
             if not (isinstance(row, list) and len(row) == 5):
                 self.fail(f"matrix.{key}", f"{row!r} must list five levels, one per S1..S5")
                 continue
             cells = tuple(self.level(cell, levels, f"matrix.{key}[S{i + 1}]") for i, cell in enumerate(row))
-            if l is not None and None not in cells:
-                matrix[l] = cells  # type: ignore[assignment]
+            if lk is not None and None not in cells:
+                matrix[lk] = cells  # type: ignore[assignment]
         if len(matrix) == 5:
-            for l in range(1, 6):
+            for lk in range(1, 6):
                 for s in range(1, 6):
-                    here = levels.index(matrix[l][s - 1])
-                    if s > 1 and here < levels.index(matrix[l][s - 2]):
-                        self.fail(f"matrix.L{l}[S{s}]", f"{matrix[l][s - 1]} is below S{s - 1}'s {matrix[l][s - 2]} (expected the matrix to be monotone in S)")
-                    if l > 1 and here < levels.index(matrix[l - 1][s - 1]):
-                        self.fail(f"matrix.L{l}[S{s}]", f"{matrix[l][s - 1]} is below L{l - 1}'s {matrix[l - 1][s - 1]} (expected the matrix to be monotone in L)")
+                    here = levels.index(matrix[lk][s - 1])
+                    if s > 1 and here < levels.index(matrix[lk][s - 2]):
+                        self.fail(
+                            f"matrix.L{lk}[S{s}]",
+                            f"{matrix[lk][s - 1]} is below S{s - 1}'s {matrix[lk][s - 2]} (expected the matrix to be monotone in S)",
+                        )
+                    if lk > 1 and here < levels.index(matrix[lk - 1][s - 1]):
+                        self.fail(
+                            f"matrix.L{lk}[S{s}]",
+                            f"{matrix[lk][s - 1]} is below L{lk - 1}'s {matrix[lk - 1][s - 1]} (expected the matrix to be monotone in L)",
+                        )
         elif raw_matrix and not self.problems:
             self.fail("matrix", "must have one row for each of L1 to L5")
 
@@ -319,7 +347,10 @@ class _RubricParser:
             return Rule(code, code, "", ())
         allowed = {"name", "text", "when"} | ({bound} if bound else set())
         if set(body) - allowed:
-            self.fail(where, f"unknown key(s) {', '.join(sorted(map(str, set(body) - allowed)))} (expected {', '.join(sorted(allowed))})")
+            self.fail(
+                where,
+                f"unknown key(s) {', '.join(sorted(map(str, set(body) - allowed)))} (expected {', '.join(sorted(allowed))})",
+            )
         clauses = []
         for key, value in (self.get(body, "when", dict, f"{where}.") or {}).items():
             clause = self.clause(str(key), value, f"{where}.when.{key}")
@@ -345,7 +376,10 @@ class _RubricParser:
             return Clause("D" if key == "D_specified_risk" else "harm", "true")
         match = re.fullmatch(r"(S|E|L|C|B|R)(?:_(at_least|at_most))?", key)
         if not match:
-            self.fail(where, "unknown condition (expected S, E, L, C, B or R, optionally with _at_least or _at_most; Cs_not; D_specified_risk; fatal_or_ci_or_widespread)")
+            self.fail(
+                where,
+                "unknown condition (expected S, E, L, C, B or R, optionally with _at_least or _at_most; Cs_not; D_specified_risk; fatal_or_ci_or_widespread)",
+            )
             return None
         number = self.code(value, match.group(1), where)
         return Clause(match.group(1), match.group(2) or "eq", number) if number is not None else None
@@ -477,13 +511,13 @@ def _check(rule: Rule, ctx: Mapping[str, Any], rubric: Rubric) -> tuple[bool, st
 def _derive(ctx: Mapping[str, Any], rubric: Rubric) -> _Derivation:
     """Apply rubric section 3, steps 1 to 4, to one set of inputs."""
     levels, top = rubric.levels, len(rubric.levels) - 1
-    s, l = ctx["S"], ctx["L"]
+    s, lk = ctx["S"], ctx["L"]
     trace: list[Step] = []
 
     # Step 1: base cell.
-    base = rubric.matrix[l][s - 1]
+    base = rubric.matrix[lk][s - 1]
     rank = rubric.rank(base)
-    trace.append(Step("base", f"Base cell S{s} × L{l} = {base}.", base))
+    trace.append(Step("base", f"Base cell S{s} × L{lk} = {base}.", base))
 
     # Step 2: amplifiers; +1 step at most, never above the top level.
     holding: dict[str, bool] = {}
@@ -520,7 +554,9 @@ def _derive(ctx: Mapping[str, Any], rubric: Rubric) -> _Derivation:
             rank = limit
         else:
             change = f"the level stays {levels[rank]}"
-        trace.append(Step("cap", f"{rubric.cap.name} applies ({detail}): at most {rubric.cap.level}; {change}.", levels[rank]))
+        trace.append(
+            Step("cap", f"{rubric.cap.name} applies ({detail}): at most {rubric.cap.level}; {change}.", levels[rank])
+        )
     else:
         trace.append(Step("cap", f"{rubric.cap.name} does not apply ({detail}).", levels[rank]))
 
@@ -581,7 +617,9 @@ def assess(inputs: RiskInputs, tags: Tags, rubric: Rubric) -> Assessment:
     confidence = rubric.confidence[(inputs.confidence.evidence, inputs.confidence.agreement)]
     horizon = inputs.horizon_months
     horizon_words = "1 month" if horizon == 1 else f"{horizon} months"
-    likelihood_sentence = f"We judge {band.phrase} ({band.band}) that this behaviour causes real-world harm within {horizon_words}."
+    likelihood_sentence = (
+        f"We judge {band.phrase} ({band.band}) that this behaviour causes real-world harm within {horizon_words}."
+    )
     # ICD 203: the confidence sentence never carries a likelihood word; it stands on its own.
     confidence_sentence = f"We hold this assessment with {confidence.lower()} confidence"
     statement = (inputs.confidence.statement or "").strip()
@@ -737,34 +775,76 @@ def lint_override(
     problems: list[Problem] = []
     justification = override.justification.strip()
     if not justification:
-        problems.append(problem("justification", "missing (expected at least one sentence that justifies the override and cites evidence, e.g. [@source-id])"))
+        problems.append(
+            problem(
+                "justification",
+                "missing (expected at least one sentence that justifies the override and cites evidence, e.g. [@source-id])",
+            )
+        )
     elif not _cites_evidence(justification, evidence_ids):
-        problems.append(problem("justification", "cites no evidence (expected at least one evidence id, e.g. [@source-id] or the id of one of the incident's sources)"))
+        problems.append(
+            problem(
+                "justification",
+                "cites no evidence (expected at least one evidence id, e.g. [@source-id] or the id of one of the incident's sources)",
+            )
+        )
     if not override.analyst.strip():
         problems.append(problem("analyst", "missing (expected the name of the analyst who set the override)"))
     if override.date is None:
         problems.append(problem("date", "missing (expected the date the override was set, as YYYY-MM-DD)"))
 
     if override.level == computed:
-        problems.append(problem("level", f"{override.level} is the computed level already (expected a different level, or no override)", "warning"))
+        problems.append(
+            problem(
+                "level",
+                f"{override.level} is the computed level already (expected a different level, or no override)",
+                "warning",
+            )
+        )
     has_reviewer = bool((override.reviewer or "").strip())
     steps = abs(levels.index(override.level) - levels.index(computed))
     if steps > more_than and not has_reviewer:
-        problems.append(problem("reviewer", f"missing: the override moves the level {steps} steps, from {computed} to {override.level} (expected a reviewer for an override of more than {_steps_words(more_than)})"))
+        problems.append(
+            problem(
+                "reviewer",
+                f"missing: the override moves the level {steps} steps, from {computed} to {override.level} (expected a reviewer for an override of more than {_steps_words(more_than)})",
+            )
+        )
     below = {code: lvl for code, lvl in floor_levels.items() if levels.index(override.level) < levels.index(lvl)}
     if check_floor and below and not has_reviewer:
         floor_level = max(below.values(), key=levels.index)
         codes = [code for code, lvl in below.items() if lvl == floor_level]
-        which = f"floor {codes[0]} requires" if len(codes) == 1 else f"floors {', '.join(codes[:-1])} and {codes[-1]} require"
-        problems.append(problem("reviewer", f"missing: the override sets {override.level}, below the {floor_level} that {which} (expected a reviewer for an override below a floor)"))
+        which = (
+            f"floor {codes[0]} requires"
+            if len(codes) == 1
+            else f"floors {', '.join(codes[:-1])} and {codes[-1]} require"
+        )
+        problems.append(
+            problem(
+                "reviewer",
+                f"missing: the override sets {override.level}, below the {floor_level} that {which} (expected a reviewer for an override below a floor)",
+            )
+        )
 
     if override.review_by is not None:
         if override.review_by < today:
-            problems.append(problem("review_by", f"expired on {override.review_by.isoformat()} (expected a review by then: confirm or withdraw the override and set a new review_by)", "warning"))
+            problems.append(
+                problem(
+                    "review_by",
+                    f"expired on {override.review_by.isoformat()} (expected a review by then: confirm or withdraw the override and set a new review_by)",
+                    "warning",
+                )
+            )
     elif override.date is not None:
         due = override.date + dt.timedelta(days=review_days)
         if due < today:
-            problems.append(problem("review_by", f"expired on {due.isoformat()}, {review_days} days after the override date (expected a review by then: confirm or withdraw the override and set review_by)", "warning"))
+            problems.append(
+                problem(
+                    "review_by",
+                    f"expired on {due.isoformat()}, {review_days} days after the override date (expected a review by then: confirm or withdraw the override and set review_by)",
+                    "warning",
+                )
+            )
     return problems
 
 
@@ -784,7 +864,12 @@ def lint_inputs(inputs: RiskInputs, rubric: Rubric, where: Location) -> list[Pro
     prefix = where.field or "risk"
     problems = []
     if inputs.rubric != rubric.version:
-        problems.append(Problem(Location(where.path, where.line, f"{prefix}.rubric"), f"{inputs.rubric!r} is not the rubric in use (expected {rubric.version})"))
+        problems.append(
+            Problem(
+                Location(where.path, where.line, f"{prefix}.rubric"),
+                f"{inputs.rubric!r} is not the rubric in use (expected {rubric.version})",
+            )
+        )
     low, high = rubric.default_likelihood[inputs.evidence]
     if not low <= inputs.likelihood <= high and not _rationale(inputs, "L"):
         problems.append(
