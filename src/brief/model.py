@@ -25,14 +25,29 @@ class Record(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
     _origin: Location | None = PrivateAttr(default=None)
+    _doc: Any = PrivateAttr(default=None)  # the parsed document, for the line of any field
 
     @property
     def origin(self) -> Location | None:
         return self._origin
 
-    def with_origin(self, origin: Location) -> "Record":
+    def with_origin(self, origin: Location, doc: Any = None) -> "Record":
         self._origin = origin
+        self._doc = doc
         return self
+
+    def locate(self, field: str) -> Location:
+        """Return the Location of a field path like `claims[1].sources[0].id` in this record's file."""
+        base = self._origin or Location("?")
+        line = base.line
+        if self._doc is not None and field:
+            from brief.sources.yamlio import line_of
+
+            parts: list[Any] = []
+            for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
+                parts.append(int(index) if index else name)
+            line = line_of(self._doc, tuple(parts)) or line
+        return Location(base.path, line, field)
 
 
 # --- Sources -----------------------------------------------------------------------------------
@@ -145,6 +160,12 @@ class Capability(Record):
     domain: str | None = None
     status: int = Field(ge=0, le=3)
     safeguards_verified: Literal["yes", "no", "unknown"] = "unknown"
+
+    @field_validator("safeguards_verified", mode="before")
+    @classmethod
+    def _yaml_bool(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted yes/no as a boolean.
+        return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
 
 
 class Confidence(Record):

@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from brief.citations import cite_keys
 from brief.config import AUDIENCES, Config
@@ -39,9 +39,8 @@ class Report:
             raise DataError(problems)
 
 
-def _at(origin: Location | None, field: str) -> Location:
-    base = origin or Location("?")
-    return Location(base.path, base.line, field)
+def _at(record: Any, field: str) -> Location:
+    return record.locate(field)
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
@@ -88,95 +87,94 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
     # Incidents and their claims.
     eval_names = {e.evaluation for e in ds.evaluations}
     for inc in ds.incidents.values():
-        o = inc.origin
         for field, text in _prose_fields(inc):
-            cited(text, _at(o, field))
+            cited(text, _at(inc, field))
         claim_ids: set[str] = set()
         for i, claim in enumerate(inc.claims):
             f = f"claims[{i}]"
             if claim.id in claim_ids:
-                add(Problem(_at(o, f + ".id"), f"duplicate claim id {claim.id!r} in this incident"))
+                add(Problem(_at(inc, f + ".id"), f"duplicate claim id {claim.id!r} in this incident"))
             claim_ids.add(claim.id)
             if not claim.sources and claim.status != ClaimStatus.unverified:
-                add(Problem(_at(o, f + ".sources"), f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one source with a locator)"))
+                add(Problem(_at(inc, f + ".sources"), f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one source with a locator)"))
             if not claim.sources and not claim.reported_by:
-                add(Problem(_at(o, f + ".sources"), f"claim {claim.id!r} has no source and no reported_by: say who made it"))
+                add(Problem(_at(inc, f + ".sources"), f"claim {claim.id!r} has no source and no reported_by: say who made it"))
             if claim.status != ClaimStatus.confirmed and not claim.note:
-                add(Problem(_at(o, f + ".note"), f"claim {claim.id!r} is {claim.status.value} but has no note saying what the evidence shows"))
+                add(Problem(_at(inc, f + ".note"), f"claim {claim.id!r} is {claim.status.value} but has no note saying what the evidence shows"))
             for j, ref in enumerate(claim.sources):
-                src = source_ref(ref.id, _at(o, f"{f}.sources[{j}].id"))
+                src = source_ref(ref.id, _at(inc, f"{f}.sources[{j}].id"))
                 if src is None:
                     continue
                 if not ref.locator:
-                    add(Problem(_at(o, f"{f}.sources[{j}].locator"), f"no locator for {ref.id!r} (give a section, page or paragraph)", "warning"))
+                    add(Problem(_at(inc, f"{f}.sources[{j}].locator"), f"no locator for {ref.id!r} (give a section, page or paragraph)", "warning"))
                 if src.verification == Verification.unverified:
-                    add(Problem(_at(o, f"{f}.sources[{j}].id"), f"{ref.id!r} is unverified and cannot support a claim (move it to reported_by)", "error" if claim.status == ClaimStatus.confirmed else "warning"))
+                    add(Problem(_at(inc, f"{f}.sources[{j}].id"), f"{ref.id!r} is unverified and cannot support a claim (move it to reported_by)", "error" if claim.status == ClaimStatus.confirmed else "warning"))
                 elif claim.status == ClaimStatus.confirmed and src.reliability != Reliability.primary:
-                    add(Problem(_at(o, f"{f}.sources[{j}].id"), f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)", "warning"))
+                    add(Problem(_at(inc, f"{f}.sources[{j}].id"), f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)", "warning"))
             for j, ref in enumerate(claim.reported_by):
-                source_ref(ref.id, _at(o, f"{f}.reported_by[{j}].id"))
+                source_ref(ref.id, _at(inc, f"{f}.reported_by[{j}].id"))
         for i, rec in enumerate(inc.recommendations):
             if rec not in ds.recommendations:
-                add(Problem(_at(o, f"recommendations[{i}]"), f"unknown recommendation {rec!r}{_suggest(rec, ds.recommendations)}"))
+                add(Problem(_at(inc, f"recommendations[{i}]"), f"unknown recommendation {rec!r}{_suggest(rec, ds.recommendations)}"))
         for i, name in enumerate(inc.evaluations):
             if name not in eval_names:
-                add(Problem(_at(o, f"evaluations[{i}]"), f"no evaluation rows named {name!r}{_suggest(name, eval_names)}"))
+                add(Problem(_at(inc, f"evaluations[{i}]"), f"no evaluation rows named {name!r}{_suggest(name, eval_names)}"))
         for i, entry in enumerate(inc.timeline):
             if entry.source:
-                source_ref(entry.source, _at(o, f"timeline[{i}].source"))
+                source_ref(entry.source, _at(inc, f"timeline[{i}].source"))
         for i, rel in enumerate(inc.related):
-            if rel not in ds.incidents:
-                add(Problem(_at(o, f"related[{i}]"), f"unknown incident {rel!r}{_suggest(rel, ds.incidents)}"))
+            if rel not in ds.incidents and rel not in ds.broken:
+                add(Problem(_at(inc, f"related[{i}]"), f"unknown incident {rel!r}{_suggest(rel, ds.incidents)}"))
         if inc.date > today:
-            add(Problem(_at(o, "date"), f"date {inc.date} is in the future", "warning"))
+            add(Problem(_at(inc, "date"), f"date {inc.date} is in the future", "warning"))
         if inc.risk:
             problems.extend(_risk_problems(inc, config, today))
 
     # Evaluation rows.
     for ev in ds.evaluations:
-        o = ev.origin
-        source_ref(ev.source, _at(o, "source"))
+        source_ref(ev.source, _at(ev, "source"))
         if ev.interval_low is not None and ev.interval_high is not None:
             if ev.interval_low > ev.interval_high:
-                add(Problem(_at(o, "interval_low"), f"interval {ev.interval_low:g} to {ev.interval_high:g} is reversed"))
+                add(Problem(_at(ev, "interval_low"), f"interval {ev.interval_low:g} to {ev.interval_high:g} is reversed"))
             elif ev.value is not None and not ev.interval_low <= ev.value <= ev.interval_high:
-                add(Problem(_at(o, "value"), f"value {ev.value:g} lies outside its interval {ev.interval_low:g} to {ev.interval_high:g}"))
+                add(Problem(_at(ev, "value"), f"value {ev.value:g} lies outside its interval {ev.interval_low:g} to {ev.interval_high:g}"))
         if ev.n is None and not ev.n_note:
-            add(Problem(_at(o, "n"), "n is empty: give n, or n_note 'not disclosed'", "warning"))
+            add(Problem(_at(ev, "n"), "n is empty: give n, or n_note 'not disclosed'", "warning"))
 
     # Recommendations.
     for rec in ds.recommendations.values():
-        cited(rec.rationale, _at(rec.origin, "rationale"))
-        cited(rec.text, _at(rec.origin, "text"))
+        cited(rec.rationale, _at(rec, "rationale"))
+        cited(rec.text, _at(rec, "text"))
 
     # Sources.
     for src in sources.values():
         if not src.URL and src.verification != Verification.unverified and src.type not in ("legislation", "personal_communication"):
-            add(Problem(_at(src.origin, "URL"), f"source {src.id!r} has no URL", "warning"))
+            add(Problem(_at(src, "URL"), f"source {src.id!r} has no URL", "warning"))
 
     # Briefs.
     known_tags = _all_tags(ds)
     for spec in ds.briefs.values():
-        o = spec.origin
         for i, key in enumerate(spec.scope.incidents):
-            if key not in ds.incidents:
-                add(Problem(_at(o, f"scope.incidents[{i}]"), f"unknown incident {key!r}{_suggest(key, ds.incidents)}"))
+            if key not in ds.incidents and key not in ds.broken:
+                add(Problem(_at(spec, f"scope.incidents[{i}]"), f"unknown incident {key!r}{_suggest(key, ds.incidents)}"))
         for i, tag in enumerate(spec.scope.tags):
             if tag not in known_tags:
-                add(Problem(_at(o, f"scope.tags[{i}]"), f"no incident has tag {tag!r}{_suggest(tag, known_tags)}", "warning"))
-        if spec.focus and spec.focus not in ds.incidents:
-            add(Problem(_at(o, "focus"), f"unknown incident {spec.focus!r}{_suggest(spec.focus, ds.incidents)}"))
+                add(Problem(_at(spec, f"scope.tags[{i}]"), f"no incident has tag {tag!r}{_suggest(tag, known_tags)}", "warning"))
+        if spec.focus and spec.focus in ds.broken:
+            pass
+        elif spec.focus and spec.focus not in ds.incidents:
+            add(Problem(_at(spec, "focus"), f"unknown incident {spec.focus!r}{_suggest(spec.focus, ds.incidents)}"))
         elif spec.focus and ds.incidents[spec.focus].risk is None:
-            add(Problem(_at(o, "focus"), f"focus incident {spec.focus!r} has no risk assessment"))
+            add(Problem(_at(spec, "focus"), f"focus incident {spec.focus!r} has no risk assessment"))
         for i, audience in enumerate(spec.audiences):
             if audience not in AUDIENCES:
-                add(Problem(_at(o, f"audiences[{i}]"), f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCES)})"))
+                add(Problem(_at(spec, f"audiences[{i}]"), f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCES)})"))
         for i, text in enumerate(spec.key_judgements):
-            cited(text, _at(o, f"key_judgements[{i}]"))
+            cited(text, _at(spec, f"key_judgements[{i}]"))
         if spec.bottom_line:
-            cited(spec.bottom_line, _at(o, "bottom_line"))
-        if not scoped_incidents(ds, spec.id):
-            add(Problem(_at(o, "scope"), "the scope selects no incident"))
+            cited(spec.bottom_line, _at(spec, "bottom_line"))
+        if not scoped_incidents(ds, spec.id) and not set(spec.scope.incidents) & ds.broken:
+            add(Problem(_at(spec, "scope"), "the scope selects no incident"))
     return problems
 
 
@@ -185,7 +183,7 @@ def _risk_problems(inc: Incident, config: Config, today: dt.date) -> list[Proble
 
     rubric = risk.load_rubric(rubric_path(config, inc.risk.rubric))
     assessment = risk.assess(inc.risk, inc.tags, rubric)
-    return risk.lint_override(inc.risk, assessment, _at(inc.origin, "risk"), today)
+    return risk.lint_override(inc.risk, assessment, _at(inc, "risk"), today)
 
 
 def rubric_path(config: Config, version: str) -> Path:

@@ -36,6 +36,7 @@ class Dataset:
     recommendations: dict[str, Recommendation] = field(default_factory=dict)
     briefs: dict[str, BriefSpec] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)  # every file read, for hashing
+    broken: set[str] = field(default_factory=set)  # ids of records that failed to load (no cascade errors)
 
     def evaluations_named(self, names: Iterable[str]) -> list[Evaluation]:
         """Return the evaluation rows whose `evaluation` is one of `names`, in data order."""
@@ -108,8 +109,16 @@ class _Collector:
                 self.add(path, line or line_of(root, prefix + loc), _field_path(prefix + loc), _message(cls, err))
             return None
         line = line or getattr(data, "line", 0) or line_of(root, prefix)
-        record.with_origin(Location(self.rel(path), line, ".".join(str(p) for p in prefix)))
+        doc = _subdoc(root, prefix) if isinstance(root, (LinedDict, LinedList)) else None
+        record.with_origin(Location(self.rel(path), line, ""), doc)
         return record
+
+
+def _subdoc(root: Any, prefix: tuple[Any, ...]) -> Any:
+    node = root
+    for part in prefix:
+        node = node[part]
+    return node
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -143,7 +152,8 @@ def _message(cls: type[BaseModel], err: dict[str, Any]) -> str:
         return f"{value!r} is not a valid id (expected lower-case letters, digits, '.', '_' or '-', starting with a letter or digit)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         ctx = err.get("ctx", {})
-        bound = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ctx.items())
+        words = {"ge": "at least", "le": "at most", "gt": "more than", "lt": "less than"}
+        bound = ", ".join(f"{words.get(k, k)} {v}" for k, v in ctx.items())
         return f"{value!r} is out of range (expected {bound})"
     if kind == "value_error":
         return str(err["msg"]).removeprefix("Value error, ")
@@ -220,9 +230,13 @@ def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
         ds.files.append(path)
         doc = col.parse(path)
         if doc is None:
+            ds.broken.add(path.stem)
             continue
         record = col.model(Incident, doc, path)
         if record is None:
+            ds.broken.add(path.stem)
+            if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+                ds.broken.add(doc["id"])
             continue
         if path.stem != record.id:
             col.add(path, line_of(doc, ("id",)), "id", f"id {record.id!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")

@@ -7,14 +7,16 @@ laughs" document fails fast instead of eating memory.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 try:  # the C parser is ~10x faster; line marks work the same
-    _BaseLoader = yaml.CSafeLoader  # type: ignore[attr-defined]
+    _FastBase = yaml.CSafeLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover
-    _BaseLoader = yaml.SafeLoader
+    _FastBase = yaml.SafeLoader
+_ALIAS_RE = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+", re.M)
 
 MAX_ALIASES = 100
 
@@ -50,7 +52,13 @@ class YamlProblem(Exception):
         self.line = line
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
+    """The C loader, for documents without aliases."""
+
+
+class _Loader(yaml.SafeLoader):
+    """The pure-Python loader, which counts aliases (used when a document has any)."""
+
     def __init__(self, stream: Any):
         super().__init__(stream)
         self._aliases = 0
@@ -64,7 +72,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         return super().compose_node(parent, index)
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LinedDict:
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LinedDict:
     loader.flatten_mapping(node)
     result = LinedDict()
     result.line = node.start_mark.line + 1
@@ -81,29 +89,32 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LinedDict:
     return result
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LinedList:
+def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LinedList:
     result = LinedList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+for _cls in (_FastLoader, _Loader):
+    _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def _construct_timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+def _construct_timestamp_as_text(loader: Any, node: yaml.ScalarNode) -> str:
     # Keep dates as text: pydantic parses them and reports bad ones with the field name.
     return loader.construct_scalar(node)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+for _cls in (_FastLoader, _Loader):
+    _cls.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 
 
 def load_lined(text: str) -> Any:
     """Parse one YAML (or JSON) document into LinedDict/LinedList values."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        loader = _Loader if _ALIAS_RE.search(text) else _FastLoader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - both loaders derive from SafeLoader
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
