@@ -26,6 +26,8 @@ from brief.render.templates import environment, read_asset, select
 
 TOKEN = "\ue000{}\ue001"
 TOKEN_RE = re.compile("\ue000(\\d+)\ue001")
+NOTE_PUNCT_RE = re.compile("[ \t]*(\ue000\\d+\ue001)([.,;:!?]+)")
+SPACE_TOKEN_RE = re.compile("[ \t]+(\ue000\\d+\ue001)")
 NOTES_SLOT = "\ue002NOTES\ue002"
 BIB_SLOT = "\ue002BIBLIOGRAPHY\ue002"
 RELIABILITY_WORDS = {"primary": "primary source", "secondary": "secondary source (press or commentary)", "social": "social-media post"}
@@ -91,9 +93,16 @@ def render(
         raise RenderError(f"{template.name}: {exc}") from None
     rendered = engine.render(collector.citations)
     sources = context["sources"]
+    if rendered.note_style:
+        # As pandoc does for note styles: no space before a note call, and the call after punctuation.
+        body = NOTE_PUNCT_RE.sub(lambda m: m.group(2) + m.group(1), body)
+        body = SPACE_TOKEN_RE.sub(lambda m: m.group(1), body)
+    else:
+        # In-text styles (APA, IEEE ...): the citation is part of the sentence, not a note.
+        body = TOKEN_RE.sub(lambda m: f'<span class="citation">{rendered.notes[int(m.group(1)) - 1]}</span>', body)
 
     bib_html = _bibliography(rendered, sources)
-    screen = _notes_html(rendered, collector, sources)
+    screen = _notes_html(rendered, collector, sources) if rendered.note_style else ""
     html_doc = TOKEN_RE.sub(lambda m: _note_ref(int(m.group(1))), body).replace(NOTES_SLOT, screen).replace(BIB_SLOT, bib_html)
     print_doc = TOKEN_RE.sub(lambda m: _footnote(int(m.group(1)), rendered.notes[int(m.group(1)) - 1], collector.citations[int(m.group(1)) - 1], sources), body)
     print_doc = print_doc.replace(NOTES_SLOT, "").replace(BIB_SLOT, bib_html)
@@ -126,7 +135,10 @@ def _notes_html(rendered: Any, collector: Collector, sources: dict[str, Any]) ->
             f'<span class="note-src">[{_source_links(citation, sources)}]</span> '
             f'<a class="backlink" href="#noteref-{number}" role="doc-backlink" aria-label="Back to the text of note {number}">↩</a></li>'
         )
-    return '<ol class="notes">\n' + "\n".join(items) + "\n</ol>"
+    return (
+        '<section id="notes" class="notes-section" aria-labelledby="notes-title">\n<h2 id="notes-title" class="unnumbered">Notes</h2>\n'
+        '<ol class="notes">\n' + "\n".join(items) + "\n</ol>\n</section>"
+    )
 
 
 def _footnote(number: int, note: str, citation: Citation, sources: dict[str, Any]) -> str:
