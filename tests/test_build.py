@@ -48,7 +48,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_build_writes_html_and_pdf(built: Path) -> None:
-    assert sorted(p.name for p in built.iterdir()) == ["example-regulator.html", "example-regulator.pdf"]
+    assert sorted(p.name for p in built.iterdir()) == ["example-regulator.html", "example-regulator.pdf", "manifest.json", "snapshot.json"]
     assert (built / "example-regulator.pdf").read_bytes().startswith(b"%PDF-")
     assert oct((built / "example-regulator.html").stat().st_mode & 0o777) in ("0o644", "0o664")
 
@@ -127,7 +127,7 @@ def test_failed_build_writes_nothing_and_keeps_earlier_output(tmp_path: Path) ->
     assert "summary: unknown citation key 'missing-key'" in result.stderr
     assert "Traceback" not in result.output
     assert out.read_bytes() == before
-    assert sorted(p.name for p in out.parent.iterdir()) == ["example-regulator.html"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["example-regulator.html", "manifest.json", "snapshot.json"]
 
 
 def test_hostile_text_is_inert(tmp_path: Path) -> None:

@@ -1,39 +1,46 @@
 """The pipeline, top to bottom: config -> load -> validate -> compute -> render -> write.
 
-Nothing is written until everything has loaded, validated and rendered in memory; then each
-file is written atomically, so a failed build leaves earlier output untouched.
+Nothing is written until everything has loaded, validated and rendered in memory. A new edition
+is written into a hidden staging folder and renamed into place in one step; a published edition
+is never changed: rebuilding it with the same inputs is a no-op, with different inputs it is
+refused unless issued as a numbered correction, written beside the original.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from brief import __version__
 from brief.config import Config, check_audience
-from brief.errors import UsageError
-from brief.publish import atomic_write_bytes, check_name, safe_join
+from brief.errors import BriefError, UsageError
+from brief.publish import atomic_write_bytes, check_name, output_lock, safe_join
 
 log = logging.getLogger(__name__)
 
 
+class EditionExistsError(BriefError):
+    """A published edition would change: refused (issue a correction instead)."""
+
+
 @dataclass
 class BuildResult:
-    """What one brief's build wrote."""
+    """What one brief's build did."""
 
     brief: str
     edition: str
     folder: Path
+    status: str = "built"  # built | unchanged | extended | corrected
+    revision: int = 0
     files: list[Path] = field(default_factory=list)
     pages: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class _Pending:
-    path: Path
-    data: bytes
 
 
 def build(
@@ -44,70 +51,288 @@ def build(
     date: dt.date | None = None,
     strict: bool = False,
     pdf: bool = True,
+    force: bool = False,
+    correction: str | None = None,
+    pdf_variant: str | None = None,
 ) -> list[BuildResult]:
-    """Build the requested briefs and audiences; return what was written."""
-    from brief.citations import CitationEngine
-    from brief.render import html as render_html
-    from brief.render.context import Edition, build_context, edition_id
-    from brief.render.templates import template_source_dirs
+    """Build the requested briefs and audiences as editions; return what was done."""
     from brief.validate import validate
 
     started = time.perf_counter()
-    day = date or dt.date.today()
     if edition is not None:
         check_name(edition, "edition")
     if audience and audience != "all":
         check_audience(audience)
+    if correction is not None and not correction.strip():
+        raise UsageError("--correction needs a reason, e.g. --correction \"Fixed the n of the o1 rows\"")
 
     # 1-3. Load and validate everything; stop once with every problem.
-    report = validate(config, today=day)
+    report = validate(config, today=date or dt.date.today())
     report.raise_if_failed(strict=strict)
     ds = report.dataset
     ids = briefs or sorted(ds.briefs)
     for brief_id in ids:
         if brief_id not in ds.briefs:
             raise UsageError(f"unknown brief {brief_id!r}: expected one of {', '.join(sorted(ds.briefs)) or '(none in briefs/)'}")
+        check_name(brief_id, "brief id")
 
-    # 4-7. Compute, render HTML and PDF in memory.
-    pending: list[_Pending] = []
     results = []
-    for brief_id in ids:
-        spec = ds.briefs[brief_id]
-        requested = audience or config.settings.default_audience
-        audiences = list(spec.audiences) if requested == "all" else check_audience(requested)
-        ed = Edition(edition or edition_id(spec, day), day)
-        folder = safe_join(config.output_dir, check_name(brief_id, "brief id"), ed.id)
-        result = BuildResult(brief_id, ed.id, folder)
-        engine = CitationEngine(ds.sources, style=spec.citation_style or config.settings.citation_style, lang=config.settings.language)
-        for aud in audiences:
-            context = build_context(config, ds, spec, aud, ed)
-            names = [f"{aud}/{brief_id}.html", f"{aud}/brief.html", "brief.html"]
-            rendered = render_html.render(config.templates_dir, context, engine, names)
-            stem = f"{brief_id}-{aud}"
-            pending.append(_Pending(folder / f"{stem}.html", rendered.html.encode("utf-8")))
-            if pdf:
-                from brief.render.pdf import write_pdf
+    with output_lock(config.output_dir):
+        _clean_stale(config.output_dir, ids)
+        for brief_id in ids:
+            results.append(
+                _build_brief(config, ds, brief_id, audience, edition, date, pdf, force, correction, pdf_variant or config.settings.pdf_variant)
+            )
+        from brief.publish import write_index
 
-                data, pages, refused = write_pdf(
-                    rendered.print_html,
-                    rendered.print_css,
-                    base_dir=config.templates_dir if config.templates_dir.is_dir() else template_source_dirs(None)[0],
-                    allowed_dirs=template_source_dirs(config.templates_dir),
-                    variant=config.settings.pdf_variant,
-                    created=day,
-                )
-                for url in refused:
-                    log.warning("%s: the renderer was refused %s", stem, url[:100])
-                pending.append(_Pending(folder / f"{stem}.pdf", data))
-                result.pages[aud] = pages
-            log.info("built %s (%s, edition %s): %d notes, %d sources%s", brief_id, aud, ed.id, rendered.notes, rendered.bibliography, f", {result.pages[aud]} pages" if pdf else "")
-        results.append(result)
-
-    # 8. Write atomically.
-    for item in pending:
-        atomic_write_bytes(item.path, item.data)
-        for result in results:
-            if item.path.parent == result.folder:
-                result.files.append(item.path)
+        write_index(config)
     log.info("done in %.2f s", time.perf_counter() - started)
     return results
+
+
+def _build_brief(
+    config: Config,
+    ds: Any,
+    brief_id: str,
+    audience: str | None,
+    edition: str | None,
+    date: dt.date | None,
+    pdf: bool,
+    force: bool,
+    correction: str | None,
+    pdf_variant: str | None,
+) -> BuildResult:
+    from brief import editions
+    from brief.render.context import Edition, compute, edition_id
+
+    spec = ds.briefs[brief_id]
+    requested = audience or config.settings.default_audience
+    audiences = list(spec.audiences) if requested == "all" else check_audience(requested)
+    ed_id = edition or edition_id(spec, date or dt.date.today())
+    brief_dir = safe_join(config.output_dir, brief_id)
+    folder = safe_join(brief_dir, ed_id)
+    existing = editions.latest_revision(config.output_dir, brief_id, ed_id)
+    if folder.exists() and existing is None:
+        raise BriefError(f"{config.relative(folder)} exists but holds no manifest.json: move it away, then build again")
+
+    # The edition date: given, or the published edition's own, or today.
+    day = date or (existing.date if existing else dt.date.today())
+    if existing and date and date != existing.date and correction is None:
+        raise EditionExistsError(
+            f"edition {ed_id} of {brief_id} was published dated {existing.date}; to reissue it dated {date} run: "
+            f"brief build --brief {brief_id} --edition {ed_id} --date {date} --correction \"<reason>\""
+        )
+    ed = Edition(ed_id, existing.date if existing else day)
+
+    # 4. Compute once per brief: risk, recommendations, the snapshot and the diff.
+    computed = compute(config, ds, spec)
+    snapshot = editions.make_snapshot(ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed)
+    previous = editions.previous_edition(config.output_dir, brief_id, ed_id, ed.date)
+    if existing is not None and existing.manifest.get("previous"):
+        # A published edition keeps the predecessor it was built against, even if that one was corrected since.
+        recorded = existing.manifest["previous"]
+        previous = editions.find_revision(config.output_dir, brief_id, recorded["edition"], recorded["revision"]) or previous
+    changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
+    key, inputs = _inputs_key(config, snapshot, previous, spec)
+
+    if existing is not None and existing.manifest["inputs"]["key"] == key:
+        have = {f["audience"] for f in existing.manifest["files"] if f["format"] == ("pdf" if pdf else "html")}
+        missing = [a for a in audiences if a not in have]
+        if not missing and not force:
+            log.info("%s edition %s is up to date (published %s); nothing to do", brief_id, ed_id, existing.date)
+            return BuildResult(brief_id, ed_id, existing.folder, "unchanged", existing.revision)
+        targets = audiences if force else missing
+        result = BuildResult(brief_id, ed_id, existing.folder, "extended" if missing else "built", existing.revision)
+        corrections = existing.manifest.get("corrections", [])
+        rendered = _render_all(config, ds, spec, targets, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, result)
+        _extend(existing.folder, rendered, existing.manifest, result)
+        return result
+
+    if existing is not None and correction is None:
+        raise EditionExistsError(
+            f"edition {ed_id} of {brief_id} is published (dated {existing.date}) and its inputs have changed; "
+            f"published editions are never overwritten. To publish the change as a numbered correction run: "
+            f"brief build --brief {brief_id} --edition {ed_id} --correction \"<what was corrected and why>\""
+        )
+
+    corrections: list[dict[str, Any]] = []
+    revision = 0
+    if existing is not None:
+        revision = existing.revision + 1
+        fixed = editions.diff_snapshots(existing.snapshot(), snapshot)
+        corrections = list(existing.manifest.get("corrections", [])) + [
+            {"revision": revision, "date": (date or dt.date.today()).isoformat(), "reason": correction.strip(), "changes": [c.as_dict() for c in fixed.changes]}
+        ]
+    target = (folder / f"correction-{revision}") if revision else folder
+    result = BuildResult(brief_id, ed_id, target, "corrected" if revision else "built", revision)
+    rendered = _render_all(config, ds, spec, audiences, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, result)
+    manifest = _manifest(spec, ed, revision, inputs, corrections, rendered, previous)
+    _publish_new(target, rendered, snapshot, manifest)
+    result.files = [target / name for name, _data, _aud, _fmt, _pages in rendered]
+    return result
+
+
+def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: Any) -> tuple[str, dict[str, Any]]:
+    """Return the content hash of everything an edition depends on, and its parts."""
+    from brief import editions
+    from brief.citations import resolve_style
+    from brief.render.templates import template_source_dirs
+
+    h = editions.sha256_bytes
+    templates = []
+    for folder in template_source_dirs(config.templates_dir):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            templates.append(f"{path.relative_to(folder)}:{h(path.read_bytes())}")
+    style = spec.citation_style or config.settings.citation_style
+    try:
+        style_hash = h(Path(resolve_style(style)).read_bytes())
+    except Exception:  # an unknown style fails later with its own message
+        style_hash = style
+    inputs = {
+        "tool": __version__,
+        "snapshot_sha256": h(editions.canonical_json(snapshot)),
+        "templates_sha256": h("\n".join(templates).encode()),
+        "config_sha256": h(config.settings.model_dump_json().encode()),
+        "style_sha256": style_hash,
+        "previous": {"edition": previous.edition, "revision": previous.revision, "snapshot_sha256": h((previous.folder / editions.SNAPSHOT).read_bytes())} if previous else None,
+    }
+    key = h(editions.canonical_json(inputs))
+    return key, {"key": key, **inputs}
+
+
+def _render_all(
+    config: Config,
+    ds: Any,
+    spec: Any,
+    audiences: list[str],
+    ed: Any,
+    computed: Any,
+    changes: Any,
+    previous: Any,
+    corrections: list[dict[str, Any]],
+    pdf: bool,
+    pdf_variant: str | None,
+    snapshot: dict[str, Any],
+    inputs: dict[str, Any],
+    result: BuildResult,
+) -> list[tuple[str, bytes, str, str, int]]:
+    """Render every audience in memory; return (file name, bytes, audience, format, pages)."""
+    from brief import editions
+    from brief.citations import CitationEngine
+    from brief.render import html as render_html
+    from brief.render.context import build_context
+    from brief.render.templates import template_source_dirs
+
+    engine = CitationEngine(ds.sources, style=spec.citation_style or config.settings.citation_style, lang=config.settings.language, cache_dir=config.output_dir / ".cache" / "citations")
+    out = []
+    for aud in audiences:
+        context = build_context(config, ds, spec, aud, ed, computed)
+        context.update(
+            changes=changes,
+            previous_edition=previous,
+            edition_corrections=corrections,
+            revision=len(corrections) and corrections[-1]["revision"],
+        )
+        names = [f"{aud}/{spec.id}.html", f"{aud}/brief.html", "brief.html"]
+        rendered = render_html.render(config.templates_dir, context, engine, names)
+        stem = f"{spec.id}-{aud}"
+        out.append((f"{stem}.html", rendered.html.encode("utf-8"), aud, "html", 0))
+        if pdf:
+            from brief.render.pdf import write_pdf
+
+            attachments = None
+            if pdf_variant and pdf_variant.startswith("pdf/a-3"):
+                attachments = [
+                    ("snapshot.json", editions.canonical_json(snapshot), "The normalised data this edition was built from"),
+                    ("inputs.json", editions.canonical_json(inputs), "Hashes of every input of this edition (tool version, data, templates, configuration)"),
+                ]
+            data, pages, refused = write_pdf(
+                rendered.print_html,
+                rendered.print_css,
+                base_dir=template_source_dirs(config.templates_dir)[0],
+                allowed_dirs=template_source_dirs(config.templates_dir),
+                variant=pdf_variant,
+                created=ed.date,
+                attachments=attachments,
+            )
+            for url in refused:
+                log.warning("%s: the renderer was refused %s", stem, url[:100])
+            out.append((f"{stem}.pdf", data, aud, "pdf", pages))
+            result.pages[aud] = pages
+        log.info("rendered %s (%s, edition %s): %d notes, %d sources%s", spec.id, aud, ed.id, rendered.notes, rendered.bibliography, f", {result.pages[aud]} pages" if pdf else "")
+    return out
+
+
+def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], corrections: list[dict[str, Any]], rendered: list[tuple[str, bytes, str, str, int]], previous: Any) -> dict[str, Any]:
+    from brief import editions
+
+    return {
+        "tool": {"name": "brief", "version": __version__},
+        "brief": {"id": spec.id, "title": spec.title, "subtitle": spec.subtitle},
+        "edition": {"id": ed.id, "date": ed.iso},
+        "revision": revision,
+        "previous": {"edition": previous.edition, "revision": previous.revision} if previous else None,
+        "corrections": corrections,
+        "inputs": inputs,
+        "files": [
+            {"name": name, "audience": aud, "format": fmt, "bytes": len(data), "sha256": editions.sha256_bytes(data), **({"pages": pages} if fmt == "pdf" else {})}
+            for name, data, aud, fmt, pages in rendered
+        ],
+    }
+
+
+def _publish_new(target: Path, rendered: list[tuple[str, bytes, str, str, int]], snapshot: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Write a new edition (or correction) into a hidden staging folder, then rename it into place."""
+    from brief import editions
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{target.name}-", dir=target.parent))
+    try:
+        os.chmod(staging, 0o755)
+        for name, data, _aud, _fmt, _pages in rendered:
+            atomic_write_bytes(staging / name, data)
+        atomic_write_bytes(staging / editions.SNAPSHOT, editions.canonical_json(snapshot))
+        atomic_write_bytes(staging / editions.MANIFEST, editions.canonical_json(manifest))  # last: marks it complete
+        try:
+            os.rename(staging, target)
+        except OSError as exc:
+            raise BriefError(f"{target}: cannot publish ({exc.strerror}); nothing was changed") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _extend(folder: Path, rendered: list[tuple[str, bytes, str, str, int]], manifest: dict[str, Any], result: BuildResult) -> None:
+    """Add audiences to a published edition whose inputs are unchanged (the manifest is written last)."""
+    from brief import editions
+
+    files = {f["name"]: f for f in manifest["files"]}
+    for name, data, aud, fmt, pages in rendered:
+        old = files.get(name)
+        digest = editions.sha256_bytes(data)
+        if old is not None and old["sha256"] != digest:
+            raise EditionExistsError(
+                f"{folder / name}: a rebuild with unchanged inputs gave different bytes (was the tool or WeasyPrint upgraded?); "
+                "the published file is kept. Issue a correction to publish a new rendering."
+            )
+        if old is None:
+            atomic_write_bytes(folder / name, data)
+            files[name] = {"name": name, "audience": aud, "format": fmt, "bytes": len(data), "sha256": digest, **({"pages": pages} if fmt == "pdf" else {})}
+        result.files.append(folder / name)
+    manifest = dict(manifest, files=sorted(files.values(), key=lambda f: (f["audience"], f["format"])))
+    atomic_write_bytes(folder / editions.MANIFEST, editions.canonical_json(manifest))
+
+
+def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
+    """Remove staging folders and temporary files left by a build that was killed (under the lock)."""
+    for brief_id in brief_ids:
+        root = output_dir / brief_id
+        if not root.is_dir():
+            continue
+        for path in list(root.glob(".staging-*")) + list(root.glob("*/.staging-*")):
+            shutil.rmtree(path, ignore_errors=True)
+        for path in list(root.glob("*/.*.tmp")) + list(root.glob("*/*/.*.tmp")):
+            try:
+                path.unlink()
+            except OSError:
+                pass

@@ -81,11 +81,13 @@ def build(
     edition: Annotated[Optional[str], typer.Option("--edition", help="Edition id; default from the brief's cadence and the edition date (2026-11 monthly, 2026-Q4 quarterly).")] = None,
     date: Annotated[Optional[str], typer.Option("--date", help="Edition date YYYY-MM-DD; every date in the output comes from it. Default: today.")] = None,
     html_only: Annotated[bool, typer.Option("--html-only", help="Write the HTML only, skip the PDF.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Render again even when nothing the edition depends on changed (published files are only verified, never changed).")] = False,
+    correction: Annotated[Optional[str], typer.Option("--correction", help="Publish changed inputs of an already published edition as a numbered correction, with this reason.")] = None,
     strict: StrictOpt = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Build briefs as HTML and PDF into output/<brief>/<edition>/.
+    """Build briefs as HTML and PDF editions into output/<brief>/<edition>/, then the index and feed.
 
     Example: brief build --audience regulator --date 2026-11-26
     """
@@ -95,10 +97,52 @@ def build(
         from brief.config import load_config
 
         config = load_config(project)
-        results = run_build(config, briefs=brief or None, audience=audience, edition=edition, date=_parse_date(date), strict=strict, pdf=not html_only)
+        results = run_build(
+            config,
+            briefs=brief or None,
+            audience=audience,
+            edition=edition,
+            date=_parse_date(date),
+            strict=strict,
+            pdf=not html_only,
+            force=force,
+            correction=correction,
+        )
         for result in results:
+            if result.status == "unchanged":
+                typer.echo(f"{result.brief} {result.edition}: up to date ({config.relative(result.folder)})")
             for path in result.files:
                 typer.echo(config.relative(path))
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="The older edition id (or a path to its snapshot.json).")],
+    new: Annotated[str, typer.Argument(help="The newer edition id (or a path to its snapshot.json).")],
+    brief: Annotated[Optional[str], typer.Option("--brief", "-b", help="Brief id the editions belong to; default: the only brief in briefs/.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON (for scripts).")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Show what changed between two editions of a brief (the same list as the brief's what-changed section).
+
+    Example: brief diff 2026-10 2026-11 --brief frontier-self-preservation
+    """
+    _setup_logging(True)
+    try:
+        from brief.config import load_config
+        from brief.editions import diff_snapshots, resolve_snapshot
+
+        config = load_config(project)
+        if brief is None:
+            ids = sorted(p.stem for p in config.briefs_dir.glob("*.yaml"))
+            brief = ids[0] if len(ids) == 1 else None
+        changes = diff_snapshots(resolve_snapshot(config.output_dir, brief, old), resolve_snapshot(config.output_dir, brief, new))
+        if as_json:
+            typer.echo(json.dumps(changes.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            typer.echo("\n".join(changes.lines()))
     except BriefError as exc:
         _fail(exc)
 

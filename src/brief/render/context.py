@@ -111,11 +111,33 @@ def evaluation_row(ev: Evaluation) -> dict[str, Any]:
     }
 
 
-def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, edition: Edition) -> dict[str, Any]:
-    """Return everything a brief's templates may show, for one audience and edition."""
-    incidents = scoped_incidents(ds, spec.id)
+@dataclass
+class Computed:
+    """What a brief computes once, before any audience renders: assessments and recommendations."""
+
+    views: list[IncidentView]
+
+    @property
+    def incidents(self) -> list[Incident]:
+        return [v.incident for v in self.views]
+
+    @property
+    def assessments(self) -> dict[str, Any]:
+        return {v.id: v.assessment for v in self.views if v.assessment is not None}
+
+    @property
+    def recommendations(self) -> list[Recommendation]:
+        recs: OrderedDict[str, Recommendation] = OrderedDict()
+        for view in self.views:
+            for rec in view.recommendations:
+                recs.setdefault(rec.id, rec)
+        return list(recs.values())
+
+
+def compute(config: Config, ds: Dataset, spec: BriefSpec) -> Computed:
+    """Assess every incident in a brief's scope and select its recommendations."""
     views = []
-    for inc in incidents:
+    for inc in scoped_incidents(ds, spec.id):
         assessment, robust = _assess(config, inc)
         level = assessment.level if assessment else None
         views.append(
@@ -128,6 +150,13 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
                 claims_by_status={STATUS_LABELS[s]: sum(1 for c in inc.claims if c.status == s) for s in ClaimStatus},
             )
         )
+    return Computed(views)
+
+
+def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, edition: Edition, computed: Computed | None = None) -> dict[str, Any]:
+    """Return everything a brief's templates may show, for one audience and edition."""
+    computed = computed or compute(config, ds, spec)
+    views = computed.views
     focus = next((v for v in views if v.id == spec.focus), views[0] if views else None)
 
     # Evaluation results, grouped by evaluation, in the order incidents list them.
@@ -141,10 +170,7 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
             groups.setdefault(ev.evaluation, []).append(evaluation_row(ev))
 
     # Recommendations across the brief, grouped by addressee, priority first.
-    recs: OrderedDict[str, Recommendation] = OrderedDict()
-    for view in views:
-        for rec in view.recommendations:
-            recs.setdefault(rec.id, rec)
+    recs = OrderedDict((r.id, r) for r in computed.recommendations)
     by_addressee: OrderedDict[str, list[Recommendation]] = OrderedDict()
     for addressee in Addressee:
         items = sorted((r for r in recs.values() if r.addressee == addressee), key=lambda r: (r.priority, r.id))
