@@ -214,7 +214,7 @@ def test_worked_example_sentences_and_inputs_table(rubric):
         a.likelihood_sentence
         == "We judge it very unlikely (≤20%) that this behaviour causes real-world harm within 12 months."
     )
-    assert a.confidence_sentence == f"We hold this assessment with moderate confidence: {statement}"
+    assert a.confidence_sentence == f"We hold this assessment with moderate confidence. {statement}"
     assert a.inputs_table == [
         ("S", "S3 Moderate", "Coercion of an individual [@syscard]."),
         ("E", "E1 Elicited in a contrived or controlled test", ""),
@@ -579,7 +579,7 @@ def test_sentences_follow_the_horizon_and_close_the_statement(rubric):
         a.likelihood_sentence
         == "We judge it very unlikely (≤20%) that this behaviour causes real-world harm within 1 month."
     )
-    assert a.confidence_sentence == "We hold this assessment with moderate confidence: Single self-reported source."
+    assert a.confidence_sentence == "We hold this assessment with moderate confidence. Single self-reported source."
     assert assess(inputs(horizon=24), COP, rubric).likelihood_sentence.endswith("within 24 months.")
 
 

@@ -624,7 +624,8 @@ def assess(inputs: RiskInputs, tags: Tags, rubric: Rubric) -> Assessment:
     confidence_sentence = f"We hold this assessment with {confidence.lower()} confidence"
     statement = (inputs.confidence.statement or "").strip()
     if statement:
-        confidence_sentence += f": {statement}" + ("" if statement[-1] in ".!?" else ".")
+        # Two sentences: the confidence, then its reason (which may start with a capital and carry citations).
+        confidence_sentence += ". " + statement + ("" if statement[-1] in ".!?" else ".")
     else:
         confidence_sentence += "."
 
