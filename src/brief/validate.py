@@ -148,8 +148,10 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
 
     # Sources.
     for src in sources.values():
-        if not src.URL and src.verification != Verification.unverified and src.type not in ("legislation", "personal_communication"):
-            add(Problem(_at(src, "URL"), f"source {src.id!r} has no URL", "warning"))
+        extra = src.model_extra or {}
+        identified = src.URL or extra.get("DOI") or extra.get("number") or extra.get("ISBN")
+        if not identified and src.verification != Verification.unverified and src.type not in ("legislation", "personal_communication"):
+            add(Problem(_at(src, "URL"), f"source {src.id!r} has no URL, DOI or report number: a reader cannot find it", "warning"))
 
     # Briefs.
     known_tags = _all_tags(ds)
