@@ -38,6 +38,8 @@ class ProjectSettings(BaseModel):
     templates_dir: str = "templates"
     pdf_variant: str = "pdf/ua-1"
     """WeasyPrint PDF variant: pdf/ua-1 (tagged, accessible) by default."""
+    base_url: str | None = None
+    """Public URL of the output folder, for absolute links in the Atom feed (relative links when unset)."""
 
 
 class RemoteSettings(BaseModel):
