@@ -34,16 +34,16 @@ def test_help_does_not_import_heavy_modules() -> None:
     assert out.strip().endswith("HEAVY []")
 
 
-@pytest.mark.parametrize("command", ["build", "validate", "list", "schema"])
+@pytest.mark.parametrize("command", ["build", "validate", "list", "schema", "diff"])
 def test_every_command_and_option_has_help(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
-    import click
-
     cmd = typer_command(command)
-    for param in cmd.params:
-        if isinstance(param, click.Option):
+    for param in cmd.params:  # typer vendors click, so check by kind rather than class
+        if param.param_type_name == "option":
             assert param.help, f"{command} {param.opts} has no help text"
+        else:
+            assert getattr(param, "help", None), f"{command} argument {param.name} has no help text"
     assert cmd.help
 
 

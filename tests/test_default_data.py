@@ -81,7 +81,7 @@ def test_press_errors_are_recorded_with_their_corrections(report) -> None:
     assert cases and all(c.status == ClaimStatus.partly_accurate for c in cases)
     assert all(c.reported_by for c in cases)  # who repeated it (Axios, Fox Business as attributed)
     asl3 = ds.incidents["anthropic-asl3-activation-2025-05"]
-    blamed = [c for c in asl3.claims if "blackmail" in c.text.lower()]
+    blamed = [c for c in asl3.claims if "blackmail" in c.id]  # "The shocking result led Anthropic to classify ... ASL-3"
     assert blamed and all(c.status == ClaimStatus.contradicted for c in blamed)
 
 
