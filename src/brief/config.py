@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -48,12 +49,30 @@ class RemoteSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    kind: str
+    """Folder name under data/remote/ and the name `brief pull --remote` takes."""
+    kind: Literal["brief", "aiid", "inspect", "csv"]
+    """brief (another unit's data package), aiid (AI Incident Database CSVs), inspect (Inspect AI logs) or csv (evaluation rows)."""
     url: str | None = None
+    """One URL to pull (https; http only for loopback hosts or with insecure = true)."""
     urls: list[str] = Field(default_factory=list)
+    """Several URLs to pull, e.g. incidents.csv and reports.csv, or several Inspect logs."""
     path: str | None = None
+    """A local file or folder instead of a URL; relative to the project root."""
     insecure: bool = False
+    """Allow plain http to hosts other than loopback (never needed for https)."""
     options: dict[str, Any] = Field(default_factory=dict)
+    incidents: list[int] = Field(default_factory=list)
+    """aiid: import only these incident ids (empty: all, within since/until)."""
+    since: dt.date | None = None
+    """aiid: import only incidents dated on or after this day."""
+    until: dt.date | None = None
+    """aiid: import only incidents dated on or before this day."""
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    """Seconds to wait for a connection or for the next bytes of a response."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Retries (with exponential backoff) after a 5xx answer, a timeout or a dropped connection."""
+    max_bytes: int = Field(default=50 * 2**20, gt=0)
+    """Largest download accepted, per file (default 50 MiB)."""
 
 
 class ConfigFile(BaseModel):
@@ -130,7 +149,7 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 name = str(err["loc"][-1])
-                known = list(ProjectSettings.model_fields) if "project" in err["loc"] else list(ConfigFile.model_fields)
+                known = list(ProjectSettings.model_fields) if "project" in err["loc"] else list(RemoteSettings.model_fields) if "remote" in err["loc"] else list(ConfigFile.model_fields)
                 close = difflib.get_close_matches(name, known, n=1)
                 msg = f"unknown setting {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
             problems.append(Problem(Location(CONFIG_NAME, _toml_line(path, str(err["loc"][-1])), loc), msg))
