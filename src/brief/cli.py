@@ -83,6 +83,7 @@ def build(
     html_only: Annotated[bool, typer.Option("--html-only", help="Write the HTML only, skip the PDF.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Render again even when nothing the edition depends on changed (published files are only verified, never changed).")] = False,
     correction: Annotated[Optional[str], typer.Option("--correction", help="Publish changed inputs of an already published edition as a numbered correction, with this reason.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the data already pulled (build never touches the network; the flag says so in scripts).")] = False,
     strict: StrictOpt = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
@@ -221,6 +222,52 @@ def schema(
         config = load_config(project)
         for path in write_schemas(out or config.data_dir / "schema"):
             typer.echo(config.relative(path))
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
+def pull(
+    remote: Annotated[Optional[list[str]], typer.Option("--remote", "-r", help="Name of a [[remote]] in brief.toml to pull (repeatable); default: all of them.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Download and validate, print what would change, write nothing.")] = False,
+    project: ProjectOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Refresh data/remote/<name>/ from the remotes in brief.toml, all or nothing per remote.
+
+    A remote that fails keeps its previous data byte for byte; the error names the remote, the URL
+    and the cause. Example: brief pull --remote evals --dry-run
+    """
+    _setup_logging(quiet)
+    try:
+        from brief.config import load_config
+        from brief.pull import pull as run_pull
+
+        config = load_config(project)
+        run_pull(config, names=remote or None, dry_run=dry_run, progress=not quiet)
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the data package into (new, empty, or an earlier export).")],
+    project: ProjectOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write the curated data as a package (files + manifest.json with SHA-256) for `kind = "brief"` remotes.
+
+    Example: brief export ../published/data && serve it, then in the other project: url = ".../data/manifest.json"
+    """
+    _setup_logging(quiet)
+    try:
+        from brief.config import load_config
+        from brief.export import export as run_export
+
+        config = load_config(project)
+        manifest = run_export(config, folder)
+        if not quiet:
+            typer.echo(str(manifest))
     except BriefError as exc:
         _fail(exc)
 

@@ -29,11 +29,32 @@ def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
     else:  # pragma: no cover - the CLI restricts the choice
         raise UsageError(f"unknown kind {kind!r}")
     out = []
+    remotes = _RemoteOrigins(config)
     for record, row in records:
         origin = record.origin
-        row["origin"] = {"file": origin.path, "line": origin.line} if origin else None
+        row["origin"] = {"file": origin.path, "line": origin.line, **remotes.of(origin.path)} if origin else None
         out.append(row)
     return out
+
+
+class _RemoteOrigins:
+    """Name the remote (and when it was pulled) for files under data/remote/<name>/."""
+
+    def __init__(self, config: Config):
+        self.prefix = config.relative(config.data_dir / "remote") + "/"
+        self.root = config.data_dir / "remote"
+        self.cache: dict[str, dict[str, Any]] = {}
+
+    def of(self, path: str) -> dict[str, Any]:
+        if not path.startswith(self.prefix):
+            return {}
+        name = path[len(self.prefix):].split("/", 1)[0]
+        if name not in self.cache:
+            from brief.pull import read_lock
+
+            lock = read_lock(self.root / name)
+            self.cache[name] = {"remote": name, "pulled_at": lock.get("pulled_at")}
+        return self.cache[name]
 
 
 COLUMNS = {

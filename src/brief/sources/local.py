@@ -10,6 +10,7 @@ import csv
 import difflib
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -368,11 +369,36 @@ def load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
     _load_evaluations(col, ds, data / "evaluations")
     _load_recommendations(col, ds, data)
     _load_briefs(col, ds, config.briefs_dir)
-    for remote_dir in sorted((data / "remote").glob("*/current")) if (data / "remote").is_dir() else []:
-        _load_sources(col, ds, remote_dir)
-        _load_incidents(col, ds, remote_dir / "incidents")
-        _load_evaluations(col, ds, remote_dir / "evaluations")
+    for remote_dir in remote_folders(data):
+        _load_remote(col, ds, remote_dir)
     return ds, col.problems
 
 
-__all__ = ["Dataset", "load_dataset", "read_csv_rows", "LinedDict", "LinedList"]
+# A remote's folder is named after it (config.py's pattern); `brief pull` stages into
+# `<name>.staging-*` and parks the previous copy in `<name>.old-*`, which must never load.
+REMOTE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def remote_folders(data: Path) -> list[Path]:
+    """Return the `current/` folders of the pulled remotes under data/remote/, by name."""
+    root = data / "remote"
+    if not root.is_dir():
+        return []
+    return [d / "current" for d in sorted(root.iterdir()) if REMOTE_NAME.fullmatch(d.name) and (d / "current").is_dir()]
+
+
+def _load_remote(col: _Collector, ds: Dataset, folder: Path) -> None:
+    _load_sources(col, ds, folder)
+    _load_incidents(col, ds, folder / "incidents")
+    _load_evaluations(col, ds, folder / "evaluations")
+
+
+def load_folder(config: Config, folder: Path) -> tuple[Dataset, list[Problem]]:
+    """Load one remote-shaped folder (sources.json, incidents/, evaluations/) on its own."""
+    col = _Collector(config)
+    ds = Dataset()
+    _load_remote(col, ds, folder)
+    return ds, col.problems
+
+
+__all__ = ["Dataset", "load_dataset", "load_folder", "read_csv_rows", "remote_folders", "LinedDict", "LinedList"]
