@@ -582,3 +582,40 @@ def test_inspect_fixtures_match_the_installed_package(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert "evals: 6 new" in result.output and result.output.count("skipped, not counted") == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "cause"),
+    [
+        (INCIDENTS_CSV + '9,2020-01-01,[],[],[],[],"an unterminated quote,T\n', "invalid CSV (unexpected end of data)"),
+        (INCIDENTS_CSV.replace("TayBot", "Tay\x00Bot"), "invalid CSV (contains a NUL character; binary data?)"),
+        (b"\xff\xfe" + INCIDENTS_CSV.encode("utf-16-le"), "invalid CSV (not UTF-8: byte 0xff at offset 0)"),
+    ],
+    ids=["unterminated quote", "NUL", "UTF-16"],
+)
+def test_invalid_csv_keeps_last_good_data(tmp_path: Path, server: Server, body: str | bytes, cause: str) -> None:
+    urls = serve_aiid(server)
+    root = make_project(tmp_path, remote_table("aiid", "aiid", urls=urls))
+    assert brief(root, "pull").exit_code == 0
+    before = tree_hash(root / "data")
+    server.put("/aiid/incidents.csv", body, "text/csv")
+
+    result = brief(root, "pull")
+
+    assert result.exit_code == 1
+    assert f"remote 'aiid': {urls[0]}" in result.output and cause in result.output
+    assert tree_hash(root / "data") == before
+
+
+def test_export_refuses_a_folder_that_is_not_an_earlier_export(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    result = brief(root, "export", str(busy))
+    assert result.exit_code == 2
+    assert f"{busy} exists and is not an earlier export (no manifest.json): choose an empty or new folder" in result.output
+    assert [p.name for p in busy.iterdir()] == ["notes.txt"]
+    first = brief(root, "export", str(tmp_path / "pkg"))
+    assert first.exit_code == 0 and brief(root, "export", str(tmp_path / "pkg")).exit_code == 0  # an earlier export is replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy", "pkg", "proj"]  # no staging left behind
