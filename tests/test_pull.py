@@ -619,3 +619,25 @@ def test_export_refuses_a_folder_that_is_not_an_earlier_export(tmp_path: Path) -
     first = brief(root, "export", str(tmp_path / "pkg"))
     assert first.exit_code == 0 and brief(root, "export", str(tmp_path / "pkg")).exit_code == 0  # an earlier export is replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy", "pkg", "proj"]  # no staging left behind
+
+
+def test_aiid_snapshot_archive(tmp_path: Path, server: Server) -> None:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:bz2") as archive:
+        for name, text in (("incidents.csv", INCIDENTS_CSV), ("reports.csv", REPORTS_CSV), ("classifications_MIT.csv", MIT_CSV)):
+            data = text.encode()
+            info = tarfile.TarInfo(f"mongodump_full_snapshot/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    server.put("/backup-20261120.tar.bz2", buffer.getvalue(), "application/x-bzip2")
+    root = make_project(tmp_path, remote_table("aiid", "aiid", url=server.url("/backup-20261120.tar.bz2"), incidents=[1]))
+
+    result = brief(root, "pull")
+
+    assert result.exit_code == 0, result.output
+    assert "aiid: 4 new" in result.output  # incident 1, its AIID page and two reports
+    source = next(s for s in listed(root, "sources") if s["id"] == "aiid-report-1")
+    assert "backup-20261120.tar.bz2!mongodump_full_snapshot/reports.csv" in source["checked"]
