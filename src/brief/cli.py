@@ -84,6 +84,7 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Render again even when nothing the edition depends on changed (published files are only verified, never changed).")] = False,
     correction: Annotated[Optional[str], typer.Option("--correction", help="Publish changed inputs of an already published edition as a numbered correction, with this reason.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use only the data already pulled (build never touches the network; the flag says so in scripts).")] = False,
+    pdf_variant: Annotated[Optional[str], typer.Option("--pdf-variant", help="PDF standard: pdf/ua-1 (tagged, accessible; the default from brief.toml) or pdf/a-3b (archival, with the data snapshot and manifest attached).")] = None,
     strict: StrictOpt = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
@@ -97,9 +98,12 @@ def build(
         from brief.build import build as run_build
         from brief.config import load_config
 
+        from brief.render.pdf import check_variant
+
         config = load_config(project)
         results = run_build(
             config,
+            pdf_variant=check_variant(pdf_variant) if pdf_variant else None,
             briefs=brief or None,
             audience=audience,
             edition=edition,
@@ -268,6 +272,27 @@ def export(
         manifest = run_export(config, folder)
         if not quiet:
             typer.echo(str(manifest))
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new project (created; must be new or empty).")],
+) -> None:
+    """Create a brief project: brief.toml, one brief, a minimal data set and an empty templates/.
+
+    Example: brief init my-briefs && cd my-briefs && brief build --date 2026-11-26
+    """
+    _setup_logging(False)
+    try:
+        from brief.scaffold import init_project
+
+        written = init_project(folder)
+        root = folder.resolve()
+        for path in written:
+            typer.echo(str(path.relative_to(root)) + ("/" if path.is_dir() else ""))
+        typer.echo(f"Created a brief project in {folder}. Next: cd {folder} && brief build")
     except BriefError as exc:
         _fail(exc)
 

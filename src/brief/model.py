@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from brief.errors import Location
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+MARKING_PATTERN = r"[A-Z0-9][A-Z0-9 /:-]{0,40}"
+AUDIENCE_NAMES = ("regulator", "executive", "technical", "public")  # as brief.config.AUDIENCES
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=120)]
 
 
@@ -355,10 +357,29 @@ class BriefSpec(Record):
     key_judgements: list[str] = Field(default_factory=list)  # Markdown with citations
     bottom_line: str | None = None
     citation_style: str | None = None  # overrides brief.toml
+    # Marking printed on every page, per audience; by default the classification, and PUBLIC for
+    # the public brief (which carries no internal marking). E.g. {executive: "OFFICIAL-SENSITIVE"}.
+    markings: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("classification")
     @classmethod
     def _marking(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z0-9][A-Z0-9 /:-]{0,40}", value):
+        if not re.fullmatch(MARKING_PATTERN, value):
             raise ValueError(f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. OFFICIAL)")
         return value
+
+    @field_validator("markings")
+    @classmethod
+    def _markings(cls, value: dict[str, str]) -> dict[str, str]:
+        for audience, marking in value.items():
+            if audience not in AUDIENCE_NAMES:
+                raise ValueError(f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCE_NAMES)})")
+            if not re.fullmatch(MARKING_PATTERN, marking):
+                raise ValueError(f"marking {marking!r} for {audience} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. PUBLIC)")
+        return value
+
+    def marking(self, audience: str) -> str:
+        """Return the marking printed on every page of this audience's brief."""
+        if audience in self.markings:
+            return self.markings[audience]
+        return "PUBLIC" if audience == "public" else self.classification

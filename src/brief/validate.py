@@ -193,7 +193,9 @@ def rubric_path(config: Config, version: str) -> Path:
     local = config.data_dir / "rubric" / f"{version}.yaml"
     if local.is_file():
         return local
-    return Path(__file__).parent / "data" / "rubric" / f"{version}.yaml"
+    from brief.scaffold import packaged_rubrics
+
+    return packaged_rubrics() / f"{version}.yaml"
 
 
 def _all_tags(ds: Dataset) -> set[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from brief import __version__, risk, stats
 from brief.config import Config
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
+from brief.render.presentation import audience_context
 from brief.sources.local import Dataset
 from brief.validate import incident_tags, rubric_path, scoped_incidents
 
@@ -202,6 +203,8 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "level_class": LEVEL_CLASS,
         "sources": ds.sources,
         "source_names": {key: source_name(src) for key, src in ds.sources.items()},
+        # Marking, charts and evaluation details of the audience templates (render/presentation.py).
+        **audience_context(config, spec, audience, views, groups, focus),
     }
 
 

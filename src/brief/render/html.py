@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from brief.citations import Citation, CitationEngine, CiteItem, markdown_inline, markdown_to_html
 from brief.errors import RenderError
+from brief.render import contents
 from brief.render.context import long_date
 from brief.render.templates import environment, read_asset, select
 
@@ -91,6 +92,7 @@ def render(
         body = template.render(ctx)
     except jinja2.TemplateError as exc:
         raise RenderError(f"{template.name}: {exc}") from None
+    body = contents.fill(body)  # chapter numbers and the contents list, from the body itself
     rendered = engine.render(collector.citations)
     sources = context["sources"]
     if rendered.note_style:

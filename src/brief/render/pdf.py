@@ -13,9 +13,20 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote, urlparse
 
-from brief.errors import RenderError
+from brief.errors import RenderError, UsageError
 
 log = logging.getLogger(__name__)
+
+# The PDF standards a brief may be written to: tagged PDF/UA for reading, PDF/A-3 for archives
+# (PDF/A-3 allows the data snapshot and manifest as embedded files).
+PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-3b", "pdf/a-3u")
+
+
+def check_variant(value: str) -> str:
+    """Return `value` when it is a supported PDF variant, or raise a UsageError listing them."""
+    if value not in PDF_VARIANTS:
+        raise UsageError(f"unknown PDF variant {value!r}: expected one of {', '.join(PDF_VARIANTS)}")
+    return value
 
 
 def _fetcher_class() -> type:
