@@ -117,7 +117,7 @@ def test_unverified_source_cannot_support_a_confirmed_claim(tmp_path: Path) -> N
     [
         ("id: x\n  bad: [", "data/incidents/example-finding.yaml:2: invalid YAML: mapping values are not allowed in this context"),
         ("", "data/incidents/example-finding.yaml: file is empty"),
-        ("- a\n- b\n", "data/incidents/example-finding.yaml:1: expected a mapping of fields, got LinedList"),
+        ("- a\n- b\n", "data/incidents/example-finding.yaml:1: expected a mapping of fields, got a list"),
     ],
 )
 def test_unreadable_files(tmp_path: Path, text: str, expected: str) -> None:

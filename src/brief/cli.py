@@ -169,9 +169,9 @@ def validate(
 
         config = load_config(project)
         report = run_validate(config)
-        for problem in report.warnings if not strict else []:
+        report.raise_if_failed(strict=strict)  # lists warnings too when it fails: print each once
+        for problem in report.warnings:
             typer.echo(str(problem), err=True)
-        report.raise_if_failed(strict=strict)
         ds = report.dataset
         if not quiet:
             typer.echo(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from brief.errors import ConfigError, DataError, Location, Problem, UsageError
 
@@ -41,6 +42,15 @@ class ProjectSettings(BaseModel):
     """WeasyPrint PDF variant: pdf/ua-1 (tagged, accessible) by default."""
     base_url: str | None = None
     """Public URL of the output folder, for absolute links in the Atom feed (relative links when unset)."""
+
+    @field_validator("output_dir", "data_dir", "briefs_dir", "templates_dir")
+    @classmethod
+    def _inside_project(cls, value: str) -> str:
+        # Builds write only under output/ and pull only under data/remote/: both stay in the project.
+        parts = PurePosixPath(value.replace("\\", "/")).parts
+        if not value.strip() or "\x00" in value or value.startswith(("/", "\\", "~")) or ".." in parts or (parts and ":" in parts[0]):
+            raise ValueError(f"{value!r} must be a folder inside the project (a relative path without '..', e.g. 'output')")
+        return value
 
 
 class RemoteSettings(BaseModel):
@@ -133,9 +143,13 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{CONFIG_NAME}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{CONFIG_NAME}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{CONFIG_NAME}: {exc}") from None
+        where = re.search(r" \(at line (\d+), column (\d+)\)$", str(exc))
+        if where:
+            raise ConfigError(f"{CONFIG_NAME}:{where.group(1)}: invalid TOML: {str(exc)[: where.start()]} (column {where.group(2)})") from None
+        raise ConfigError(f"{CONFIG_NAME}: invalid TOML: {exc}") from None
     project = dict(raw.get("project", {})) if isinstance(raw.get("project", {}), dict) else raw.get("project")
     if isinstance(project, dict):
         project.update({k: v for k, v in overrides.items() if v is not None})
@@ -146,7 +160,9 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
         problems = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
-            msg = err["msg"]
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] in ("model_type", "dict_type"):
+                msg = f"expected a table, got {type(err.get('input')).__name__}"
             if err["type"] == "extra_forbidden":
                 name = str(err["loc"][-1])
                 known = list(ProjectSettings.model_fields) if "project" in err["loc"] else list(RemoteSettings.model_fields) if "remote" in err["loc"] else list(ConfigFile.model_fields)

@@ -12,7 +12,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from brief.errors import Location
 
@@ -33,6 +33,21 @@ class Record(BaseModel):
     def origin(self) -> Location | None:
         return self._origin
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_silent_coercion(cls, value: Any, info: ValidationInfo) -> Any:
+        # YAML hands over numbers and booleans where a date or a count was meant; pydantic would
+        # read `date: 0` as 1970-01-01 and `severity: true` as 1. Refuse both, with the field's line.
+        if not isinstance(value, (bool, int, float)) or info.field_name is None:
+            return value
+        field = cls.model_fields.get(info.field_name)
+        wanted = _scalar_types(field.annotation) if field is not None else set()
+        if dt.date in wanted and not isinstance(value, bool):
+            raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)")
+        if isinstance(value, bool) and wanted & {int, float} and bool not in wanted:
+            raise ValueError("wrong type: true/false (expected a number)")
+        return value
+
     def with_origin(self, origin: Location, doc: Any = None) -> "Record":
         self._origin = origin
         self._doc = doc
@@ -50,6 +65,19 @@ class Record(BaseModel):
                 parts.append(int(index) if index else name)
             line = line_of(self._doc, tuple(parts)) or line
         return Location(base.path, line, field)
+
+
+def _scalar_types(annotation: Any) -> set[Any]:
+    """Return the plain types an annotation accepts (through Optional, Union and Annotated)."""
+    import types
+    import typing
+
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Annotated:
+        return _scalar_types(args[0])
+    if args and typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return set().union(*(_scalar_types(a) for a in args))
+    return {annotation}
 
 
 # --- Sources -----------------------------------------------------------------------------------
@@ -95,6 +123,22 @@ class Source(Record):
         pamphlet paper-conference patent performance periodical personal_communication post
         post-weblog regulation report review review-book software song speech standard thesis
         treaty webpage""".split()
+    )
+    # CSL-JSON item variables (CSL 1.0.2 csl-data.json), the extra keys a source may carry.
+    CSL_VARIABLES: ClassVar[frozenset[str]] = frozenset(
+        """id type citation-key categories language journalAbbreviation shortTitle author chair
+        collection-editor compiler composer container-author contributor curator director editor
+        editorial-director executive-producer guest host interviewer illustrator narrator organizer
+        original-author performer producer recipient reviewed-author script-writer series-creator
+        translator accessed available-date event-date issued original-date submitted abstract annote
+        archive archive_collection archive_location archive-place authority call-number chapter-number
+        citation-number citation-label collection-number collection-title container-title
+        container-title-short dimensions division DOI edition event event-title event-place
+        first-reference-note-number genre ISBN ISSN issue jurisdiction keyword locator medium note
+        number number-of-pages number-of-volumes original-publisher original-publisher-place
+        original-title page page-first part part-title PMCID PMID printing publisher publisher-place
+        references reviewed-genre reviewed-title scale section source status supplement title
+        title-short URL version volume volume-title volume-title-short year-suffix custom""".split()
     )
 
     @field_validator("type")
@@ -287,6 +331,12 @@ class Evaluation(Record):
                 raise ValueError(f"value: {self.value:g} is a negative count")
             if self.unit == "count" and self.n is not None and self.value > self.n:
                 raise ValueError(f"value: count {self.value:g} is larger than n = {self.n}")
+        for name in ("interval_low", "interval_high"):
+            bound = getattr(self, name)
+            if bound is not None and self.unit == "percent" and not 0 <= bound <= 100:
+                raise ValueError(f"{name}: {bound:g} is out of range for a percentage (expected 0 to 100)")
+            if bound is not None and self.unit == "proportion" and not 0 <= bound <= 1:
+                raise ValueError(f"{name}: {bound:g} is out of range for a proportion (expected 0 to 1)")
         return self
 
     @property

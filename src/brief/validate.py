@@ -71,16 +71,22 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
     add = problems.append
     sources = ds.sources
 
+    def missing(key: str, kind: str, known: Iterable[str]) -> bool:
+        # A record that failed to load (or a file that could not be read) was reported once already.
+        return key not in known and key not in ds.broken and kind not in ds.unreadable
+
     def cited(text: str, where: Location) -> None:
         for key in cite_keys(text):
             if key not in sources:
-                add(Problem(where, f"unknown citation key {key!r}{_suggest(key, sources)}"))
+                if missing(key, "sources", sources):
+                    add(Problem(where, f"unknown citation key {key!r}{_suggest(key, sources)}"))
             elif sources[key].verification == Verification.unverified:
                 add(Problem(where, f"cites {key!r}, a source marked unverified: find and check it, or drop the citation", "warning"))
 
     def source_ref(key: str, where: Location) -> Source | None:
         if key not in sources:
-            add(Problem(where, f"unknown source {key!r}{_suggest(key, sources)}"))
+            if missing(key, "sources", sources):
+                add(Problem(where, f"unknown source {key!r}{_suggest(key, sources)}"))
             return None
         return sources[key]
 
@@ -114,10 +120,10 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
             for j, ref in enumerate(claim.reported_by):
                 source_ref(ref.id, _at(inc, f"{f}.reported_by[{j}].id"))
         for i, rec in enumerate(inc.recommendations):
-            if rec not in ds.recommendations:
+            if missing(rec, "recommendations", ds.recommendations):
                 add(Problem(_at(inc, f"recommendations[{i}]"), f"unknown recommendation {rec!r}{_suggest(rec, ds.recommendations)}"))
         for i, name in enumerate(inc.evaluations):
-            if name not in eval_names:
+            if missing(name, "evaluations", eval_names):
                 add(Problem(_at(inc, f"evaluations[{i}]"), f"no evaluation rows named {name!r}{_suggest(name, eval_names)}"))
         for i, entry in enumerate(inc.timeline):
             if entry.source:
@@ -149,6 +155,10 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
     # Sources.
     for src in sources.values():
         extra = src.model_extra or {}
+        own = set(type(src).model_fields)
+        for key in sorted(k for k in extra if k not in Source.CSL_VARIABLES):
+            hint = _suggest(key, Source.CSL_VARIABLES | own) or f" (expected a CSL-JSON variable or one of brief's: {', '.join(sorted(own - Source.CSL_VARIABLES))})"
+            add(Problem(_at(src, key), f"unknown field {key!r}{hint}"))
         identified = src.URL or extra.get("DOI") or extra.get("number") or extra.get("ISBN")
         if not identified and src.verification != Verification.unverified and src.type not in ("legislation", "personal_communication"):
             add(Problem(_at(src, "URL"), f"source {src.id!r} has no URL, DOI or report number: a reader cannot find it", "warning"))

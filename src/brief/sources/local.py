@@ -24,7 +24,8 @@ from brief.sources.yamlio import LinedDict, LinedList, YamlProblem, line_of, loa
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 EVALUATION_COLUMNS = list(Evaluation.model_fields)
-FORMULA_PREFIXES = ("=", "+", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection; a number may start with + or -
+RESERVED_CHARS = "\ue000\ue001\ue002"  # brief's own placeholders while rendering (render/html.py)
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Dataset:
     briefs: dict[str, BriefSpec] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)  # every file read, for hashing
     broken: set[str] = field(default_factory=set)  # ids of records that failed to load (no cascade errors)
+    # Kinds ("sources", "evaluations", "recommendations") with a file that could not be read at
+    # all: its ids are unknown, so references into that kind are not checked (no cascade errors).
+    unreadable: set[str] = field(default_factory=set)
 
     def evaluations_named(self, names: Iterable[str]) -> list[Evaluation]:
         """Return the evaluation rows whose `evaluation` is one of `names`, in data order."""
@@ -63,7 +67,7 @@ class _Collector:
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
-                self.add(path, 0, "", f"file is {size / 1e6:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit for a data file")
+                self.add(path, 0, "", f"file is {size / 2**20:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit for a data file")
                 return None
             raw = path.read_bytes()
         except OSError as exc:
@@ -78,6 +82,11 @@ class _Collector:
         if "\x00" in text:
             self.add(path, text[: text.index("\x00")].count("\n") + 1, "", "file contains a NUL character (binary data?)")
             return None
+        index = min((i for i in map(text.find, RESERVED_CHARS) if i >= 0), default=-1)
+        if index >= 0:
+            line = text[:index].count("\n") + 1
+            self.add(path, line, "", f"file contains U+{ord(text[index]):04X}, a private-use character brief reserves for its own markers (remove it)")
+            return None
         if not text.strip():
             self.add(path, 0, "", "file is empty")
             return None
@@ -88,10 +97,13 @@ class _Collector:
         if text is None:
             return None
         try:
-            return load_lined(text)
+            doc = load_lined(text)
         except YamlProblem as exc:
             self.add(path, exc.line, "", exc.message)
             return None
+        if doc is None:  # only comments, or a lone `~`: never skip a file silently
+            self.add(path, 1, "", "file holds no data (only comments or null)")
+        return doc
 
     def model(self, cls: type[Record], data: Any, path: Path, prefix: tuple[Any, ...] = (), root: Any = None, line: int = 0) -> Record | None:
         """Validate `data` as `cls`; report each pydantic error at its line; return the record or None.
@@ -100,13 +112,18 @@ class _Collector:
         root = data if root is None else root
         if not isinstance(data, dict):
             where = ".".join(str(p) for p in prefix)
-            self.add(path, getattr(data, "line", 0) or line_of(root, prefix), where, f"expected a mapping of fields, got {type(data).__name__}")
+            self.add(path, getattr(data, "line", 0) or line_of(root, prefix), where, f"expected a mapping of fields, got {_kind(data)}")
             return None
         try:
             record = cls.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors():
+            errors = exc.errors()
+            # A misspelt key is one problem: report the unknown key with its did-you-mean, not also the missing field.
+            typos = {tuple(e["loc"][:-1]) + (hint,) for e in errors if e["type"] == "extra_forbidden" and (hint := _close_field(cls, e["loc"]))}
+            for err in errors:
                 loc = tuple(err["loc"])
+                if err["type"] == "missing" and loc in typos:
+                    continue
                 self.add(path, line or line_of(root, prefix + loc), _field_path(prefix + loc), _message(cls, err))
             return None
         line = line or getattr(data, "line", 0) or line_of(root, prefix)
@@ -141,8 +158,8 @@ def _message(cls: type[BaseModel], err: dict[str, Any]) -> str:
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
         owner = _owner(cls, err["loc"][:-1])
-        close = difflib.get_close_matches(name, list(owner.model_fields), n=1) if owner else []
-        hint = f" (did you mean {close[0]!r}?)" if close else (f" (expected one of: {', '.join(owner.model_fields)})" if owner else "")
+        close = _close_field(cls, err["loc"])
+        hint = f" (did you mean {close!r}?)" if close else (f" (expected one of: {', '.join(owner.model_fields)})" if owner else "")
         return f"unknown field {name!r}{hint}"
     if kind in ("enum", "literal_error"):
         expected = err.get("ctx", {}).get("expected", "")
@@ -158,14 +175,44 @@ def _message(cls: type[BaseModel], err: dict[str, Any]) -> str:
         return f"{value!r} is out of range (expected {bound})"
     if kind == "value_error":
         return str(err["msg"]).removeprefix("Value error, ")
-    if kind in ("int_parsing", "int_from_float", "float_parsing", "int_type", "float_type"):
+    if kind == "int_from_float":
+        return f"{value!r} is not a whole number (expected a whole number)"
+    if kind in ("int_parsing", "float_parsing", "int_type", "float_type"):
         return f"{value!r} is not a number (expected {'a whole number' if kind.startswith('int') else 'a number'})"
+    if kind == "finite_number":
+        return f"{value!r} is not a finite number (expected a number)"
     if kind == "string_too_short":
         return "must not be empty"
     if kind in ("string_type", "list_type", "dict_type", "model_type", "bool_type", "bool_parsing"):
         wanted = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping of fields", "bool_type": "true or false", "bool_parsing": "true or false"}[kind]
-        return f"wrong type {type(value).__name__} (expected {wanted})"
-    return str(err["msg"])
+        if kind == "string_type" and isinstance(value, bool):
+            return f"wrong type: true/false (expected {wanted}; YAML reads an unquoted yes, no, on, off, true or false as true/false: quote it)"
+        return f"wrong type: {_kind(value)} (expected {wanted})"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _kind(value: Any) -> str:
+    """Name the type of a parsed value in a reader's words."""
+    if value is None:
+        return "null (no value)"
+    if isinstance(value, bool):
+        return f"true/false ({value!r})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return f"text ({value[:40]!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _close_field(cls: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+    """Return the known field an unknown key at `loc` most likely meant, or None."""
+    owner = _owner(cls, tuple(loc[:-1]))
+    close = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1) if owner else []
+    return close[0] if close else None
 
 
 def _owner(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -200,17 +247,26 @@ def _load_sources(col: _Collector, ds: Dataset, folder: Path) -> None:
         ds.files.append(path)
         doc = col.parse(path)
         if doc is None:
+            ds.unreadable.add("sources")
             continue
         if isinstance(doc, dict) and "references" in doc:  # CSL-YAML as pandoc writes it
             doc = doc["references"]
         if not isinstance(doc, list):
-            col.add(path, getattr(doc, "line", 1), "", "expected a list of CSL-JSON items")
+            col.add(path, getattr(doc, "line", 1), "", f"expected a list of CSL-JSON items, got {_kind(doc)}")
+            ds.unreadable.add("sources")
             continue
         for index, item in enumerate(doc):
             record = col.model(Source, item, path, (index,), root=doc)
             if record is None:
+                _mark_broken(ds, item)
                 continue
             _add_unique(col, ds.sources, record, path, "source")
+
+
+def _mark_broken(ds: Dataset, item: Any, key: str = "id") -> None:
+    """Remember the id of a record that failed to load, so references to it raise no second error."""
+    if isinstance(item, dict) and isinstance(item.get(key), str):
+        ds.broken.add(item[key])
 
 
 def _add_unique(col: _Collector, into: dict[str, Any], record: Any, path: Path, what: str) -> None:
@@ -250,7 +306,9 @@ def _load_evaluations(col: _Collector, ds: Dataset, folder: Path) -> None:
         ds.files.append(path)
         text = col.read_text(path)
         if text is None:
+            ds.unreadable.add("evaluations")
             continue
+        before = len(col.problems)
         for row in read_csv_rows(col, path, text, EVALUATION_COLUMNS, required={"id", "evaluation", "model", "condition", "metric", "source"}):
             line, data = row
             record = col.model(Evaluation, data, path, line=line)
@@ -261,6 +319,24 @@ def _load_evaluations(col: _Collector, ds: Dataset, folder: Path) -> None:
                 continue
             seen[record.id] = record.origin
             ds.evaluations.append(record)
+        if len(col.problems) > before:  # rows were dropped: incidents naming their evaluation raise no second error
+            names = _column_values(text, "evaluation")
+            if names is None:
+                ds.unreadable.add("evaluations")
+            ds.broken.update(names or ())
+
+
+def _column_values(text: str, column: str) -> set[str] | None:
+    """Return every value of one column in CSV text (None when there is no such column)."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return None
+    header = [h.strip() for h in rows[0]] if rows else []
+    if column not in header:
+        return None
+    index = header.index(column)
+    return {row[index].strip() for row in rows[1:] if len(row) > index and row[index].strip()}
 
 
 def read_csv_rows(col: _Collector, path: Path, text: str, columns: list[str], required: set[str]) -> list[tuple[int, dict[str, Any]]]:
@@ -273,28 +349,36 @@ def read_csv_rows(col: _Collector, path: Path, text: str, columns: list[str], re
         return []
     header = [h.strip() for h in header]
     unknown = [h for h in header if h not in columns]
+    meant = set()
     for name in unknown:
         close = difflib.get_close_matches(name, columns, n=1)
+        meant.update(close)
         col.add(path, 1, name, f"unknown column {name!r}" + (f" (did you mean {close[0]!r}?)" if close else f" (expected columns: {', '.join(columns)})"))
-    missing = sorted(required - set(header))
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    for name in dupes:
+        col.add(path, 1, name, f"column {name!r} appears {header.count(name)} times in the header (expected once)")
+    missing = sorted(required - set(header) - meant)  # a misspelt column is reported once, as unknown
     for name in missing:
         col.add(path, 1, name, "required column is missing")
-    if unknown or missing:
+    if unknown or missing or dupes:
         return []
     rows = []
+    end = reader.line_num
     try:
         for values in reader:
-            line = reader.line_num
+            line, end = end + 1, reader.line_num  # a quoted cell may span lines: report where the row starts
             if not values or all(not v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                col.add(path, line, "", f"row has {len(values)} cells, the header has {len(header)} (a missing or extra comma?)")
+                spans = end - line + 1
+                hint = f"a quoted cell runs over {spans} lines: an unclosed '\"'?" if spans > 1 else "a missing or extra comma?"
+                col.add(path, line, "", f"row has {len(values)} cells, the header has {len(header)} ({hint})")
                 continue
             data: dict[str, Any] = {}
             bad = False
             for name, value in zip(header, values):
                 value = value.strip()
-                if value and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
+                if len(value) > 1 and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
                     col.add(path, line, name, f"cell {value[:30]!r} looks like a spreadsheet formula (remove the leading {value[0]!r})")
                     bad = True
                     continue
@@ -335,14 +419,18 @@ def _load_recommendations(col: _Collector, ds: Dataset, folder: Path) -> None:
         ds.files.append(path)
         doc = col.parse(path)
         if doc is None:
+            ds.unreadable.add("recommendations")
             continue
         if not isinstance(doc, list):
-            col.add(path, getattr(doc, "line", 1), "", "expected a list of recommendations")
+            col.add(path, getattr(doc, "line", 1), "", f"expected a list of recommendations, got {_kind(doc)}")
+            ds.unreadable.add("recommendations")
             continue
         for index, item in enumerate(doc):
             record = col.model(Recommendation, item, path, (index,), root=doc)
             if record is not None:
                 _add_unique(col, ds.recommendations, record, path, "recommendation")
+            else:
+                _mark_broken(ds, item)
 
 
 def _load_briefs(col: _Collector, ds: Dataset, folder: Path) -> None:

@@ -120,6 +120,13 @@ def load_lined(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
+        if exc.context and what.startswith("but found"):  # e.g. "expected a single document in the stream, but found another document"
+            what = f"{exc.context}, {what}"
+        opened = {"while parsing a flow sequence": "list", "while parsing a flow mapping": "mapping", "while scanning a quoted scalar": "quoted text"}.get(exc.context or "")
+        if opened and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            what = f"{what} (in the {opened} opened at line {exc.context_mark.line + 1}: a missing comma, bracket or quote?)"
+        if mark and "\t" in (text.splitlines()[mark.line:mark.line + 1] or [""])[0][: mark.column + 1]:
+            what += " (a tab: indent YAML with spaces)"
         raise YamlProblem(f"invalid YAML: {what}", mark.line + 1 if mark else 0) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"invalid YAML: {exc}") from None
