@@ -159,6 +159,10 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
         for key in sorted(k for k in extra if k not in Source.CSL_VARIABLES):
             hint = _suggest(key, Source.CSL_VARIABLES | own) or f" (expected a CSL-JSON variable or one of brief's: {', '.join(sorted(own - Source.CSL_VARIABLES))})"
             add(Problem(_at(src, key), f"unknown field {key!r}{hint}"))
+        for key in ("URL", "archived"):
+            url = getattr(src, key)
+            if url and not url.strip().lower().startswith(("http://", "https://")):
+                add(Problem(_at(src, key), f"{url[:60]!r} is not a web address (expected http:// or https://; it is shown as text)", "warning"))
         identified = src.URL or extra.get("DOI") or extra.get("number") or extra.get("ISBN")
         if not identified and src.verification != Verification.unverified and src.type not in ("legislation", "personal_communication"):
             add(Problem(_at(src, "URL"), f"source {src.id!r} has no URL, DOI or report number: a reader cannot find it", "warning"))

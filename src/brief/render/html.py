@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from brief.citations import Citation, CitationEngine, CiteItem, markdown_inline, markdown_to_html
+from brief.citations import Citation, CitationEngine, CiteItem, markdown_inline, markdown_to_html, safe_href
 from brief.errors import RenderError
 from brief.render import contents
 from brief.render.context import long_date
@@ -158,7 +158,8 @@ def _bibliography(rendered: Any, sources: dict[str, Any]) -> str:
                 extra += f' <span class="verification">[{html.escape(src.verification.value)}: {html.escape(src.checked or "not read by the curators")}]</span>'
             if src.archived:
                 url = html.escape(src.archived, quote=True)
-                extra += f' <span class="archived">Archived copy: <a href="{url}">{url}</a>.</span>'
+                link = f'<a href="{url}">{url}</a>' if safe_href(src.archived) else url  # no javascript: or file: links
+                extra += f' <span class="archived">Archived copy: {link}.</span>'
         groups.setdefault(rel, []).append(f'<li id="ref-{html.escape(entry.key)}" class="csl-entry">{entry.html}{extra}</li>')
     titles = {"primary": "Primary sources", "secondary": "Press and commentary (secondary sources)", "social": "Social-media posts"}
     out = []
