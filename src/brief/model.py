@@ -266,6 +266,41 @@ class TimelineEntry(Record):
     source: Id | None = None
 
 
+class FrameworkReport(Record):
+    """What a developer reported under its own frontier-safety framework (flag FRONTIER)."""
+
+    framework: str  # a framework id of data/regulatory/frameworks.yaml, e.g. anthropic-rsp
+    threshold: str  # a threshold id or label of that framework, e.g. ASL-3
+    status: Literal["reached", "cannot-rule-out", "alert", "ruled-out"]
+    domain: str | None = None  # the CoP specified systemic risk it concerns, e.g. cbrn
+    source: Id  # the developer's report
+    locator: str | None = None
+    note: str | None = None  # Markdown with citations
+
+
+class RegulatoryFacts(Record):
+    """Curated inputs of the regulatory flags (regulatory.py); unset ones are derived or unknown."""
+
+    realised_harm: bool | None = None  # None: derived from risk.evidence (E4) or kind
+    harm_types: list[str] = Field(default_factory=list)  # realised harm, data/regulatory/clocks.yaml ids
+    awareness_date: dt.date | None = None  # when the provider became aware (reporting clocks start)
+    resolved_date: dt.date | None = None  # when the incident was resolved (final report)
+    high_risk_system: bool | None = None  # a high-risk AI system under AI Act Art. 6 (Art. 73)
+    gpai_systemic_risk: Literal["designated", "presumed", "unknown", "no"] | None = None  # AI Act Art. 51
+    training_compute_disclosed: bool | None = None  # Art. 51(2) presumption: more than 10^25 FLOP
+    cop_signatory: bool | None = None  # the provider signed the GPAI Code of Practice
+    disaster: bool = False  # OECD "AI disaster": disrupts the functioning of a community or society
+    framework_reports: list[FrameworkReport] = Field(default_factory=list)
+    rationale: dict[str, str] = Field(default_factory=dict)  # fact name -> cited sentence
+
+
+class Suppression(Record):
+    """A library recommendation withheld from one incident, and why."""
+
+    id: Id
+    reason: str = Field(min_length=1)  # Markdown with citations
+
+
 class Incident(Record):
     """One incident, hazard or research finding, with its claims (one YAML file each)."""
 
@@ -284,6 +319,8 @@ class Incident(Record):
     evaluations: list[str] = Field(default_factory=list)  # evaluation names (the CSV's `evaluation` column)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     related: list[Id] = Field(default_factory=list)
+    regulatory: RegulatoryFacts | None = None  # inputs of the regulatory flags and clocks
+    suppress: list[Suppression] = Field(default_factory=list)  # library recommendations withheld
 
     @property
     def assessed(self) -> bool:
@@ -365,11 +402,13 @@ class Addressee(str, Enum):
 
 
 class Triggers(Record):
-    """When a library recommendation fires for an incident (any listed level AND any listed tag)."""
+    """When a library recommendation fires for an incident: any listed value of each given list, all lists."""
 
     levels: list[Literal["Low", "Moderate", "High", "Critical"]] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)  # any tag of any vocabulary, e.g. "cop:loss_of_control"
     kinds: list[IncidentKind] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)  # any regulatory flag token, e.g. "EU.ART3_49", "EU.GPAI_SR=unknown"
+    evidence: list[Annotated[int, Field(ge=0, le=4)]] = Field(default_factory=list)  # any rubric evidence stage E0-E4
 
 
 class Recommendation(Record):
@@ -382,6 +421,7 @@ class Recommendation(Record):
     rationale: str = Field(min_length=1)  # Markdown with citations
     triggers: Triggers = Field(default_factory=Triggers)
     question: str | None = None  # the question to put to the provider, where one follows
+    clock: Literal["initial", "intermediate", "final"] | None = None  # its deadline: this report of the incident's clock
 
 
 # --- Briefs ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from brief import regulatory
 from brief.citations import cite_keys
 from brief.config import AUDIENCES, Config
 from brief.errors import DataError, Location, Problem
@@ -191,6 +192,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
             cited(spec.bottom_line, _at(spec, "bottom_line"))
         if not scoped_incidents(ds, spec.id) and not set(spec.scope.incidents) & ds.broken:
             add(Problem(_at(spec, "scope"), "the scope selects no incident"))
+    problems.extend(regulatory.check(ds, config.data_dir))  # taxonomy tags, regulatory facts, triggers
     return problems
 
 
