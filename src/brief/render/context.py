@@ -7,12 +7,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from brief import __version__, risk, stats
+from brief import __version__, recommend, risk, stats
 from brief.config import Config
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
 from brief.render.presentation import audience_context
 from brief.sources.local import Dataset
-from brief.validate import incident_tags, rubric_path, scoped_incidents
+from brief.validate import rubric_path, scoped_incidents
 
 STATUS_LABELS = {
     ClaimStatus.confirmed: "Confirmed",
@@ -82,24 +82,6 @@ def _assess(config: Config, inc: Incident) -> tuple[Any | None, list[tuple[str, 
     return risk.assess(inc.risk, inc.tags, rubric), risk.robustness(inc.risk, inc.tags, rubric)
 
 
-def triggered(recs: dict[str, Recommendation], inc: Incident, level: str | None) -> list[Recommendation]:
-    """Return the library recommendations an incident selects: listed ones, then those whose triggers fire."""
-    chosen: OrderedDict[str, Recommendation] = OrderedDict((r, recs[r]) for r in inc.recommendations if r in recs)
-    tags = incident_tags(inc)
-    for rec in recs.values():
-        t = rec.triggers
-        if not (t.levels or t.tags or t.kinds):
-            continue
-        if t.levels and level not in t.levels:
-            continue
-        if t.tags and not (set(t.tags) & tags):
-            continue
-        if t.kinds and inc.kind not in t.kinds:
-            continue
-        chosen.setdefault(rec.id, rec)
-    return list(chosen.values())
-
-
 def evaluation_row(ev: Evaluation) -> dict[str, Any]:
     """Return one evaluation row as the table prints it."""
     return {
@@ -140,14 +122,13 @@ def compute(config: Config, ds: Dataset, spec: BriefSpec) -> Computed:
     views = []
     for inc in scoped_incidents(ds, spec.id):
         assessment, robust = _assess(config, inc)
-        level = assessment.level if assessment else None
         views.append(
             IncidentView(
                 incident=inc,
                 assessment=assessment,
                 robustness=robust,
                 evaluations=ds.evaluations_named(inc.evaluations),
-                recommendations=triggered(ds.recommendations, inc, level),
+                recommendations=list(recommend.annex(config.data_dir, ds.recommendations, inc, assessment, None).recommendations),  # recommend.py
                 claims_by_status={STATUS_LABELS[s]: sum(1 for c in inc.claims if c.status == s) for s in ClaimStatus},
             )
         )
@@ -196,6 +177,8 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "recommendations": by_addressee,
         "priority_recommendations": sorted(recs.values(), key=lambda r: (r.priority, r.id))[:3],
         "questions": questions,
+        # Flags, reporting clocks and cross-walk per incident for the regulatory annex (regulatory.py).
+        "regulatory": recommend.regulatory_annex(config.data_dir, ds.recommendations, [(v.incident, v.assessment) for v in views], edition.date),
         "press_claims": press_claims,
         "corrections": corrections,
         "status_labels": {s.value: STATUS_LABELS[s] for s in ClaimStatus},
