@@ -1,0 +1,264 @@
+"""The recommendation engine (src/brief/recommend.py) and the regulatory annex in the regulator brief.
+
+Triggers fire on risk level, tags, kind, regulatory flags and evidence stage (each given list must
+match); incidents list or suppress recommendations; a recommendation with a clock carries the due
+date of that report; the regulator brief groups recommendations by addressee and prints the annex.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from brief import recommend, regulatory, risk
+from brief.cli import app
+from brief.model import Incident, Recommendation
+from conftest import INCIDENT, RECOMMENDATIONS, REPO, write_project
+
+D = dt.date
+TABLES = regulatory.load_tables(REPO / "data")
+RUBRIC = risk.load_rubric(REPO / "data" / "rubric" / "v0.1.yaml")
+runner = CliRunner()
+
+
+def rec(rid: str, *, clock: str | None = None, **triggers: list) -> Recommendation:
+    return Recommendation.model_validate(
+        {"id": rid, "text": f"Do {rid}.", "addressee": "regulator", "priority": 2, "rationale": "Because [@x].", "triggers": triggers, "clock": clock}
+    )
+
+
+def make(*, evidence: int = 1, severity: int = 3, kind: str = "research-finding", tags: dict | None = None, facts: dict | None = None, listed: list[str] | None = None, suppress: list[dict] | None = None) -> Incident:
+    return Incident.model_validate(
+        {
+            "id": "inc",
+            "title": "Incident",
+            "kind": kind,
+            "date": "2026-09-01",
+            "summary": "Made up.",
+            "tags": tags or {"cop": ["loss_of_control"], "mit": ["7.1"], "nist": ["Data Privacy"], "topics": ["blackmail"]},
+            "risk": {
+                "severity": severity,
+                "evidence": evidence,
+                "likelihood": 1 if evidence < 4 else 4,
+                "breadth": 2,
+                "reversibility": 1,
+                "confidence": {"evidence": "medium", "agreement": "high"},
+            },
+            "regulatory": facts,
+            "recommendations": listed or [],
+            "suppress": suppress or [],
+        }
+    )
+
+
+def select(recs: list[Recommendation], inc: Incident) -> recommend.Selection:
+    assessment = risk.assess(inc.risk, inc.tags, RUBRIC)
+    view = regulatory.view(inc, assessment, TABLES, D(2026, 11, 26))
+    return recommend.select({r.id: r for r in recs}, inc, assessment.level, view, TABLES)
+
+
+def fired(recs: list[Recommendation], inc: Incident) -> dict[str, tuple[str, ...]]:
+    return {f.id: f.reasons for f in select(recs, inc).fired}
+
+
+SERIOUS = {"realised_harm": True, "harm_types": ["health"], "awareness_date": "2026-09-01", "gpai_systemic_risk": "presumed", "training_compute_disclosed": True, "high_risk_system": False}
+
+
+def test_each_trigger_list_fires_on_any_listed_value() -> None:
+    inc = make()  # Moderate (S3 x L1, two amplifiers), E1, research finding
+    recs = [
+        rec("by-level", levels=["Moderate", "High"]),
+        rec("by-level-miss", levels=["High"]),
+        rec("by-tag", tags=["cop:cbrn", "cop:loss_of_control"]),
+        rec("by-tag-miss", tags=["cop:cbrn"]),
+        rec("by-kind", kinds=["research-finding"]),
+        rec("by-kind-miss", kinds=["incident"]),
+        rec("by-flag", flags=["CoP.APP1_4:loss_of_control"]),
+        rec("by-flag-state", flags=["EU.GPAI_SR=unknown"]),
+        rec("by-flag-miss", flags=["EU.ART3_49"]),
+        rec("by-not-serious", flags=["EU.ART3_49=no"]),
+        rec("by-oecd", flags=["OECD:hazard"]),
+        rec("by-evidence", evidence=[0, 1]),
+        rec("by-evidence-miss", evidence=[4]),
+        rec("nothing"),  # no trigger list: never fires on its own
+    ]
+    result = fired(recs, inc)
+    assert sorted(result) == ["by-evidence", "by-flag", "by-flag-state", "by-kind", "by-level", "by-not-serious", "by-oecd", "by-tag"]
+    assert result["by-level"] == ("risk level Moderate",)
+    assert result["by-tag"] == ("tag cop:loss_of_control",)
+    assert result["by-flag-state"] == ("flag EU.GPAI_SR=unknown",)
+    assert result["by-evidence"] == ("evidence E1",)
+
+
+def test_all_given_lists_must_match() -> None:
+    inc = make()
+    recs = [
+        rec("both", levels=["Moderate"], flags=["CoP.APP1_4"], evidence=[1]),
+        rec("level-not-flag", levels=["Moderate"], flags=["EU.ART3_49"]),
+        rec("flag-not-evidence", flags=["CoP.APP1_4"], evidence=[3]),
+    ]
+    assert fired(recs, inc) == {"both": ("risk level Moderate", "flag CoP.APP1_4", "evidence E1")}
+
+
+def test_tags_match_vocabulary_ids_labels_and_domains() -> None:
+    inc = make()
+    recs = [rec("mit-domain", tags=["mit:7"]), rec("nist-id", tags=["nist:data-privacy"]), rec("cop-label", tags=["cop:Loss of control"]), rec("topic", tags=["topic:blackmail"]), rec("bare", tags=["blackmail"])]
+    assert sorted(fired(recs, inc)) == ["bare", "cop-label", "mit-domain", "nist-id", "topic"]
+
+
+def test_realised_harm_flags_and_evidence_fire_the_reporting_recommendations() -> None:
+    library = [
+        rec("verify-report", clock="initial", flags=["CoP.9_3", "CoP.9_3=conditional"]),
+        rec("root-cause", flags=["EU.ART3_49"], evidence=[4]),
+        rec("art73", clock="initial", flags=["EU.ART73", "EU.ART73=conditional"]),
+    ]
+    assert fired(library, make()) == {}
+    serious = fired(library, make(evidence=4, severity=4, facts=SERIOUS))
+    assert serious == {"verify-report": ("flag CoP.9_3",), "root-cause": ("flag EU.ART3_49", "evidence E4")}
+    high_risk = fired(library, make(evidence=4, severity=4, facts={**SERIOUS, "gpai_systemic_risk": "unknown", "high_risk_system": None}))
+    assert high_risk["verify-report"] == ("flag CoP.9_3=conditional",) and high_risk["art73"] == ("flag EU.ART73=conditional",)
+
+
+def test_a_clock_gives_the_recommendation_its_deadline() -> None:
+    library = [
+        rec("initial", clock="initial", flags=["CoP.9_3"]),
+        rec("update", clock="intermediate", flags=["CoP.9_3"]),
+        rec("final", clock="final", flags=["CoP.9_3"]),
+        rec("art73", clock="initial", flags=["EU.ART73"]),
+        rec("no-clock", flags=["CoP.9_3"]),
+    ]
+    facts = {**SERIOUS, "harm_types": ["health", "death"], "high_risk_system": True}
+    result = {f.id: f.deadline for f in select(library, make(evidence=4, severity=5, facts=facts)).fired}
+    initial = result["initial"]
+    assert (initial.due, initial.text, initial.report, initial.indicative) == (D(2026, 9, 11), "11 September 2026", "Initial report under CoP Measure 9.3 (measure 9.3(3))", True)
+    assert initial.passed is True  # before the edition date, 26 November 2026
+    assert result["update"].due == D(2026, 10, 9)  # 28 days after the binding initial report
+    assert result["final"].due is None and result["final"].text == "60 days after resolution; no resolution date recorded"
+    assert result["art73"].report == "Report (may be an incomplete initial report) under AI Act Art. 73 (art. 73(4))"
+    assert result["art73"].due == D(2026, 9, 11)
+    assert result["no-clock"] is None
+
+
+def test_no_clock_no_deadline() -> None:
+    selection = select([rec("initial", clock="initial", levels=["Moderate"])], make())
+    assert [(f.id, f.deadline) for f in selection.fired] == [("initial", None)]
+
+
+def test_listed_recommendations_come_first_and_keep_their_trigger_reasons() -> None:
+    library = [rec("a", levels=["Moderate"]), rec("b", levels=["High"]), rec("c", tags=["cop:loss_of_control"])]
+    selection = select(library, make(listed=["c", "b"]))
+    assert [(f.id, f.reasons) for f in selection.fired] == [
+        ("c", ("listed by the incident", "tag cop:loss_of_control")),
+        ("b", ("listed by the incident",)),
+        ("a", ("risk level Moderate",)),
+    ]
+    assert selection.fired[0].why == "listed by the incident; tag cop:loss_of_control"
+
+
+def test_an_incident_can_suppress_a_recommendation_with_a_reason() -> None:
+    library = [rec("a", levels=["Moderate"]), rec("b", levels=["High"])]
+    selection = select(library, make(suppress=[{"id": "a", "reason": "Covered by a standing request."}, {"id": "b", "reason": "Not at this level."}]))
+    assert selection.fired == ()
+    assert [(s.id, s.reason, s.would_fire) for s in selection.suppressed] == [("a", "Covered by a standing request.", True), ("b", "Not at this level.", False)]
+    assert bool(selection) and len(selection) == 0
+
+
+def test_fired_reads_like_the_recommendation_it_wraps() -> None:
+    selection = select([rec("a", levels=["Moderate"])], make())
+    f = selection.fired[0]
+    assert (f.id, f.text, f.addressee.value, f.priority, f.rationale, f.question) == ("a", "Do a.", "regulator", 2, "Because [@x].", None)
+    assert f.model_dump(mode="json")["id"] == "a"  # other fields pass through (edition snapshots)
+    assert f.incident == "inc"
+
+
+def test_unassessed_incidents_fire_only_on_what_they_have() -> None:
+    inc = Incident.model_validate({"id": "u", "title": "U", "kind": "hazard", "date": "2026-01-01", "summary": "S.", "tags": {"cop": ["cbrn"]}})
+    view = regulatory.view(inc, None, TABLES)
+    library = {r.id: r for r in [rec("level", levels=["Low"]), rec("evidence", evidence=[0]), rec("tag", tags=["cop:cbrn"]), rec("flag", flags=["OECD:hazard"])]}
+    assert [f.id for f in recommend.triggered(library, inc, None, view, TABLES)] == ["tag", "flag"]
+
+
+# --- The regulator brief -------------------------------------------------------------------------
+
+
+REALISED_INCIDENT = INCIDENT.replace("kind: research-finding", "kind: incident").replace("date: 2025-05-22", "date: 2028-02-27").replace(
+    "  evidence: 1\n  likelihood: 1\n", "  evidence: 4\n  likelihood: 4\n  fatal_or_ci_or_widespread: true\n"
+) + """\
+regulatory:
+  realised_harm: true
+  harm_types: [critical-infrastructure, death]
+  awareness_date: 2028-02-27
+  gpai_systemic_risk: designated
+  high_risk_system: false
+  rationale:
+    gpai_systemic_risk: Designated, for this test [@dev-2025-card, sec. 1].
+suppress:
+  - id: never-here
+    reason: Not needed for this test [@dev-2025-card, sec. 2].
+"""
+
+LIBRARY = RECOMMENDATIONS + """\
+- id: verify-report
+  text: Verify that the initial report was filed.
+  addressee: regulator
+  priority: 1
+  clock: initial
+  rationale: Reports are due by the Code's periods [@dev-2025-card, sec. 9].
+  triggers:
+    flags: ["CoP.9_3"]
+  question: When did you file the initial report?
+- id: never-here
+  text: Something suppressed.
+  addressee: developer
+  priority: 3
+  rationale: A reason [@dev-2025-card, sec. 3].
+  triggers:
+    levels: [Critical]
+"""
+
+
+@pytest.fixture(scope="module")
+def brief_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = write_project(tmp_path_factory.mktemp("r") / "proj", {"data/incidents/example-finding.yaml": REALISED_INCIDENT, "data/recommendations.yaml": LIBRARY})
+    result = runner.invoke(app, ["build", "--project", str(root), "--audience", "regulator", "--date", "2028-03-10", "--html-only"])
+    assert result.exit_code == 0, result.output
+    return (root / "output" / "example" / "2028-03" / "example-regulator.html").read_text()
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_the_annex_is_a_chapter_between_recommendations_and_sources(brief_html: str) -> None:
+    order = [brief_html.index(f'id="{i}"') for i in ("recommendations", "annex", "sources")]
+    assert order == sorted(order)
+    assert re.search(r'<section id="annex" class="chapter"[^>]*>\s*<h2 id="annex-h">(<span class="secno">)?\d+', brief_html)
+    assert 'href="#annex"' in brief_html  # listed in the contents
+
+
+def test_the_annex_prints_flags_clocks_and_why(brief_html: str) -> None:
+    annex = text(brief_html[brief_html.index('id="annex"') : brief_html.index('id="sources"')])
+    assert "EU.ART3_49" in annex and "Serious incident under Art. 3(49), point (b), (a)" in annex
+    assert "CoP.9_3(2 days)" in annex and "Initial report within 2 days (measure 9.3(1)): due 29 February 2028." in annex
+    assert "Reporting clocks (indicative)" in annex
+    for due in ("29 February 2028", "8 March 2028", "28 March 2028"):  # 2-day and 10-day initial reports; first update
+        assert due in annex
+    assert "Does not apply: not a high-risk AI system." in annex
+    assert "Designated, for this test" in annex  # the curated reason, with its citation
+    assert "OECD:serious-incident" in annex
+    assert "never-here: suppressed for this incident. Reason: Not needed for this test" in annex  # Critical: it would fire
+    assert "verify-report (regulator, priority 1): flag CoP.9_3; due 29 February 2028 (Initial report under CoP Measure 9.3 (measure 9.3(1)); indicative)." in annex
+    assert "Provisions the flags rest on" in annex and "Reporting periods by harm type" in annex
+    # Sources the project does not curate print as labels, without a footnote; the build does not fail.
+    assert "AI Act Art. 3(49)" in annex
+
+
+def test_recommendations_are_grouped_by_addressee_with_deadline_and_questions(brief_html: str) -> None:
+    recs = text(brief_html[brief_html.index('id="recommendations"') : brief_html.index('id="annex"')])
+    assert "Deadline: 29 February 2028 (Initial report under CoP Measure 9.3 (measure 9.3(1)); indicative)." in recs
+    assert "Questions to put to the provider" in recs and "When did you file the initial report?" in recs
+    assert "Something suppressed" not in recs
