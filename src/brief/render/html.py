@@ -39,6 +39,7 @@ class Collector:
     """Records citations in reading order and hands back placeholder tokens."""
 
     citations: list[Citation] = field(default_factory=list)
+    referenced: list[str] = field(default_factory=list)  # keys shown as in-table references, not notes
 
     def token(self, citation: Citation) -> str:
         self.citations.append(citation)
@@ -75,6 +76,40 @@ def _filters(collector: Collector) -> dict[str, Any]:
     return {"md": md, "mdi": mdi, "cite": cite, "cites": cites, "longdate": long_date}
 
 
+def _ref_function(collector: Collector, sources: dict[str, Any]) -> Any:
+    """Return `ref(key, locator)`: a compact source reference linked to its bibliography entry.
+
+    Tables of claims and evaluation results use it instead of a footnote per cell: the row shows
+    "Anthropic, System Card, sec. 4.1.1.2, p. 27" and links to the full entry in the sources list.
+    """
+
+    def ref(key: str, locator: str | None = None) -> Markup:
+        collector.referenced.append(key)
+        src = sources.get(key)
+        label = short_label(src) if src is not None else key
+        where = f", {html.escape(locator)}" if locator else ""
+        return Markup(f'<a class="src-ref" href="#ref-{html.escape(key)}">{html.escape(label)}</a>{where}')
+
+    return ref
+
+
+def short_label(src: Any) -> str:
+    """Return a short name for a source: 'Anthropic, System Card', 'Lynch et al., Agentic Misalignment'."""
+    extra = src.model_extra or {}
+    authors = extra.get("author") or []
+    if authors and isinstance(authors[0], dict):
+        first = authors[0].get("literal") or authors[0].get("family") or ""
+        who = f"{first} et al." if len(authors) > 2 else " and ".join(a.get("literal") or a.get("family") or "" for a in authors)
+    else:
+        who = str(extra.get("container-title") or extra.get("publisher") or "")
+    short = str(extra.get("title-short") or src.title.split(": ")[0].split(" — ")[0]).strip()
+    if len(short) > 60:
+        short = short[:57].rsplit(" ", 1)[0] + "…"
+    if extra.get("number") and str(extra["number"]) not in short:
+        short += f" ({extra['number']})"
+    return f"{who}, {short}" if who else short
+
+
 def render(
     config_templates: Path | None,
     context: dict[str, Any],
@@ -87,13 +122,13 @@ def render(
     env = environment(config_templates, filters)
     template, considered = select(env, names)
     ctx = dict(context)
-    ctx.update(cite=filters["cite"], cites=filters["cites"], notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT), templates_considered=considered, template_name=template.name)
+    ctx.update(cite=filters["cite"], cites=filters["cites"], ref=_ref_function(collector, context["sources"]), notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT), templates_considered=considered, template_name=template.name)
     try:
         body = template.render(ctx)
     except jinja2.TemplateError as exc:
         raise RenderError(f"{template.name}: {exc}") from None
     body = contents.fill(body)  # chapter numbers and the contents list, from the body itself
-    rendered = engine.render(collector.citations)
+    rendered = engine.render(collector.citations, bibliography_keys=sorted(set(collector.referenced)))
     sources = context["sources"]
     if rendered.note_style:
         # As pandoc does for note styles: no space before a note call, and the call after punctuation.
