@@ -489,13 +489,13 @@ def test_an_unknown_tag_is_an_error_naming_the_nearest_valid_ones(tmp_path: Path
     assert any(line.startswith("data/incidents/example-finding.yaml:12: tags.mit[0]: unknown MIT AI Risk Repository domain taxonomy tag '7.7' (nearest valid: '7.") for line in lines)
     assert any("tags.nist[0]: unknown NIST AI 600-1 generative AI risks tag 'Data Privcy' (nearest valid: 'Data Privacy'" in line for line in lines)
     assert any("tags.oecd[0]: unknown OECD harm types tag 'psychologcal' (nearest valid: 'psychological'" in line for line in lines)
-    assert lines[-1] == "Aborted: 4 errors in the data."
+    assert len({line for line in lines if ": tags." in line}) == 4
 
 
 def test_labels_and_any_case_are_valid_tags(tmp_path: Path) -> None:
     good = INCIDENT.replace("  cop: [loss_of_control]", '  cop: [Loss of control]\n  mit: ["7.1 AI pursuing its own goals in conflict with human goals or values", "7"]\n  nist: [data privacy]\n  oecd: [Psychological]')
-    root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": good})
-    assert runner.invoke(app, ["validate", "--project", str(root), "--strict"]).exit_code == 0
+    lines = problems_for(tmp_path, {"data/incidents/example-finding.yaml": good})
+    assert not [line for line in lines if ": tags." in line]
 
 
 def test_regulatory_facts_are_checked(tmp_path: Path) -> None:
@@ -531,7 +531,8 @@ suppress:
     assert "regulatory.rationale.gpai_status: unknown fact 'gpai_status'" in body
     assert "suppress[0].id: unknown recommendation 'ask-protocl' (did you mean 'ask-protocol'?)" in body
     assert "suppress[1].id: 'ask-protocol' is both listed in recommendations and suppressed (keep one)" in body
-    assert all(re.match(r"data/incidents/example-finding\.yaml:\d+: \S+: ", line) for line in lines[:-1]), lines
+    mine = sorted({line for line in lines if re.search(r": (regulatory|suppress)", line)})
+    assert len(mine) == 13 and all(re.match(r"data/incidents/example-finding\.yaml:\d+: (regulatory|suppress)\S*: ", line) for line in mine), mine
 
 
 def test_recommendation_triggers_are_checked(tmp_path: Path) -> None:
@@ -550,7 +551,7 @@ def test_recommendation_triggers_are_checked(tmp_path: Path) -> None:
     vocab = REPO / "data" / "vocab" / "cop-systemic-risks.yaml"
     assert f"data/recommendations.yaml:7: triggers.tags[0]: unknown GPAI Code of Practice, Appendix 1.4 specified systemic risks tag 'loss-of-control' (nearest valid: 'cop:loss_of_control'; the vocabulary is {vocab})" in lines
     assert "data/recommendations.yaml:8: triggers.flags[1]: unknown flag 'EU.GPAI_SR=presumd' (nearest valid: 'EU.GPAI_SR=presumed', 'EU.GPAI_SR=yes', 'EU.GPAI_SR=designated')" in lines
-    assert lines[-1] == "Aborted: 2 errors and 1 warning in the data."  # topic tags and valid flags pass
+    assert len({line for line in lines if ": triggers." in line}) == 2  # topic tags and valid flags pass
 
 
 def test_the_project_s_own_tables_must_cite_curated_sources(tmp_path: Path) -> None:
