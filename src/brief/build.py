@@ -77,15 +77,19 @@ def build(
         check_name(brief_id, "brief id")
 
     results = []
-    with output_lock(config.output_dir):
-        _clean_stale(config.output_dir, ids)
-        for brief_id in ids:
-            results.append(
-                _build_brief(config, ds, brief_id, audience, edition, date, pdf, force, correction, pdf_variant or config.settings.pdf_variant)
-            )
-        from brief.publish import write_index
+    try:
+        with output_lock(config.output_dir):
+            _clean_stale(config.output_dir, ids)
+            for brief_id in ids:
+                results.append(
+                    _build_brief(config, ds, brief_id, audience, edition, date, pdf, force, correction, pdf_variant or config.settings.pdf_variant)
+                )
+            from brief.publish import write_index
 
-        write_index(config)
+            write_index(config)
+    except OSError as exc:  # a full disk or a read-only folder: one line; staging is cleaned, editions untouched
+        where = config.relative(Path(exc.filename)) if exc.filename else config.relative(config.output_dir)
+        raise BriefError(f"{where}: cannot write ({exc.strerror or exc}); earlier editions are untouched") from None
     log.info("done in %.2f s", time.perf_counter() - started)
     return results
 
@@ -325,6 +329,11 @@ def _extend(folder: Path, rendered: list[tuple[str, bytes, str, str, int]], mani
 
 def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
     """Remove staging folders and temporary files left by a build that was killed (under the lock)."""
+    for path in list(output_dir.glob(".*.tmp")) + list(output_dir.glob(".cache/*/.*.tmp")):  # index, feed, citation cache
+        try:
+            path.unlink()
+        except OSError:
+            pass
     for brief_id in brief_ids:
         root = output_dir / brief_id
         if not root.is_dir():
