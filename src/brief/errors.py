@@ -27,9 +27,11 @@ class Problem:
     severity: str = "error"  # "error" | "warning"
 
     def __str__(self) -> str:
-        field = f" {self.location.field}:" if self.location.field else ""
+        name = self.location.field
+        name = name if name.isprintable() else repr(name)  # a key with a line break in it stays on one line
+        field = f" {name}:" if name else ""
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{self.location}:{field} {prefix}{self.message}"
+        return f"{self.location}:{field} {prefix}{' '.join(self.message.splitlines())}"
 
     @property
     def is_error(self) -> bool:

@@ -144,6 +144,8 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not re.fullmatch(r"[\w-]+", str(part)):  # a key with spaces, dots or line breaks stays one quoted part
+            out += f"[{str(part)!r}]"
         else:
             out += ("." if out else "") + str(part)
     return out

@@ -128,8 +128,11 @@ def load_lined(text: str) -> Any:
         if mark and "\t" in (text.splitlines()[mark.line:mark.line + 1] or [""])[0][: mark.column + 1]:
             what += " (a tab: indent YAML with spaces)"
         raise YamlProblem(f"invalid YAML: {what}", mark.line + 1 if mark else 0) from None
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else 0
+        raise YamlProblem(f"invalid YAML: character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} is not allowed in YAML (remove it)", line) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {exc}") from None
+        raise YamlProblem("invalid YAML: " + " ".join(str(exc).split())) from None
     except RecursionError:
         raise YamlProblem("YAML nesting is too deep") from None
 
