@@ -334,13 +334,18 @@ def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
             path.unlink()
         except OSError:
             pass
+    inside = output_dir.resolve()
     for brief_id in brief_ids:
         root = output_dir / brief_id
         if not root.is_dir():
             continue
+        # Never through a symlink out of output/: a linked folder is refused later by safe_join.
         for path in list(root.glob(".staging-*")) + list(root.glob("*/.staging-*")):
-            shutil.rmtree(path, ignore_errors=True)
+            if not path.is_symlink() and path.resolve().is_relative_to(inside):
+                shutil.rmtree(path, ignore_errors=True)
         for path in list(root.glob("*/.*.tmp")) + list(root.glob("*/*/.*.tmp")):
+            if not path.resolve().is_relative_to(inside):
+                continue
             try:
                 path.unlink()
             except OSError:
