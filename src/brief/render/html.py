@@ -29,6 +29,7 @@ TOKEN = "\ue000{}\ue001"
 TOKEN_RE = re.compile("\ue000(\\d+)\ue001")
 NOTE_PUNCT_RE = re.compile("[ \t]*(\ue000\\d+\ue001)([.,;:!?]+)")
 SPACE_TOKEN_RE = re.compile("[ \t]+(\ue000\\d+\ue001)")
+TO_REF_RE = re.compile(r'<a class="to-ref" href="#ref-[^"]*">([^<]*)</a>')
 NOTES_SLOT = "\ue002NOTES\ue002"
 BIB_SLOT = "\ue002BIBLIOGRAPHY\ue002"
 RELIABILITY_WORDS = {"primary": "primary source", "secondary": "secondary source (press or commentary)", "social": "social-media post"}
@@ -93,6 +94,23 @@ def _ref_function(collector: Collector, sources: dict[str, Any]) -> Any:
     return ref
 
 
+def _table_filter(ref: Any) -> Any:
+    """Return the `mdr` filter: inline Markdown whose citations become in-text references, not notes.
+
+    Table cells (rubric rationales, annex rows) use it, so a dense table does not fill the foot of
+    the page with notes; each reference still links to its entry in the sources list.
+    """
+
+    def as_reference(citation: Citation) -> str:
+        parts = [str(ref(item.key, item.locator)) for item in citation.items]
+        return f' <span class="in-ref">({"; ".join(parts)})</span>'
+
+    def mdr(text: str | None) -> Markup:
+        return Markup(markdown_inline(text or "", as_reference))
+
+    return mdr
+
+
 def short_label(src: Any) -> str:
     """Return a short name for a source: 'Anthropic, System Card', 'Lynch et al., Agentic Misalignment'."""
     extra = src.model_extra or {}
@@ -122,7 +140,9 @@ def render(
     env = environment(config_templates, filters)
     template, considered = select(env, names)
     ctx = dict(context)
-    ctx.update(cite=filters["cite"], cites=filters["cites"], ref=_ref_function(collector, context["sources"]), notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT), templates_considered=considered, template_name=template.name)
+    ref = _ref_function(collector, context["sources"])
+    env.filters["mdr"] = _table_filter(ref)
+    ctx.update(cite=filters["cite"], cites=filters["cites"], ref=ref, notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT), templates_considered=considered, template_name=template.name)
     try:
         body = template.render(ctx)
     except jinja2.TemplateError as exc:
@@ -143,6 +163,8 @@ def render(
     html_doc = TOKEN_RE.sub(lambda m: _note_ref(int(m.group(1))), body).replace(NOTES_SLOT, screen).replace(BIB_SLOT, bib_html)
     print_doc = TOKEN_RE.sub(lambda m: _footnote(int(m.group(1)), rendered.notes[int(m.group(1)) - 1], collector.citations[int(m.group(1)) - 1], sources), body)
     print_doc = print_doc.replace(NOTES_SLOT, "").replace(BIB_SLOT, bib_html)
+    if BIB_SLOT not in body:  # no sources list in this audience's template: name the kind of source, link nowhere
+        html_doc, print_doc = TO_REF_RE.sub(r"\1", html_doc), TO_REF_RE.sub(r"\1", print_doc)
     print_css = read_asset(config_templates, "print.css")
     return RenderedHTML(html_doc, print_doc, print_css, template.name or "", considered, len(collector.citations), len(rendered.bibliography))
 
