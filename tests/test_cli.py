@@ -114,3 +114,13 @@ def test_schema_command_writes_json_schemas(project: Path) -> None:
 def test_python_dash_m_runs_the_cli() -> None:
     out = subprocess.run([sys.executable, "-m", "brief", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"brief {__version__}"
+
+
+def test_committed_schemas_are_up_to_date(tmp_path: Path) -> None:
+    """data/schema/ is what `brief schema` writes from the models (regenerate with `brief schema`)."""
+    from brief.schema import write_schemas
+    from conftest import REPO
+
+    for path in write_schemas(tmp_path):
+        committed = REPO / "data" / "schema" / path.name
+        assert committed.read_text() == path.read_text(), f"{committed} is stale: run `brief schema`"
