@@ -114,7 +114,7 @@ class Recorder:
 
 
 def hostile_project(root: Path, trap: str) -> Path:
-    """A valid project whose every text field a reader sees carries a payload."""
+    """A valid project whose text fields a reader sees carry a payload (quotes stay: they are checked against the source)."""
     md = MARKDOWN.replace("TRAP", trap)
     line = ONE_LINE.replace("TRAP", trap)
     q = json.dumps  # JSON strings are YAML strings: any payload fits on one line
@@ -124,7 +124,6 @@ def hostile_project(root: Path, trap: str) -> Path:
         "summary: |-\n" + "".join(f"  {x}\n" for x in (md + "\nIn a contrived test [@dev-2025-card, sec. 4.1].").splitlines()),
     )
     incident = incident.replace("    text: The model blackmailed in 84% of rollouts where the replacement shares its values.", f"    text: {q(line)}")
-    incident = incident.replace("        quote: performs blackmail in 84% of rollouts\n  - id: press-rate", f"        quote: {q(line)}\n  - id: press-rate")
     incident = incident.replace("    note: Only in one condition of a contrived test [@dev-2025-card, sec. 4.1].", f"    note: {q(md + ' [@dev-2025-card, sec. 4.1].')}")
     incident = incident.replace("developer: ExampleLab", f"developer: {q(line)}").replace("models: [Example Model]", f"models: [{q(line)}]")
     incident += f"timeline:\n  - date: 2025-05-22\n    event: {q(md)}\n    source: dev-2025-card\n"
@@ -151,6 +150,9 @@ def hostile_project(root: Path, trap: str) -> Path:
         "data/evaluations/example.csv": out.getvalue(),
         "data/recommendations.yaml": recs,
         "briefs/example.yaml": brief,
+        # the quote is a payload now, so the example capture would (rightly) not contain it
+        "data/captures/dev-2025-card/text.txt": None,
+        "data/captures/dev-2025-card/capture.json": None,
     })
 
 
