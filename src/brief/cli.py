@@ -9,6 +9,7 @@ import datetime as dt
 import enum
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -308,3 +309,8 @@ def main() -> None:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:  # last line of defence: a bug must not greet a user with a traceback
+        if os.environ.get("BRIEF_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)", file=sys.stderr)
+        sys.exit(1)
