@@ -73,6 +73,7 @@ class Fetched:
     last_modified: str | None = None
     content_type: str | None = None
     attempts: int = 1
+    final_url: str | None = None  # where redirects led (None: not redirected)
 
     @property
     def sha256(self) -> str:
@@ -197,13 +198,14 @@ class Fetcher:
                 if response.status_code in RETRY_STATUSES:
                     raise _Retryable(f"HTTP {response.status_code} {response.reason or ''}".rstrip())
                 if response.status_code != 200:
-                    raise self.fail(url, f"HTTP {response.status_code} {response.reason or ''}".rstrip())
+                    raise HTTPStatusError(str(self.fail(url, f"HTTP {response.status_code} {response.reason or ''}".rstrip())), response.status_code)
                 ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower() or None
                 if ctype and not _type_ok(ctype, fmt):
                     wanted = "JSON" if fmt == "json" else fmt.upper() if fmt != "any" else "data"
                     raise self.fail(url, f"unexpected content type {ctype!r} (expected {wanted}; is this a login or error page?)")
                 data = self._read_body(url, response)
-                return Fetched(url, data, False, response.headers.get("ETag"), response.headers.get("Last-Modified"), ctype)
+                return Fetched(url, data, False, response.headers.get("ETag"), response.headers.get("Last-Modified"), ctype,
+                               final_url=current if current != url else None)
         raise self.fail(url, f"more than {MAX_REDIRECTS} redirects")
 
     def _read_body(self, url: str, response: Any) -> bytes:
@@ -240,6 +242,14 @@ class Fetcher:
         return b"".join(chunks)
 
 
+class HTTPStatusError(SourceError):
+    """The server answered with an error status (a 4xx, or another non-retried status); `status` holds it."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 class _Retryable(Exception):
     """A failure worth another attempt (5xx, timeout, dropped connection)."""
 
@@ -249,6 +259,8 @@ class _Retryable(Exception):
 
 
 def _type_ok(ctype: str, fmt: str) -> bool:
+    if fmt == "document":  # `brief capture` and `brief check-links`: a web page is the expected answer
+        return True
     if ctype in ("text/html", "application/xhtml+xml"):
         return False
     if fmt == "any":
