@@ -278,6 +278,84 @@ def export(
 
 
 @app.command()
+def capture(
+    source: Annotated[Optional[list[str]], typer.Argument(help="Ids of the sources to capture (see `brief list sources`).", show_default=False)] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Capture every source with a URL that has no capture yet.")] = False,
+    file: Annotated[Optional[Path], typer.Option("--file", help="Capture a local copy (PDF, HTML or text) of the one source named, e.g. one behind a paywall.")] = None,
+    retrieved: Annotated[Optional[str], typer.Option("--retrieved", help="With --file: when the copy was obtained, YYYY-MM-DD or an ISO date and time (default: now).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Capture again a source that already has a capture (the old one is replaced).")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.01, help="Seconds to wait for a connection or for the next bytes.")] = 30.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries after a 5xx answer, a timeout or a dropped connection.")] = 2,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help="Largest download accepted, in bytes.")] = 50 * 2**20,
+    delay: Annotated[float, typer.Option("--delay", min=0, help="Seconds between two requests to the same host (politeness).")] = 1.0,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow plain http to hosts other than this machine.")] = False,
+    project: ProjectOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fetch sources (HTML, PDF or text) and keep their text under data/captures/ to check quotes against.
+
+    Each capture records the URL, retrieval time, content type, SHA-256 and byte count; a PDF keeps
+    its pages so that page locators can be checked. Never run by `brief build`.
+    Example: brief capture anthropic-2025-asl3; brief capture anthropic-2025-syscard --file card.pdf
+    """
+    _setup_logging(quiet)
+    try:
+        from brief.capture import capture_sources, parse_retrieved
+        from brief.config import load_config
+
+        config = load_config(project)
+        results = capture_sources(
+            config, source or [], all_sources=all_sources, file=file, replace=replace,
+            retrieved=parse_retrieved(retrieved) if retrieved else None,
+            timeout=timeout, retries=retries, max_bytes=max_bytes, insecure=insecure, delay=delay,
+        )
+        for result in results:
+            if result.status == "failed":
+                typer.echo(str(result), err=True)
+            elif not quiet or result.status == "captured":
+                typer.echo(str(result))
+        if any(r.status == "failed" for r in results):
+            raise typer.Exit(1)
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command("check-links")
+def check_links(
+    source: Annotated[Optional[list[str]], typer.Argument(help="Ids of the sources to check; default: every source.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON (for scripts).")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Links checked at the same time (never two at once on one host).")] = 4,
+    delay: Annotated[float, typer.Option("--delay", min=0, help="Seconds between two requests to the same host (politeness).")] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.01, help="Seconds to wait for a connection or for the next bytes.")] = 10.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries after a 5xx answer, a timeout or a dropped connection.")] = 1,
+    max_age: Annotated[float, typer.Option("--max-age", min=0, help="Reuse results from data/captures/links.json younger than this many hours (0: check everything again).")] = 24.0,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow plain http to hosts other than this machine.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Check every source URL: report dead, redirected and changed links, and whether an archived copy is recorded.
+
+    Results are kept in data/captures/links.json; `brief build` reads it (it never touches the
+    network) to print the archived link next to a dead original. Exit code 1 when a link is
+    dead, changed or failing. Example: brief check-links --json
+    """
+    _setup_logging(True)
+    try:
+        from brief.config import load_config
+        from brief.linkcheck import check_links as run_check
+
+        config = load_config(project)
+        report = run_check(config, source or None, concurrency=concurrency, delay=delay, timeout=timeout, retries=retries, max_age=max_age * 3600, insecure=insecure)
+        if as_json:
+            typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            typer.echo("\n".join(report.lines()))
+        if report.failed:
+            raise typer.Exit(1)
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder for the new project (created; must be new or empty).")],
 ) -> None:
