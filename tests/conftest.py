@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import textwrap
@@ -111,6 +112,23 @@ key_judgements:
   - The 84% figure comes from a contrived test [@dev-2025-card, sec. 4.1].
 """
 
+# dev-2025-card as `brief capture dev-2025-card --file card.txt` stores it, so that the example
+# project's quotes are verified (brief/evidence.py). The source is fictional, and so is its text.
+CAPTURE_TEXT = "4.1 Opportunistic blackmail\n\nIn a contrived test the model performs blackmail in 84% of rollouts\nwhere the replacement shares its values.\n"
+CAPTURE_META = {
+    "source": "dev-2025-card",
+    "url": "https://example.org/card.pdf",
+    "retrieved": "2025-05-23T09:00:00Z",
+    "content_type": "text/plain",
+    "sha256": hashlib.sha256(CAPTURE_TEXT.encode()).hexdigest(),
+    "bytes": len(CAPTURE_TEXT.encode()),
+    "text_sha256": hashlib.sha256(CAPTURE_TEXT.encode()).hexdigest(),
+    "pages": None,
+    "extractor": "text",
+    "file": "card.txt",
+    "tool": "brief 0.1.0",
+}
+
 TOML = """\
 [project]
 name = "test"
@@ -128,6 +146,8 @@ def write_project(root: Path, overrides: dict[str, str | None] | None = None) ->
         "data/evaluations/example.csv": EVALUATIONS,
         "data/recommendations.yaml": RECOMMENDATIONS,
         "briefs/example.yaml": BRIEF,
+        "data/captures/dev-2025-card/text.txt": CAPTURE_TEXT,
+        "data/captures/dev-2025-card/capture.json": json.dumps(CAPTURE_META, indent=2),
     }
     files.update(overrides or {})
     for rel, text in files.items():

@@ -92,13 +92,16 @@ def test_strict_makes_warnings_fatal(tmp_path: Path) -> None:
     code, lines = validate(root)
     assert code == 0
     assert lines == [
-        "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: warning: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)"
+        "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: warning: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)",
+        # and its quote cannot be checked: press-2025 has no capture (brief/evidence.py)
+        "data/sources.json:25: id: warning: no capture of 'press-2025': the quotes of confirmed claim 'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
     ]
     code, lines = validate(root, "--strict")
     assert code == 1
     assert lines == [
         "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)",
-        "Aborted: 1 error in the data.",
+        "data/sources.json:25: id: no capture of 'press-2025': the quotes of confirmed claim 'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
+        "Aborted: 2 errors in the data.",
     ]
 
 

@@ -181,6 +181,9 @@ def validate(
                 f"{len(ds.recommendations)} recommendations, {len(ds.briefs)} briefs"
                 + (f"; {len(report.warnings)} warnings" if report.warnings else "")
             )
+            from brief.evidence import verify  # the evidence note: quotes verified, captures, why the rest have none
+
+            typer.echo("\n".join(verify(ds, config).note()))
     except BriefError as exc:
         _fail(exc)
 

@@ -99,6 +99,13 @@ class Verification(str, Enum):
     unverified = "unverified"  # could not be found or checked
 
 
+class CaptureNote(Record):
+    """Why a source has no capture under data/captures/ (`brief capture`): a reviewed decision."""
+
+    status: Literal["unavailable"]
+    reason: str = Field(min_length=1)  # e.g. "PDF not reachable from this workplace; quotes from ..."
+
+
 class Source(Record):
     """A CSL-JSON item plus brief's own fields (reliability, archived, accessed, checked)."""
 
@@ -111,6 +118,7 @@ class Source(Record):
     verification: Verification = Verification.consulted
     checked: str | None = None  # how it was checked, in words
     archived: str | None = None  # URL of an archived copy
+    capture: CaptureNote | None = None  # why there is no capture to check quotes against (evidence.py)
     URL: str | None = None
     accessed: dict[str, Any] | None = None
     issued: dict[str, Any] | None = None
@@ -151,7 +159,7 @@ class Source(Record):
     def csl(self) -> dict[str, Any]:
         """Return the plain CSL-JSON item (brief's own fields removed)."""
         data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
-        for own in ("reliability", "verification", "checked", "archived"):
+        for own in ("reliability", "verification", "checked", "archived", "capture"):
             data.pop(own, None)
         return data
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from brief import regulatory
+from brief import evidence, regulatory
 from brief.citations import cite_keys
 from brief.config import AUDIENCES, Config
 from brief.errors import DataError, Location, Problem
@@ -193,6 +193,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
         if not scoped_incidents(ds, spec.id) and not set(spec.scope.incidents) & ds.broken:
             add(Problem(_at(spec, "scope"), "the scope selects no incident"))
     problems.extend(regulatory.check(ds, config.data_dir))  # taxonomy tags, regulatory facts, triggers
+    problems.extend(evidence.check(ds, config))  # quotes against captures, cited numbers in prose (evidence.py, numbers.py)
     return problems
 
 
