@@ -202,6 +202,8 @@ def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: A
         "style_sha256": style_hash,
         "previous": {"edition": previous.edition, "revision": previous.revision, "snapshot_sha256": h((previous.folder / editions.SNAPSHOT).read_bytes())} if previous else None,
     }
+    if facts := evidence_facts(config, snapshot):  # only when there are any, so that older editions keep their key
+        inputs["evidence_sha256"] = h(editions.canonical_json(facts))
     key = h(editions.canonical_json(inputs))
     return key, {"key": key, **inputs}
 
@@ -238,6 +240,7 @@ def _render_all(
             previous_edition=previous,
             edition_corrections=corrections,
             revision=len(corrections) and corrections[-1]["revision"],
+            evidence=evidence_facts(config, snapshot),  # capture dates, dead links (evidence.py; files only, no network)
         )
         names = [f"{aud}/{spec.id}.html", f"{aud}/brief.html", "brief.html"]
         rendered = render_html.render(config.templates_dir, context, engine, names)
@@ -352,3 +355,11 @@ def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
                 path.unlink()
             except OSError:
                 pass
+
+
+def evidence_facts(config: Config, snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Return what the sources list shows from captures and link checks, for the sources of this edition."""
+    from brief.evidence import render_facts
+
+    cited = snapshot.get("sources", {})
+    return {key: facts for key, facts in render_facts(config).items() if key in cited}

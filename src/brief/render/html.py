@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from brief.citations import Citation, CitationEngine, CiteItem, markdown_inline, markdown_to_html, safe_href
 from brief.errors import RenderError
+from brief.evidence import bibliography_notes
 from brief.render import contents
 from brief.render.context import long_date
 from brief.render.templates import environment, read_asset, select
@@ -158,7 +159,7 @@ def render(
         # In-text styles (APA, IEEE ...): the citation is part of the sentence, not a note.
         body = TOKEN_RE.sub(lambda m: f'<span class="citation">{rendered.notes[int(m.group(1)) - 1]}</span>', body)
 
-    bib_html = _bibliography(rendered, sources)
+    bib_html = _bibliography(rendered, sources, context.get("evidence"))
     screen = _notes_html(rendered, collector, sources) if rendered.note_style else ""
     html_doc = TOKEN_RE.sub(lambda m: _note_ref(int(m.group(1))), body).replace(NOTES_SLOT, screen).replace(BIB_SLOT, bib_html)
     print_doc = TOKEN_RE.sub(lambda m: _footnote(int(m.group(1)), rendered.notes[int(m.group(1)) - 1], collector.citations[int(m.group(1)) - 1], sources), body)
@@ -204,7 +205,7 @@ def _footnote(number: int, note: str, citation: Citation, sources: dict[str, Any
     return f'<span class="footnote" id="note-{number}">{note} <span class="note-src">[{_source_links(citation, sources)}]</span></span>'
 
 
-def _bibliography(rendered: Any, sources: dict[str, Any]) -> str:
+def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, Any] | None = None) -> str:
     groups: dict[str, list[str]] = {}
     for entry in rendered.bibliography:
         src = sources.get(entry.key)
@@ -213,6 +214,7 @@ def _bibliography(rendered: Any, sources: dict[str, Any]) -> str:
         if src is not None:
             if src.verification.value != "consulted":
                 extra += f' <span class="verification">[{html.escape(src.verification.value)}: {html.escape(src.checked or "not read by the curators")}]</span>'
+            extra += bibliography_notes(src, (evidence or {}).get(entry.key), entry.html)  # access date, dead original link (evidence.py)
             if src.archived:
                 url = html.escape(src.archived, quote=True)
                 link = f'<a href="{url}">{url}</a>' if safe_href(src.archived) else url  # no javascript: or file: links
