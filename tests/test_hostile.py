@@ -150,9 +150,6 @@ def hostile_project(root: Path, trap: str) -> Path:
         "data/evaluations/example.csv": out.getvalue(),
         "data/recommendations.yaml": recs,
         "briefs/example.yaml": brief,
-        # the quote is a payload now, so the example capture would (rightly) not contain it
-        "data/captures/dev-2025-card/text.txt": None,
-        "data/captures/dev-2025-card/capture.json": None,
     })
 
 
