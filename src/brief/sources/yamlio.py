@@ -120,6 +120,8 @@ def load_lined(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in what:  # newer libyaml stops here; older ones recurse until RecursionError below
+            raise YamlProblem("YAML nesting is too deep") from None
         if exc.context and what.startswith("but found"):  # e.g. "expected a single document in the stream, but found another document"
             what = f"{exc.context}, {what}"
         opened = {"while parsing a flow sequence": "list", "while parsing a flow mapping": "mapping", "while scanning a quoted scalar": "quoted text"}.get(exc.context or "")
