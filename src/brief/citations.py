@@ -16,6 +16,7 @@ Results are cached in-process (LRU) and optionally in a cache directory.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import html
 import importlib.util
@@ -146,6 +147,12 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
 
 def parse_markers(text: str) -> list[tuple[int, int, Citation]]:
     """Find the pandoc citation markers in text and return (start, end, citation) in order."""
+    return list(_markers(text))
+
+
+@functools.lru_cache(maxsize=1 << 18)  # more than the prose fields of a large project: a scan must not evict itself
+def _markers(text: str) -> tuple[tuple[int, int, Citation], ...]:
+    # Cached: validation, the numbers check and the snapshot all read the markers of the same prose (issue 8).
     spans = _code_spans(text)
     found = []
     for m in MARKER_RE.finditer(text):
@@ -155,7 +162,7 @@ def parse_markers(text: str) -> list[tuple[int, int, Citation]]:
         citation = _parse_body(m.group("body"))
         if citation is not None:
             found.append((start, m.end(), citation))
-    return found
+    return tuple(found)
 
 
 def cite_keys(text: str) -> list[str]:

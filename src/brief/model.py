@@ -31,6 +31,8 @@ class Record(BaseModel):
 
     @property
     def origin(self) -> Location | None:
+        if callable(self._origin):  # deferred by the loader: the line is looked up when first asked for
+            self._origin = self._origin()
         return self._origin
 
     @field_validator("*", mode="before")
@@ -55,8 +57,10 @@ class Record(BaseModel):
 
     def locate(self, field: str) -> Location:
         """Return the Location of a field path like `claims[1].sources[0].id` in this record's file."""
-        base = self._origin or Location("?")
+        base = self.origin or Location("?")
         line = base.line
+        if callable(self._doc):  # deferred by the loader (sources/local.py): parsed with line marks on demand
+            self._doc = self._doc()
         if self._doc is not None and field:
             from brief.sources.yamlio import line_of
 

@@ -114,11 +114,7 @@ class Vocabulary:
 
     def find(self, tag: str) -> Term | None:
         """Return the term a tag names (its id, its label or both, any case), or None."""
-        key = _fold(tag)
-        for term in self.terms:
-            if key in (_fold(term.id), _fold(term.label), _fold(f"{term.id} {term.label}")):
-                return term
-        return None
+        return _term_index(self.terms).get(_fold(tag))
 
     def nearest(self, tag: str, n: int = 3) -> list[str]:
         """Return up to `n` valid tags closest to `tag` (matched on ids and labels), best first."""
@@ -256,6 +252,16 @@ def anchor(code: str) -> str:
 
 def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", str(text).strip()).casefold()
+
+
+@functools.lru_cache(maxsize=32)
+def _term_index(terms: tuple[Term, ...]) -> dict[str, Term]:
+    """Return each folded name of the terms (id, label, both) -> the first term it names."""
+    index: dict[str, Term] = {}
+    for term in terms:
+        for name in (term.id, term.label, f"{term.id} {term.label}"):
+            index.setdefault(_fold(name), term)
+    return index
 
 
 def _fill(template: str, values: Mapping[str, Any]) -> str:
@@ -1270,8 +1276,9 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
             vocab = tables.vocabularies[prefix]
             seen: dict[str, int] = {}
             for i, tag in enumerate(getattr(inc.tags, prefix)):
-                where = inc.locate(f"tags.{prefix}[{i}]")
                 term = vocab.find(str(tag))
+                if term is None or term.id in seen:  # locate only for a problem: it may parse the file again
+                    where = inc.locate(f"tags.{prefix}[{i}]")
                 if term is None:
                     add(Problem(where, f"unknown {vocab.name} tag {tag!r} (nearest valid: {_nearest_words(vocab.nearest(str(tag)))}; the vocabulary is {vocab.path})"))
                 elif term.id in seen:

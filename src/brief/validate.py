@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -76,26 +77,32 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
         # A record that failed to load (or a file that could not be read) was reported once already.
         return key not in known and key not in ds.broken and kind not in ds.unreadable
 
-    def cited(text: str, where: Location) -> None:
+    # `where` may be a Location or a function returning one: finding a field's line can mean
+    # parsing the file again with line marks (sources/local.py), so it is done for problems only.
+    def located(where: Location | Any) -> Location:
+        return where() if callable(where) else where
+
+    def cited(text: str, where: Location | Any) -> None:
         for key in cite_keys(text):
             if key not in sources:
                 if missing(key, "sources", sources):
-                    add(Problem(where, f"unknown citation key {key!r}{_suggest(key, sources)}"))
+                    add(Problem(located(where), f"unknown citation key {key!r}{_suggest(key, sources)}"))
             elif sources[key].verification == Verification.unverified:
-                add(Problem(where, f"cites {key!r}, a source marked unverified: find and check it, or drop the citation", "warning"))
+                add(Problem(located(where), f"cites {key!r}, a source marked unverified: find and check it, or drop the citation", "warning"))
 
-    def source_ref(key: str, where: Location) -> Source | None:
+    def source_ref(key: str, where: Location | Any) -> Source | None:
         if key not in sources:
             if missing(key, "sources", sources):
-                add(Problem(where, f"unknown source {key!r}{_suggest(key, sources)}"))
+                add(Problem(located(where), f"unknown source {key!r}{_suggest(key, sources)}"))
             return None
         return sources[key]
 
     # Incidents and their claims.
     eval_names = {e.evaluation for e in ds.evaluations}
+    rubrics: dict[str, Any] = {}
     for inc in ds.incidents.values():
         for field, text in _prose_fields(inc):
-            cited(text, _at(inc, field))
+            cited(text, partial(_at, inc, field))
         claim_ids: set[str] = set()
         for i, claim in enumerate(inc.claims):
             f = f"claims[{i}]"
@@ -109,7 +116,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
             if claim.status != ClaimStatus.confirmed and not claim.note:
                 add(Problem(_at(inc, f + ".note"), f"claim {claim.id!r} is {claim.status.value} but has no note saying what the evidence shows"))
             for j, ref in enumerate(claim.sources):
-                src = source_ref(ref.id, _at(inc, f"{f}.sources[{j}].id"))
+                src = source_ref(ref.id, partial(_at, inc, f"{f}.sources[{j}].id"))
                 if src is None:
                     continue
                 if not ref.locator:
@@ -119,7 +126,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
                 elif claim.status == ClaimStatus.confirmed and src.reliability != Reliability.primary:
                     add(Problem(_at(inc, f"{f}.sources[{j}].id"), f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)", "warning"))
             for j, ref in enumerate(claim.reported_by):
-                source_ref(ref.id, _at(inc, f"{f}.reported_by[{j}].id"))
+                source_ref(ref.id, partial(_at, inc, f"{f}.reported_by[{j}].id"))
         for i, rec in enumerate(inc.recommendations):
             if missing(rec, "recommendations", ds.recommendations):
                 add(Problem(_at(inc, f"recommendations[{i}]"), f"unknown recommendation {rec!r}{_suggest(rec, ds.recommendations)}"))
@@ -128,18 +135,18 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
                 add(Problem(_at(inc, f"evaluations[{i}]"), f"no evaluation rows named {name!r}{_suggest(name, eval_names)}"))
         for i, entry in enumerate(inc.timeline):
             if entry.source:
-                source_ref(entry.source, _at(inc, f"timeline[{i}].source"))
+                source_ref(entry.source, partial(_at, inc, f"timeline[{i}].source"))
         for i, rel in enumerate(inc.related):
             if rel not in ds.incidents and rel not in ds.broken:
                 add(Problem(_at(inc, f"related[{i}]"), f"unknown incident {rel!r}{_suggest(rel, ds.incidents)}"))
         if inc.date > today:
             add(Problem(_at(inc, "date"), f"date {inc.date} is in the future", "warning"))
         if inc.risk:
-            problems.extend(_risk_problems(inc, config, today))
+            problems.extend(_risk_problems(inc, config, today, rubrics))
 
     # Evaluation rows.
     for ev in ds.evaluations:
-        source_ref(ev.source, _at(ev, "source"))
+        source_ref(ev.source, partial(_at, ev, "source"))
         if ev.interval_low is not None and ev.interval_high is not None:
             if ev.interval_low > ev.interval_high:
                 add(Problem(_at(ev, "interval_low"), f"interval {ev.interval_low:g} to {ev.interval_high:g} is reversed"))
@@ -197,10 +204,15 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
     return problems
 
 
-def _risk_problems(inc: Incident, config: Config, today: dt.date) -> list[Problem]:
+def _risk_problems(inc: Incident, config: Config, today: dt.date, rubrics: dict[str, Any] | None = None) -> list[Problem]:
     from brief import risk
 
-    rubric = risk.load_rubric(rubric_path(config, inc.risk.rubric))
+    rubrics = {} if rubrics is None else rubrics  # one check run finds and reads each rubric version once
+    if inc.risk.rubric not in rubrics:
+        rubrics[inc.risk.rubric] = risk.load_rubric(rubric_path(config, inc.risk.rubric))
+    rubric = rubrics[inc.risk.rubric]
+    if inc.risk.override is None:  # lint_override checks an override only: no assessment needed
+        return []
     assessment = risk.assess(inc.risk, inc.tags, rubric)
     return risk.lint_override(inc.risk, assessment, _at(inc, "risk"), today)
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
+import logging
+import marshal
 import math
+import os
 import re
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -20,12 +26,19 @@ from pydantic import BaseModel, ValidationError
 from brief.config import Config
 from brief.errors import Location, Problem
 from brief.model import BriefSpec, Evaluation, Incident, Recommendation, Record, Source
-from brief.sources.yamlio import LinedDict, LinedList, YamlProblem, line_of, load_lined
+from brief.sources.yamlio import LinedDict, LinedList, YamlProblem, line_of, load_lined, load_plain
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 EVALUATION_COLUMNS = list(Evaluation.model_fields)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection; a number may start with + or -
 RESERVED_CHARS = "\ue000\ue001\ue002"  # brief's own placeholders while rendering (render/html.py)
+# Projects with at least this many YAML/JSON files keep their parsed documents in
+# output/.cache/parse.marshal, keyed by content hash: parsing is most of a large project's load
+# time (issue 8). Small projects never write it, so their output/ holds only what builds publish.
+PARSE_CACHE_MIN_FILES = 1000
+PARSE_CACHE_FORMAT = 1
 
 
 @dataclass
@@ -49,15 +62,152 @@ class Dataset:
         return [e for e in self.evaluations if e.evaluation in wanted]
 
 
+class _Lines:
+    """The text of one parsed file; its line marks are parsed only when a line is asked for.
+
+    Loading parses without line marks (`load_plain`), which is much faster; the lines of a record
+    are needed only for a problem, or when a record's `origin` or `locate()` is asked for.
+    `base` is where the loaded records sit in the document (e.g. ("references",) in CSL-YAML).
+    """
+
+    __slots__ = ("text", "base", "_tree")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.base: tuple[Any, ...] = ()
+        self._tree: Any = None
+
+    def at(self, prefix: tuple[Any, ...] = ()) -> Any:
+        """Return the line-marked node at `prefix` (below `base`), parsing the text once."""
+        if self._tree is None:
+            try:
+                self._tree = load_lined(self.text)
+            except YamlProblem:  # cannot happen for text load_plain read; never let a line lookup fail a load
+                self._tree = LinedDict()
+        try:
+            return _subdoc(self._tree, self.base + prefix)
+        except (KeyError, IndexError, TypeError):
+            return None
+
+
+class _Origin:
+    """A record's Location whose line is looked up when first asked for (see Record.origin)."""
+
+    __slots__ = ("path", "lines", "prefix")
+
+    def __init__(self, path: str, lines: _Lines, prefix: tuple[Any, ...]):
+        self.path, self.lines, self.prefix = path, lines, prefix
+
+    def __call__(self) -> Location:
+        node = self.lines.at(self.prefix)
+        return Location(self.path, getattr(node, "line", 0) or line_of(self.lines.at(), self.prefix), "")
+
+
+class _Doc:
+    """A record's line-marked document, parsed when first asked for (see Record.locate)."""
+
+    __slots__ = ("lines", "prefix")
+
+    def __init__(self, lines: _Lines, prefix: tuple[Any, ...]):
+        self.lines, self.prefix = lines, prefix
+
+    def __call__(self) -> Any:
+        return self.lines.at(self.prefix)
+
+
+class _ParseCache:
+    """Parsed documents by content hash (marshal: plain dicts, lists and scalars only)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.key = (PARSE_CACHE_FORMAT, sys.version_info[:2], yaml_version())
+        self.old: dict[bytes, Any] | None = None  # read at the first parse
+        self.used: dict[bytes, Any] = {}
+        self.files = 0
+
+    def _read(self) -> dict[bytes, Any]:
+        try:
+            data = marshal.loads(self.path.read_bytes())
+            if isinstance(data, tuple) and len(data) == 2 and data[0] == self.key and isinstance(data[1], dict):
+                return data[1]
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, EOFError, TypeError) as exc:
+            log.debug("ignoring unreadable parse cache %s (%s)", self.path, exc)
+        return {}
+
+    def parse(self, text: str) -> Any:
+        """Return the plain document of `text`, from the cache or freshly parsed."""
+        if self.old is None:
+            self.old = self._read()
+        self.files += 1
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
+        if digest in self.old:
+            doc = self.used[digest] = self.old[digest]
+            return doc
+        doc = load_plain(text)  # raises YamlProblem, never cached
+        self.used[digest] = doc
+        return doc
+
+    def save(self) -> None:
+        """Write the entries used in this load (stale ones drop out), for large projects only."""
+        if self.files < PARSE_CACHE_MIN_FILES or self.used.keys() == (self.old or {}).keys():
+            return
+        try:
+            data = marshal.dumps((self.key, self.used))
+        except ValueError:  # an unmarshallable value (e.g. !!set): no cache, no harm
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".parse-", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, self.path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError as exc:  # a cache that cannot be written only costs time
+            log.debug("could not write the parse cache %s (%s)", self.path, exc)
+
+
+def yaml_version() -> str:
+    import yaml
+
+    return str(yaml.__version__)
+
+
 class _Collector:
     """Collect problems while loading; one per bad field."""
 
     def __init__(self, config: Config):
         self.config = config
         self.problems: list[Problem] = []
+        self.lines: dict[Path, _Lines] = {}
+        self.folded: dict[int, dict[str, str]] = {}  # per id dict: lower-cased id -> id (case clashes)
+        self._rel: dict[Path, str] = {}
+        self.cache = _ParseCache(config.output_dir / ".cache" / "parse.marshal")
 
     def rel(self, path: Path) -> str:
-        return self.config.relative(path)
+        """Return `path` as messages show it (Config.relative), resolving each folder once."""
+        if path not in self._rel:
+            folder = path.parent
+            if folder not in self._rel:
+                self._rel[folder] = self.config.relative(folder)
+            shown = self._rel[folder]
+            # Resolving a path costs a system call per part; a plain file in a resolved folder needs none.
+            if os.path.isabs(shown) or path.is_symlink() or path.name in ("", ".", ".."):
+                self._rel[path] = self.config.relative(path)
+            else:
+                self._rel[path] = path.name if shown == "." else f"{shown}/{path.name}"
+        return self._rel[path]
+
+    def line(self, path: Path, doc: Any, default: int = 1) -> int:
+        """Return the line where a file's document starts."""
+        if isinstance(doc, (LinedDict, LinedList)):
+            return doc.line
+        lines = self.lines.get(path)
+        return getattr(lines.at(), "line", default) if lines is not None else default
 
     def add(self, path: Path, line: int, field_: str, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(Location(self.rel(path), line, field_), message, severity))
@@ -97,10 +247,11 @@ class _Collector:
         if text is None:
             return None
         try:
-            doc = load_lined(text)
+            doc = self.cache.parse(text)
         except YamlProblem as exc:
             self.add(path, exc.line, "", exc.message)
             return None
+        self.lines[path] = _Lines(text)
         if doc is None:  # only comments, or a lone `~`: never skip a file silently
             self.add(path, 1, "", "file holds no data (only comments or null)")
         return doc
@@ -110,9 +261,15 @@ class _Collector:
 
         `line` fixes the line for data without line marks (a CSV row)."""
         root = data if root is None else root
+        lines = None if isinstance(root, (LinedDict, LinedList)) else self.lines.get(path)
+
+        def line_at(loc: tuple[Any, ...]) -> int:  # the line marks of a fast-parsed file are read only here
+            return line_of(lines.at(), loc) if lines is not None else line_of(root, loc)
+
         if not isinstance(data, dict):
             where = ".".join(str(p) for p in prefix)
-            self.add(path, getattr(data, "line", 0) or line_of(root, prefix), where, f"expected a mapping of fields, got {_kind(data)}")
+            node = lines.at(prefix) if lines is not None else data
+            self.add(path, getattr(node, "line", 0) or line_at(prefix), where, f"expected a mapping of fields, got {_kind(data)}")
             return None
         try:
             record = cls.model_validate(data)
@@ -124,8 +281,11 @@ class _Collector:
                 loc = tuple(err["loc"])
                 if err["type"] == "missing" and loc in typos:
                     continue
-                self.add(path, line or line_of(root, prefix + loc), _field_path(prefix + loc), _message(cls, err))
+                self.add(path, line or line_at(prefix + loc), _field_path(prefix + loc), _message(cls, err))
             return None
+        if lines is not None and not line:
+            record.with_origin(_Origin(self.rel(path), lines, prefix), _Doc(lines, prefix))  # type: ignore[arg-type]
+            return record
         line = line or getattr(data, "line", 0) or line_of(root, prefix)
         doc = _subdoc(root, prefix) if isinstance(root, (LinedDict, LinedList)) else None
         record.with_origin(Location(self.rel(path), line, ""), doc)
@@ -253,8 +413,10 @@ def _load_sources(col: _Collector, ds: Dataset, folder: Path) -> None:
             continue
         if isinstance(doc, dict) and "references" in doc:  # CSL-YAML as pandoc writes it
             doc = doc["references"]
+            if path in col.lines:
+                col.lines[path].base = ("references",)
         if not isinstance(doc, list):
-            col.add(path, getattr(doc, "line", 1), "", f"expected a list of CSL-JSON items, got {_kind(doc)}")
+            col.add(path, col.line(path, doc), "", f"expected a list of CSL-JSON items, got {_kind(doc)}")
             ds.unreadable.add("sources")
             continue
         for index, item in enumerate(doc):
@@ -277,11 +439,14 @@ def _add_unique(col: _Collector, into: dict[str, Any], record: Any, path: Path, 
         first = into[key].origin
         col.add(path, record.origin.line, "id", f"duplicate {what} id {key!r} (first defined at {first})")
         return
-    folded = {k.lower(): k for k in into}
+    folded = col.folded.get(id(into))
+    if folded is None or len(folded) != len(into):  # kept beside `into`, not rebuilt per record (issue 8)
+        folded = col.folded[id(into)] = {k.lower(): k for k in into}
     if key.lower() in folded:
         col.add(path, record.origin.line, "id", f"{what} id {key!r} differs only in case from {folded[key.lower()]!r} (citation keys are case-insensitive)")
         return
     into[key] = record
+    folded[key.lower()] = key
 
 
 def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
@@ -298,7 +463,7 @@ def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
                 ds.broken.add(doc["id"])
             continue
         if path.stem != record.id:
-            col.add(path, line_of(doc, ("id",)), "id", f"id {record.id!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")
+            col.add(path, line_of(col.lines[path].at() if path in col.lines else doc, ("id",)), "id", f"id {record.id!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")
         _add_unique(col, ds.incidents, record, path, "incident")
 
 
@@ -424,7 +589,7 @@ def _load_recommendations(col: _Collector, ds: Dataset, folder: Path) -> None:
             ds.unreadable.add("recommendations")
             continue
         if not isinstance(doc, list):
-            col.add(path, getattr(doc, "line", 1), "", f"expected a list of recommendations, got {_kind(doc)}")
+            col.add(path, col.line(path, doc), "", f"expected a list of recommendations, got {_kind(doc)}")
             ds.unreadable.add("recommendations")
             continue
         for index, item in enumerate(doc):
@@ -461,6 +626,8 @@ def load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
     _load_briefs(col, ds, config.briefs_dir)
     for remote_dir in remote_folders(data):
         _load_remote(col, ds, remote_dir)
+    col.cache.save()
+    col.cache = _ParseCache(col.cache.path)  # drop the parsed documents: the records hold what is needed
     return ds, col.problems
 
 

@@ -7,6 +7,7 @@ laughs" document fails fast instead of eating memory.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -108,6 +109,97 @@ def _construct_timestamp_as_text(loader: Any, node: yaml.ScalarNode) -> str:
 
 for _cls in (_FastLoader, _Loader):
     _cls.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+
+
+class _NeedsLines(Exception):
+    """The fast path met something only the full loader reports or handles (duplicate key, merge key)."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_PLAIN_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null"))
+# What the YAML reader refuses (PyYAML's Reader.NON_PRINTABLE): such text goes the full way, which reports it.
+# YAML also breaks lines at NEL, LS and PS, and treats a BOM specially; JSON does neither.
+_NON_PRINTABLE = re.compile("[\x85\u2028\u2029\uFEFF]|[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_JSON_NUMBER_AS_TEXT = re.compile(r"[eE]")  # YAML 1.1 reads 1e3 and 1.0e3 as text, JSON as numbers
+
+
+def _plain_node(node: Any, loader: Any) -> Any:
+    """Turn a composed node into plain dicts, lists and scalars, as `load_lined` would (no line marks)."""
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        tag = node.tag
+        if tag == _STR_TAG or tag == _TIMESTAMP_TAG:  # dates stay text, as in load_lined
+            return node.value
+        if tag in _PLAIN_SCALAR_TAGS:
+            return loader.construct_object(node, deep=True)
+        raise _NeedsLines  # !!binary, !!set, unknown tags: the full loader builds or refuses them
+    if kind is yaml.MappingNode and node.tag == _MAP_TAG:  # other tags (!!omap, !!python/...): the full loader
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                raise _NeedsLines
+            key = _plain_node(key_node, loader)
+            try:
+                if key in result:
+                    raise _NeedsLines
+            except TypeError:  # an unhashable key: the full loader reports it
+                raise _NeedsLines from None
+            result[key] = _plain_node(value_node, loader)
+        return result
+    if kind is yaml.SequenceNode and node.tag == _SEQ_TAG:
+        return [_plain_node(child, loader) for child in node.value]
+    raise _NeedsLines
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):  # a duplicate key: the full loader reports it with its line
+        raise _NeedsLines
+    return result
+
+
+def _json_float(text: str) -> float:
+    if _JSON_NUMBER_AS_TEXT.search(text):
+        raise _NeedsLines
+    return float(text)
+
+
+def _json_constant(name: str) -> Any:
+    raise _NeedsLines  # NaN, Infinity: not JSON, and YAML reads them as text
+
+
+def load_plain(text: str) -> Any:
+    """Parse one YAML (or JSON) document into plain dicts and lists, fast, without line marks.
+
+    Gives the values `load_lined` gives (and raises the same YamlProblem for bad input); only the
+    line marks are missing, so a caller that needs a line parses the text again with `load_lined`.
+    JSON goes through the json module; YAML through the C composer and a direct walk of its
+    nodes. Anything unusual (aliases, merge keys, duplicate keys, characters YAML refuses,
+    exponent numbers in JSON) takes the full loader.
+    """
+    try:
+        if _ALIAS_RE.search(text) or _NON_PRINTABLE.search(text):
+            return load_lined(text)
+        head = text.lstrip()[:1]
+        if head in ("[", "{") and "\\ud" not in text.lower():  # no escaped surrogates: json pairs them, YAML does not
+            try:
+                return json.loads(text, object_pairs_hook=_json_pairs, parse_float=_json_float, parse_constant=_json_constant)
+            except ValueError:
+                pass  # not JSON after all (YAML flow style, comments ...): parse it as YAML
+        loader = _FastLoader(text)
+        try:
+            node = loader.get_single_node()
+            return None if node is None else _plain_node(node, loader)
+        finally:
+            loader.dispose()
+    except _NeedsLines:
+        return load_lined(text)
+    except (yaml.YAMLError, RecursionError):
+        return load_lined(text)  # raises the YamlProblem with its line and wording
 
 
 def load_lined(text: str) -> Any:
