@@ -20,7 +20,7 @@ from typing import Any
 
 from brief import __version__
 from brief.config import Config, check_audience
-from brief.errors import BriefError, UsageError
+from brief.errors import BriefError, DataError, UsageError
 from brief.publish import atomic_write_bytes, check_name, output_lock, safe_join
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,13 @@ def build(
     force: bool = False,
     correction: str | None = None,
     pdf_variant: str | None = None,
+    jobs: int = 1,
 ) -> list[BuildResult]:
-    """Build the requested briefs and audiences as editions; return what was done."""
+    """Build the requested briefs and audiences as editions; return what was done.
+
+    `jobs` > 1 renders the (brief, audience) documents in that many processes; the outputs are the
+    same for any number, and this process writes them, in brief order, once all have rendered.
+    """
     from brief.validate import validate
 
     started = time.perf_counter()
@@ -65,6 +70,8 @@ def build(
         check_audience(audience)
     if correction is not None and not correction.strip():
         raise UsageError("--correction needs a reason, e.g. --correction \"Fixed the n of the o1 rows\"")
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: expected 1 or more processes")
 
     # 1-3. Load and validate everything; stop once with every problem.
     report = validate(config, today=date or dt.date.today())
@@ -82,10 +89,13 @@ def build(
     try:
         with output_lock(config.output_dir):
             _clean_stale(config.output_dir, ids)
-            for brief_id in ids:
-                results.append(
-                    _build_brief(config, ds, brief_id, audience, edition, date, pdf, force, correction, pdf_variant or config.settings.pdf_variant)
-                )
+            planned = [
+                _build_brief(config, ds, brief_id, audience, edition, date, pdf, force, correction, pdf_variant or config.settings.pdf_variant)
+                for brief_id in ids
+            ]
+            # 5-7. Render every (brief, audience) document, in parallel with --jobs; then 8. write, in brief order.
+            _render_tasks([task for plan in planned if isinstance(plan, _Pending) for task in plan.tasks], jobs)
+            results = [plan.finish() if isinstance(plan, _Pending) else plan for plan in planned]
             from brief.publish import write_index
 
             write_index(config)
@@ -107,7 +117,8 @@ def _build_brief(
     force: bool,
     correction: str | None,
     pdf_variant: str | None,
-) -> BuildResult:
+) -> "BuildResult | _Pending":
+    """Plan one brief's edition: an up-to-date result, or the render tasks and how to publish them."""
     from brief import editions
     from brief.render.context import Edition, compute, edition_id
 
@@ -150,9 +161,12 @@ def _build_brief(
         targets = audiences if force else missing
         result = BuildResult(brief_id, ed_id, existing.folder, "extended" if missing else "built", existing.revision)
         corrections = existing.manifest.get("corrections", [])
-        rendered = _render_all(config, ds, spec, targets, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, result)
-        _extend(existing.folder, rendered, existing.manifest, result)
-        return result
+        tasks = _render_all(config, ds, spec, targets, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, result)
+
+        def extend(rendered: list[tuple[str, bytes, str, str, int]]) -> None:
+            _extend(existing.folder, rendered, existing.manifest, result)
+
+        return _Pending(result, tasks, extend)
 
     if existing is not None and correction is None:
         raise EditionExistsError(
@@ -171,11 +185,14 @@ def _build_brief(
         ]
     target = (folder / f"correction-{revision}") if revision else folder
     result = BuildResult(brief_id, ed_id, target, "corrected" if revision else "built", revision)
-    rendered = _render_all(config, ds, spec, audiences, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, result)
-    manifest = _manifest(spec, ed, revision, inputs, corrections, rendered, previous)
-    _publish_new(target, rendered, snapshot, manifest)
-    result.files = [target / name for name, _data, _aud, _fmt, _pages in rendered]
-    return result
+    tasks = _render_all(config, ds, spec, audiences, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, result)
+
+    def publish(rendered: list[tuple[str, bytes, str, str, int]]) -> None:
+        manifest = _manifest(spec, ed, revision, inputs, corrections, rendered, previous)
+        _publish_new(target, rendered, snapshot, manifest)
+        result.files = [target / name for name, _data, _aud, _fmt, _pages in rendered]
+
+    return _Pending(result, tasks, publish)
 
 
 def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: Any) -> tuple[str, dict[str, Any]]:
@@ -223,8 +240,110 @@ def _render_all(
     snapshot: dict[str, Any],
     inputs: dict[str, Any],
     result: BuildResult,
-) -> list[tuple[str, bytes, str, str, int]]:
-    """Render every audience in memory; return (file name, bytes, audience, format, pages)."""
+) -> list["_Task"]:
+    """Return one render task per audience (run by `_render_tasks`)."""
+    args = (config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs)
+    return [_Task(aud, args, result) for aud in audiences]
+
+
+@dataclass
+class _Task:
+    """One (brief, audience) document to render: HTML, and PDF unless --html-only."""
+
+    audience: str
+    args: tuple[Any, ...]
+    result: BuildResult
+    output: list[tuple[str, bytes, str, str, int]] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    """A brief whose documents are being rendered, and how to publish them once they are."""
+
+    result: BuildResult
+    tasks: list[_Task]
+    publish: Any  # (rendered) -> None
+
+    def finish(self) -> BuildResult:
+        self.publish([item for task in self.tasks for item in task.output])  # audience order, as requested
+        return self.result
+
+
+# The tasks of the running build, for worker processes: forked after they are set, so that the
+# dataset, the computed assessments and the configuration are inherited, never pickled.
+_TASKS: list[_Task] = []
+
+
+def _render_tasks(tasks: list[_Task], jobs: int) -> None:
+    """Render every task, in `jobs` processes when more than one; fill each task's output in place."""
+    global _TASKS
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            _take(task, _render_one(task.audience, *task.args))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _TASKS = tasks
+    try:
+        # Longest first (the regulator brief lays out the most pages), so that the last task to
+        # start is a short one; each result is taken in task order whatever the finishing order.
+        order = sorted(range(len(tasks)), key=lambda i: (_WEIGHT.get(tasks[i].audience, 1), -i), reverse=True)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {i: pool.submit(_render_worker, i) for i in order}
+            for i, task in enumerate(tasks):
+                _take(task, _reraise(futures[i].result()))
+    finally:
+        _TASKS = []
+
+
+# Relative layout cost of the audiences (pages of the default brief), to start long tasks first.
+_WEIGHT = {"regulator": 8, "compendium": 8, "technical": 4, "public": 2, "executive": 1}
+
+
+def _take(task: _Task, done: tuple[list[tuple[str, bytes, str, str, int]], int | None, list[tuple[int, str]]]) -> None:
+    output, pages, messages = done
+    task.output = output
+    if pages is not None:
+        task.result.pages[task.audience] = pages
+    for level, message in messages:  # logged here, in task order, whichever process rendered it
+        log.log(level, "%s", message)
+
+
+def _render_worker(index: int) -> Any:
+    task = _TASKS[index]
+    try:
+        return _render_one(task.audience, *task.args)
+    except DataError as exc:  # its problems travel as data: an exception with several arguments does not pickle back
+        return ("DataError", exc.problems, exc.summary)
+    except BriefError as exc:
+        return ("BriefError", type(exc), str(exc))
+
+
+def _reraise(done: Any) -> Any:
+    if done and done[0] == "DataError":
+        raise DataError(done[1], done[2])
+    if done and done[0] == "BriefError":
+        raise done[1](done[2])
+    return done
+
+
+def _render_one(
+    aud: str,
+    config: Config,
+    ds: Any,
+    spec: Any,
+    ed: Any,
+    computed: Any,
+    changes: Any,
+    previous: Any,
+    corrections: list[dict[str, Any]],
+    pdf: bool,
+    pdf_variant: str | None,
+    snapshot: dict[str, Any],
+    inputs: dict[str, Any],
+) -> tuple[list[tuple[str, bytes, str, str, int]], int | None, list[tuple[int, str]]]:
+    """Render one audience in memory; return its files (name, bytes, audience, format, pages), its page count and log lines."""
     from brief import editions
     from brief.citations import CitationEngine
     from brief.render import html as render_html

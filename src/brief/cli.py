@@ -86,6 +86,7 @@ def build(
     correction: Annotated[Optional[str], typer.Option("--correction", help="Publish changed inputs of an already published edition as a numbered correction, with this reason.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use only the data already pulled (build never touches the network; the flag says so in scripts).")] = False,
     pdf_variant: Annotated[Optional[str], typer.Option("--pdf-variant", help="PDF standard: pdf/ua-1 (tagged, accessible; the default from brief.toml) or pdf/a-3b (archival, with the data snapshot and manifest attached).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Render this many (brief, audience) documents at a time, one process each; the output is the same for any number.")] = 1,
     strict: StrictOpt = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
@@ -113,6 +114,7 @@ def build(
             pdf=not html_only,
             force=force,
             correction=correction,
+            jobs=jobs,
         )
         for result in results:
             if result.status == "unchanged":

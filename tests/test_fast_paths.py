@@ -1,0 +1,114 @@
+"""The fast paths of issue 8 give the results of the slow ones they stand in for (not timed).
+
+- `load_plain` (no line marks, C composer, json) gives the values `load_lined` gives;
+- a record's lines are found on demand, as if the file had been parsed with line marks;
+- the numbers check reads plain prose without the Markdown renderer, with the same blocks;
+- the parse cache of large projects changes nothing but time, and a bad cache is ignored;
+- `brief build --jobs 2` writes what `--jobs 1` writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from brief import numbers
+from brief.citations import markdown_to_html
+from brief.cli import app
+from brief.config import load_config
+from brief.sources import local
+from brief.sources.yamlio import YamlProblem, load_lined, load_plain
+from brief.validate import validate
+
+REPO = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def outcome(load, text: str):
+    try:
+        return "ok", load(text)
+    except YamlProblem as exc:
+        return "problem", exc.message, exc.line
+
+
+@pytest.mark.parametrize("path", sorted(p for p in (REPO / "data").rglob("*") if p.suffix in (".yaml", ".json")), ids=lambda p: p.name)
+def test_plain_load_matches_lined_load_on_the_curated_data(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert outcome(load_plain, text) == outcome(load_lined, text)
+
+
+PIECES = ["a", "b: ", "- ", "  ", "\n", ": ", "1", "1e3", "0.5", "-0", "yes", "~", "null", "2025-05-22", '"x"', "'y'", "[", "]", "{", "}", ", ",
+          "&a ", "*a", "<<: ", "!!str ", "!!set ", "!!python/name:os.system ", "#c", "\t", "? ", "---", "\u2028", "\x85", '{"k": 1, "k": 2}',
+          '[{"id": "x", "n": 1.5e2}]', '{"a": NaN}', '"\\ud83d\\ude00"', "\\", "é"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=25).map("".join))
+def test_plain_load_matches_lined_load_on_any_text(text: str) -> None:
+    assert outcome(load_plain, text) == outcome(load_lined, text)
+
+
+def markdown_blocks(text: str) -> list[str]:
+    parser = numbers._Blocks()
+    parser.feed(markdown_to_html(text, lambda _citation: numbers.MARK))
+    parser.close()
+    parser.flush()
+    return parser.blocks
+
+
+PROSE = list("ab 1.9%\n\t-+*_`[]@;,:>#<&\\!=()A\xa0\r") + ["[@x, p. 3]", "[@a; @b]", "84%", "    ", "1. ", "- ", "\n\n", "May 2025", "[see @k]", "\\[@x]"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PROSE), max_size=30).map("".join))
+def test_plain_prose_blocks_match_the_markdown_renderer(text: str) -> None:
+    fast = numbers._plain_blocks(text)
+    assert fast is None or fast == markdown_blocks(text)
+
+
+def test_lines_are_found_on_demand(project: Path) -> None:
+    report = validate(load_config(project))
+    inc = report.dataset.incidents["example-finding"]
+    src = report.dataset.sources["press-2025"]
+    doc = load_lined((project / "data/incidents/example-finding.yaml").read_text(encoding="utf-8"))
+    assert inc.origin.line == doc.line
+    assert inc.locate("claims[0].sources[0].id").line == doc["claims"][0]["sources"][0].key_lines["id"]
+    sources = load_lined((project / "data/sources.json").read_text(encoding="utf-8"))
+    assert src.origin.line == sources[1].line
+    assert src.locate("URL").line == sources[1].key_lines["URL"]
+
+
+def problems(project: Path) -> list[str]:
+    return [str(p) for p in validate(load_config(project)).problems]
+
+
+def test_parse_cache_changes_nothing_but_time(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inc = project / "data/incidents/example-finding.yaml"
+    inc.write_text(inc.read_text(encoding="utf-8").replace("sec. 4.1, p. 27", "sec. 4.1, p. 27\n        pages: 3"), encoding="utf-8")
+    expected = problems(project)
+    assert expected and not (project / "output/.cache/parse.marshal").exists()  # small projects keep no cache
+    monkeypatch.setattr(local, "PARSE_CACHE_MIN_FILES", 1)
+    assert problems(project) == expected
+    cache = project / "output/.cache/parse.marshal"
+    assert cache.is_file()
+    assert problems(project) == expected  # from the cache, lines found on demand
+    cache.write_bytes(b"\x00 not a cache")
+    assert problems(project) == expected
+
+
+def test_jobs_give_the_same_files(project: Path, tmp_path: Path) -> None:
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(project, other)
+    for root, jobs in ((project, "1"), (other, "2")):
+        result = runner.invoke(app, ["build", "--project", str(root), "-a", "all", "--date", "2026-11-26", "--html-only", "-q", "--jobs", jobs])
+        assert result.exit_code == 0, result.output
+    files = sorted(p.relative_to(project / "output") for p in (project / "output").rglob("*") if p.is_file() and ".cache" not in p.parts)
+    assert [p.name for p in files if p.suffix == ".html"]
+    for rel in files:
+        assert (other / "output" / rel).read_bytes() == (project / "output" / rel).read_bytes(), rel
