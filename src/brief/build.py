@@ -352,43 +352,45 @@ def _render_one(
 
     engine = CitationEngine(ds.sources, style=spec.citation_style or config.settings.citation_style, lang=config.settings.language, cache_dir=config.output_dir / ".cache" / "citations")
     out = []
-    for aud in audiences:
-        context = build_context(config, ds, spec, aud, ed, computed)
-        context.update(
-            changes=changes,
-            previous_edition=previous,
-            edition_corrections=corrections,
-            revision=len(corrections) and corrections[-1]["revision"],
-            evidence=evidence_facts(config, snapshot),  # capture dates, dead links (evidence.py; files only, no network)
-        )
-        names = [f"{aud}/{spec.id}.html", f"{aud}/brief.html", "brief.html"]
-        rendered = render_html.render(config.templates_dir, context, engine, names)
-        stem = f"{spec.id}-{aud}"
-        out.append((f"{stem}.html", rendered.html.encode("utf-8"), aud, "html", 0))
-        if pdf:
-            from brief.render.pdf import write_pdf
+    messages: list[tuple[int, str]] = []
+    pages = None
+    context = build_context(config, ds, spec, aud, ed, computed)
+    context.update(
+        changes=changes,
+        previous_edition=previous,
+        edition_corrections=corrections,
+        revision=len(corrections) and corrections[-1]["revision"],
+        evidence=evidence_facts(config, snapshot),  # capture dates, dead links (evidence.py; files only, no network)
+    )
+    names = [f"{aud}/{spec.id}.html", f"{aud}/brief.html", "brief.html"]
+    if getattr(spec, "layout", "standard") == "compendium":  # one page per incident, any audience's marking
+        names = [f"compendium/{spec.id}.html", f"compendium/{aud}.html", "compendium/brief.html"]
+    rendered = render_html.render(config.templates_dir, context, engine, names)
+    stem = f"{spec.id}-{aud}"
+    out.append((f"{stem}.html", rendered.html.encode("utf-8"), aud, "html", 0))
+    if pdf:
+        from brief.render.pdf import write_pdf
 
-            attachments = None
-            if pdf_variant and pdf_variant.startswith("pdf/a-3"):
-                attachments = [
-                    ("snapshot.json", editions.canonical_json(snapshot), "The normalised data this edition was built from"),
-                    ("inputs.json", editions.canonical_json(inputs), "Hashes of every input of this edition (tool version, data, templates, configuration)"),
-                ]
-            data, pages, refused = write_pdf(
-                rendered.print_html,
-                rendered.print_css,
-                base_dir=template_source_dirs(config.templates_dir)[0],
-                allowed_dirs=template_source_dirs(config.templates_dir),
-                variant=pdf_variant,
-                created=ed.date,
-                attachments=attachments,
-            )
-            for url in refused:
-                log.warning("%s: the renderer was refused %s", stem, url[:100])
-            out.append((f"{stem}.pdf", data, aud, "pdf", pages))
-            result.pages[aud] = pages
-        log.info("rendered %s (%s, edition %s): %d notes, %d sources%s", spec.id, aud, ed.id, rendered.notes, rendered.bibliography, f", {result.pages[aud]} pages" if pdf else "")
-    return out
+        attachments = None
+        if pdf_variant and pdf_variant.startswith("pdf/a-3"):
+            attachments = [
+                ("snapshot.json", editions.canonical_json(snapshot), "The normalised data this edition was built from"),
+                ("inputs.json", editions.canonical_json(inputs), "Hashes of every input of this edition (tool version, data, templates, configuration)"),
+            ]
+        data, pages, refused = write_pdf(
+            rendered.print_html,
+            rendered.print_css,
+            base_dir=template_source_dirs(config.templates_dir)[0],
+            allowed_dirs=template_source_dirs(config.templates_dir),
+            variant=pdf_variant,
+            created=ed.date,
+            attachments=attachments,
+        )
+        for url in refused:
+            messages.append((logging.WARNING, f"{stem}: the renderer was refused {url[:100]}"))
+        out.append((f"{stem}.pdf", data, aud, "pdf", pages))
+    messages.append((logging.INFO, f"rendered {spec.id} ({aud}, edition {ed.id}): {rendered.notes} notes, {rendered.bibliography} sources" + (f", {pages} pages" if pdf else "")))
+    return out, pages, messages
 
 
 def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], corrections: list[dict[str, Any]], rendered: list[tuple[str, bytes, str, str, int]], previous: Any) -> dict[str, Any]:

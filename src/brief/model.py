@@ -459,6 +459,9 @@ class BriefSpec(Record):
     key_judgements: list[str] = Field(default_factory=list)  # Markdown with citations
     bottom_line: str | None = None
     citation_style: str | None = None  # overrides brief.toml
+    # "compendium": one page per incident in scope (templates/compendium/), for large scopes; sources
+    # are referenced in the text and listed at the end instead of footnoted (issue 8).
+    layout: Literal["standard", "compendium"] = "standard"
     # Marking printed on every page, per audience; by default the classification, and PUBLIC for
     # the public brief (which carries no internal marking). E.g. {executive: "OFFICIAL-SENSITIVE"}.
     markings: dict[str, str] = Field(default_factory=dict)

@@ -109,6 +109,10 @@ def _table_filter(ref: Any) -> Any:
     def mdr(text: str | None) -> Markup:
         return Markup(markdown_inline(text or "", as_reference))
 
+    def mdrb(text: str | None) -> Markup:  # the same for paragraphs (the compendium's summaries)
+        return Markup(markdown_to_html(text or "", as_reference))
+
+    mdr.block = mdrb  # type: ignore[attr-defined]
     return mdr
 
 
@@ -139,10 +143,11 @@ def render(
     collector = Collector()
     filters = _filters(collector)
     env = environment(config_templates, filters)
-    template, considered = select(env, names)
-    ctx = dict(context)
     ref = _ref_function(collector, context["sources"])
     env.filters["mdr"] = _table_filter(ref)
+    env.filters["mdrb"] = env.filters["mdr"].block  # registered before the template compiles
+    template, considered = select(env, names)
+    ctx = dict(context)
     ctx.update(cite=filters["cite"], cites=filters["cites"], ref=ref, notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT), templates_considered=considered, template_name=template.name)
     try:
         body = template.render(ctx)
