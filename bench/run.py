@@ -228,7 +228,7 @@ def bench_jobs(root: Path, runs: int) -> dict:
     project = project_copy(root, "jobs")
     spec = (project / "briefs" / "frontier-self-preservation.yaml").read_text(encoding="utf-8")
     for n in (2, 3):  # three briefs over the same data
-        (project / "briefs" / f"brief-{n}.yaml").write_text(spec.replace("id: frontier-self-preservation", f"id: brief-{n}").replace("title: ", f"title: Brief {n}: ", 1), encoding="utf-8")
+        (project / "briefs" / f"brief-{n}.yaml").write_text(spec.replace("id: frontier-self-preservation", f"id: brief-{n}").replace("title: ", f"title: Brief {n}, ", 1), encoding="utf-8")
     base = [*brief_cmd(), "build", "--project", str(project), "--audience", "all", "--date", DATE, "-q"]
     timed(base)
     got = medians({"--jobs 1": base + ["--force", "--jobs", "1"], "--jobs 2": base + ["--force", "--jobs", "2"]}, runs)
@@ -266,20 +266,30 @@ def main() -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="brief-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     results: dict = {}
+    steps = [
+        ("help", lambda: {"help": bench_help(args.runs)}),
+        ("build,pandoc,noop", lambda: {k: v for k, v in bench_build(root, args.runs).items() if k in what}),
+        ("jobs", lambda: {"jobs": bench_jobs(root, args.runs)}),
+        ("validate,compendium", lambda: bench_scale(root, args.runs, what)),
+    ]
     try:
-        if "help" in what:
-            results["help"] = bench_help(args.runs)
-        if what & {"build", "pandoc", "noop"}:
-            results.update({k: v for k, v in bench_build(root, args.runs).items() if k in what})
-        if what & {"validate", "compendium"}:
-            results.update(bench_scale(root, args.runs, what))
-        if "jobs" in what:
-            results["jobs"] = bench_jobs(root, args.runs)
+        for names, step in steps:
+            if what & set(names.split(",")):
+                try:
+                    results.update(step())
+                except (SystemExit, Exception) as exc:  # one failing benchmark does not lose the others
+                    results[names.split(",")[0]] = {"error": str(exc)[-2000:]}
+                write(args, results)  # after each step: a long run that is stopped keeps what it measured
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
+    print(table(results))
+
+
+def write(args: argparse.Namespace, results: dict) -> None:
     for name, r in results.items():
-        r["pass"] = passed(name, r)
+        if "value" in r:
+            r["pass"] = passed(name, r)
     report = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "runs": args.runs,
@@ -287,12 +297,14 @@ def main() -> None:
         "results": results,
     }
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(table(results))
 
 
 def table(results: dict) -> str:
     rows = [("benchmark", "measured", "target", "result", "detail")]
     for name, r in results.items():
+        if "value" not in r:
+            rows.append((name, "error", "", "FAIL", r.get("error", "")[:200].replace("\n", " ")))
+            continue
         unit = r["unit"]
         measured = f"{r['value']:.2f}{unit}" + (f", {r['peak_mb']:.0f} MB" if "peak_mb" in r else "")
         detail = "; ".join(f"{k} {v['median_s']:.2f} s" for k, v in r["sides"].items())
