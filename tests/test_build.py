@@ -146,3 +146,19 @@ def test_hostile_text_is_inert(tmp_path: Path) -> None:
     assert "{{ 7*7 }}" in html and "49" not in re.sub(r"\d{2,}", "", "")
     text = "\n".join(p.extract_text() for p in PdfReader(root / "output/example/2026-11/example-regulator.pdf").pages)
     assert "root:x:0:0" not in text
+
+
+def test_an_analyst_override_is_shown_with_the_computed_level(tmp_path: Path) -> None:
+    from conftest import INCIDENT, write_project
+
+    override = (
+        "  override:\n    level: High\n    justification: Wider deployment since the test [@dev-2025-card, sec. 4.1].\n"
+        "    analyst: A. Analyst\n    date: 2026-11-20\n"
+    )
+    incident = INCIDENT.replace("  confidence: {evidence: medium, agreement: high}\n", "  confidence: {evidence: medium, agreement: high}\n" + override)
+    root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident})
+    result = runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26", "--html-only"])
+    assert result.exit_code == 0, result.output
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (root / "output/example/2026-11/example-regulator.html").read_text()))
+    assert "Risk level: High (analyst override; computed: Moderate)" in text
+    assert "Override. Wider deployment since the test" in text and "(A. Analyst, 2026-11-20)" in text
