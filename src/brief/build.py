@@ -150,7 +150,8 @@ def _build_brief(
         recorded = existing.manifest["previous"]
         previous = editions.find_revision(config.output_dir, brief_id, recorded["edition"], recorded["revision"]) or previous
     changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
-    key, inputs = _inputs_key(config, snapshot, previous, spec)
+    evidence = evidence_facts(config, snapshot)  # capture dates, dead links (evidence.py; files only, no network)
+    key, inputs = _inputs_key(config, snapshot, previous, spec, evidence)
 
     if existing is not None and existing.manifest["inputs"]["key"] == key:
         have = {f["audience"] for f in existing.manifest["files"] if f["format"] == ("pdf" if pdf else "html")}
@@ -161,7 +162,8 @@ def _build_brief(
         targets = audiences if force else missing
         result = BuildResult(brief_id, ed_id, existing.folder, "extended" if missing else "built", existing.revision)
         corrections = existing.manifest.get("corrections", [])
-        tasks = _render_all(config, ds, spec, targets, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, result)
+        job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence)
+        tasks = [_Task(aud, job, result) for aud in targets]
 
         def extend(rendered: list[tuple[str, bytes, str, str, int]]) -> None:
             _extend(existing.folder, rendered, existing.manifest, result)
@@ -185,7 +187,8 @@ def _build_brief(
         ]
     target = (folder / f"correction-{revision}") if revision else folder
     result = BuildResult(brief_id, ed_id, target, "corrected" if revision else "built", revision)
-    tasks = _render_all(config, ds, spec, audiences, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, result)
+    job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence)
+    tasks = [_Task(aud, job, result) for aud in audiences]
 
     def publish(rendered: list[tuple[str, bytes, str, str, int]]) -> None:
         manifest = _manifest(spec, ed, revision, inputs, corrections, rendered, previous)
@@ -195,7 +198,7 @@ def _build_brief(
     return _Pending(result, tasks, publish)
 
 
-def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: Any) -> tuple[str, dict[str, Any]]:
+def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: Any, evidence: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Return the content hash of everything an edition depends on, and its parts."""
     from brief import editions
     from brief.citations import resolve_style
@@ -219,31 +222,29 @@ def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: A
         "style_sha256": style_hash,
         "previous": {"edition": previous.edition, "revision": previous.revision, "snapshot_sha256": h((previous.folder / editions.SNAPSHOT).read_bytes())} if previous else None,
     }
-    if facts := evidence_facts(config, snapshot):  # only when there are any, so that older editions keep their key
-        inputs["evidence_sha256"] = h(editions.canonical_json(facts))
+    if evidence:  # only when there are any, so that older editions keep their key
+        inputs["evidence_sha256"] = h(editions.canonical_json(evidence))
     key = h(editions.canonical_json(inputs))
     return key, {"key": key, **inputs}
 
 
-def _render_all(
-    config: Config,
-    ds: Any,
-    spec: Any,
-    audiences: list[str],
-    ed: Any,
-    computed: Any,
-    changes: Any,
-    previous: Any,
-    corrections: list[dict[str, Any]],
-    pdf: bool,
-    pdf_variant: str | None,
-    snapshot: dict[str, Any],
-    inputs: dict[str, Any],
-    result: BuildResult,
-) -> list["_Task"]:
-    """Return one render task per audience (run by `_render_tasks`)."""
-    args = (config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs)
-    return [_Task(aud, args, result) for aud in audiences]
+@dataclass(frozen=True)
+class _Job:
+    """What every audience of one brief's edition renders from (computed once, shared by its tasks)."""
+
+    config: Config
+    ds: Any
+    spec: Any
+    ed: Any
+    computed: Any
+    changes: Any
+    previous: Any
+    corrections: list[dict[str, Any]]
+    pdf: bool
+    pdf_variant: str | None
+    snapshot: dict[str, Any]
+    inputs: dict[str, Any]
+    evidence: dict[str, Any]
 
 
 @dataclass
@@ -251,7 +252,7 @@ class _Task:
     """One (brief, audience) document to render: HTML, and PDF unless --html-only."""
 
     audience: str
-    args: tuple[Any, ...]
+    job: _Job
     result: BuildResult
     output: list[tuple[str, bytes, str, str, int]] = field(default_factory=list)
 
@@ -279,7 +280,7 @@ def _render_tasks(tasks: list[_Task], jobs: int) -> None:
     global _TASKS
     if jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
-            _take(task, _render_one(task.audience, *task.args))
+            _take(task, _render_one(task.audience, task.job))
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -313,7 +314,7 @@ def _take(task: _Task, done: tuple[list[tuple[str, bytes, str, str, int]], int |
 def _render_worker(index: int) -> Any:
     task = _TASKS[index]
     try:
-        return _render_one(task.audience, *task.args)
+        return _render_one(task.audience, task.job)
     except DataError as exc:  # its problems travel as data: an exception with several arguments does not pickle back
         return ("DataError", exc.problems, exc.summary)
     except BriefError as exc:
@@ -328,22 +329,9 @@ def _reraise(done: Any) -> Any:
     return done
 
 
-def _render_one(
-    aud: str,
-    config: Config,
-    ds: Any,
-    spec: Any,
-    ed: Any,
-    computed: Any,
-    changes: Any,
-    previous: Any,
-    corrections: list[dict[str, Any]],
-    pdf: bool,
-    pdf_variant: str | None,
-    snapshot: dict[str, Any],
-    inputs: dict[str, Any],
-) -> tuple[list[tuple[str, bytes, str, str, int]], int | None, list[tuple[int, str]]]:
+def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, int]], int | None, list[tuple[int, str]]]:
     """Render one audience in memory; return its files (name, bytes, audience, format, pages), its page count and log lines."""
+    config, ds, spec, ed, computed, pdf, pdf_variant = job.config, job.ds, job.spec, job.ed, job.computed, job.pdf, job.pdf_variant
     from brief import editions
     from brief.citations import CitationEngine
     from brief.render import html as render_html
@@ -356,11 +344,11 @@ def _render_one(
     pages = None
     context = build_context(config, ds, spec, aud, ed, computed)
     context.update(
-        changes=changes,
-        previous_edition=previous,
-        edition_corrections=corrections,
-        revision=len(corrections) and corrections[-1]["revision"],
-        evidence=evidence_facts(config, snapshot),  # capture dates, dead links (evidence.py; files only, no network)
+        changes=job.changes,
+        previous_edition=job.previous,
+        edition_corrections=job.corrections,
+        revision=len(job.corrections) and job.corrections[-1]["revision"],
+        evidence=job.evidence,
     )
     names = [f"{aud}/{spec.id}.html", f"{aud}/brief.html", "brief.html"]
     if getattr(spec, "layout", "standard") == "compendium":  # one page per incident, any audience's marking
@@ -374,8 +362,8 @@ def _render_one(
         attachments = None
         if pdf_variant and pdf_variant.startswith("pdf/a-3"):
             attachments = [
-                ("snapshot.json", editions.canonical_json(snapshot), "The normalised data this edition was built from"),
-                ("inputs.json", editions.canonical_json(inputs), "Hashes of every input of this edition (tool version, data, templates, configuration)"),
+                ("snapshot.json", editions.canonical_json(job.snapshot), "The normalised data this edition was built from"),
+                ("inputs.json", editions.canonical_json(job.inputs), "Hashes of every input of this edition (tool version, data, templates, configuration)"),
             ]
         data, pages, refused = write_pdf(
             rendered.print_html,
