@@ -35,7 +35,7 @@ class Report:
     def raise_if_failed(self, strict: bool = False) -> None:
         """Raise one DataError listing every problem when there are errors (or warnings under strict)."""
         if self.errors or (strict and self.warnings):
-            problems = self.problems if strict else self.problems
+            problems = self.problems
             if strict:
                 problems = [Problem(p.location, p.message, "error") if not p.is_error else p for p in problems]
             raise DataError(problems)

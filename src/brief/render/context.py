@@ -9,6 +9,7 @@ from typing import Any
 
 from brief import __version__, recommend, risk, stats
 from brief.config import Config
+from brief.regulatory import long_date  # one owner of date wording; re-exported for templates
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
 from brief.render.presentation import audience_context
 from brief.sources.local import Dataset
@@ -47,9 +48,6 @@ class Edition:
         return self.date.isoformat()
 
 
-def long_date(day: dt.date) -> str:
-    """Return '26 November 2026' (no locale dependence)."""
-    return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
 def edition_id(spec: BriefSpec, day: dt.date) -> str:
