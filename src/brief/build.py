@@ -443,7 +443,7 @@ def _extend(folder: Path, rendered: list[tuple[str, bytes, str, str, int]], mani
 
 def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
     """Remove staging folders and temporary files left by a build that was killed (under the lock)."""
-    for path in list(output_dir.glob(".*.tmp")) + list(output_dir.glob(".cache/*/.*.tmp")):  # index, feed, citation cache
+    for path in list(output_dir.glob(".*.tmp")) + list(output_dir.glob(".cache/.*.tmp")) + list(output_dir.glob(".cache/*/.*.tmp")):  # index, feed, citation cache
         try:
             path.unlink()
         except OSError:

@@ -6,23 +6,23 @@ the records that did load, so `brief validate` can report everything at once.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
-import hashlib
+import functools
+import gc
 import io
 import logging
-import marshal
 import math
 import os
 import re
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
+from brief.cache import MISSING, ContentCache, text_digest
 from brief.config import Config
 from brief.errors import Location, Problem
 from brief.model import BriefSpec, Evaluation, Incident, Recommendation, Record, Source
@@ -33,12 +33,14 @@ log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 EVALUATION_COLUMNS = list(Evaluation.model_fields)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection; a number may start with + or -
+_CELL_SEP = "\x1f"  # joins a row's cells so one regex search finds a cell that may be a formula
+_FORMULA_CELL = re.compile("\x1f[" + re.escape("".join(FORMULA_PREFIXES)) + "][^\x1f]")
+FREEZE_AFTER = 200_000  # objects allocated while the collector was paused (see paused_gc)
 RESERVED_CHARS = "\ue000\ue001\ue002"  # brief's own placeholders while rendering (render/html.py)
 # Projects with at least this many YAML/JSON files keep their parsed documents in
 # output/.cache/parse.marshal, keyed by content hash: parsing is most of a large project's load
 # time (issue 8). Small projects never write it, so their output/ holds only what builds publish.
 PARSE_CACHE_MIN_FILES = 1000
-PARSE_CACHE_FORMAT = 1
 
 
 @dataclass
@@ -63,27 +65,32 @@ class Dataset:
 
 
 class _Lines:
-    """The text of one parsed file; its line marks are parsed only when a line is asked for.
+    """One parsed file, whose line marks are parsed only when a line is asked for.
 
     Loading parses without line marks (`load_plain`), which is much faster; the lines of a record
-    are needed only for a problem, or when a record's `origin` or `locate()` is asked for.
+    are needed only for a problem, or when a record's `origin` or `locate()` is asked for. Then the
+    file is read again (its text is not kept: 100 MB at 15,000 incidents, issue 8) and parsed with
+    line marks, if it still has the content that was loaded; if it changed since, lines are unknown.
     `base` is where the loaded records sit in the document (e.g. ("references",) in CSL-YAML).
     """
 
-    __slots__ = ("text", "base", "_tree")
+    __slots__ = ("path", "digest", "base", "_tree")
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, path: Path, digest: bytes):
+        self.path, self.digest = path, digest
         self.base: tuple[Any, ...] = ()
         self._tree: Any = None
 
     def at(self, prefix: tuple[Any, ...] = ()) -> Any:
-        """Return the line-marked node at `prefix` (below `base`), parsing the text once."""
+        """Return the line-marked node at `prefix` (below `base`), parsing the file once."""
         if self._tree is None:
+            self._tree = LinedDict()  # unknown lines, unless the file still holds what was loaded
             try:
-                self._tree = load_lined(self.text)
-            except YamlProblem:  # cannot happen for text load_plain read; never let a line lookup fail a load
-                self._tree = LinedDict()
+                text = self.path.read_bytes().decode("utf-8-sig")
+                if text_digest(text) == self.digest:
+                    self._tree = load_lined(text)
+            except (OSError, UnicodeDecodeError, YamlProblem):  # never let a line lookup fail a load
+                pass
         try:
             return _subdoc(self._tree, self.base + prefix)
         except (KeyError, IndexError, TypeError):
@@ -115,62 +122,6 @@ class _Doc:
         return self.lines.at(self.prefix)
 
 
-class _ParseCache:
-    """Parsed documents by content hash (marshal: plain dicts, lists and scalars only)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.key = (PARSE_CACHE_FORMAT, sys.version_info[:2], yaml_version())
-        self.old: dict[bytes, Any] | None = None  # read at the first parse
-        self.used: dict[bytes, Any] = {}
-        self.files = 0
-
-    def _read(self) -> dict[bytes, Any]:
-        try:
-            data = marshal.loads(self.path.read_bytes())
-            if isinstance(data, tuple) and len(data) == 2 and data[0] == self.key and isinstance(data[1], dict):
-                return data[1]
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, EOFError, TypeError) as exc:
-            log.debug("ignoring unreadable parse cache %s (%s)", self.path, exc)
-        return {}
-
-    def parse(self, text: str) -> Any:
-        """Return the plain document of `text`, from the cache or freshly parsed."""
-        if self.old is None:
-            self.old = self._read()
-        self.files += 1
-        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
-        if digest in self.old:
-            doc = self.used[digest] = self.old[digest]
-            return doc
-        doc = load_plain(text)  # raises YamlProblem, never cached
-        self.used[digest] = doc
-        return doc
-
-    def save(self) -> None:
-        """Write the entries used in this load (stale ones drop out), for large projects only."""
-        if self.files < PARSE_CACHE_MIN_FILES or self.used.keys() == (self.old or {}).keys():
-            return
-        try:
-            data = marshal.dumps((self.key, self.used))
-        except ValueError:  # an unmarshallable value (e.g. !!set): no cache, no harm
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".parse-", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError as exc:  # a cache that cannot be written only costs time
-            log.debug("could not write the parse cache %s (%s)", self.path, exc)
-
-
 def yaml_version() -> str:
     import yaml
 
@@ -186,7 +137,8 @@ class _Collector:
         self.lines: dict[Path, _Lines] = {}
         self.folded: dict[int, dict[str, str]] = {}  # per id dict: lower-cased id -> id (case clashes)
         self._rel: dict[Path, str] = {}
-        self.cache = _ParseCache(config.output_dir / ".cache" / "parse.marshal")
+        self.cache = ContentCache(config.output_dir / ".cache" / "parse.marshal", yaml_version())  # parsed documents
+        self.fields_sets: dict[frozenset[str], Any] = {}  # see Record.share_fields_set
 
     def rel(self, path: Path) -> str:
         """Return `path` as messages show it (Config.relative), resolving each folder once."""
@@ -215,11 +167,12 @@ class _Collector:
     def read_text(self, path: Path) -> str | None:
         """Read a UTF-8 file (a BOM is accepted and dropped); report and return None when unusable."""
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.add(path, 0, "", f"file is {size / 2**20:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit for a data file")
-                return None
-            raw = path.read_bytes()
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > MAX_FILE_BYTES:
+                    self.add(path, 0, "", f"file is {size / 2**20:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit for a data file")
+                    return None
+                raw = fh.read()
         except OSError as exc:
             self.add(path, 0, "", f"cannot read file: {exc.strerror}")
             return None
@@ -246,12 +199,16 @@ class _Collector:
         text = self.read_text(path)
         if text is None:
             return None
-        try:
-            doc = self.cache.parse(text)
-        except YamlProblem as exc:
-            self.add(path, exc.line, "", exc.message)
-            return None
-        self.lines[path] = _Lines(text)
+        digest = text_digest(text)
+        doc = self.cache.get(digest)
+        if doc is MISSING:
+            try:
+                doc = load_plain(text)
+            except YamlProblem as exc:  # never cached
+                self.add(path, exc.line, "", exc.message)
+                return None
+            self.cache.put(digest, doc)
+        self.lines[path] = _Lines(path, digest)
         if doc is None:  # only comments, or a lone `~`: never skip a file silently
             self.add(path, 1, "", "file holds no data (only comments or null)")
         return doc
@@ -283,6 +240,7 @@ class _Collector:
                     continue
                 self.add(path, line or line_at(prefix + loc), _field_path(prefix + loc), _message(cls, err))
             return None
+        record.share_fields_set(self.fields_sets)
         if lines is not None and not line:
             record.with_origin(_Origin(self.rel(path), lines, prefix), _Doc(lines, prefix))  # type: ignore[arg-type]
             return record
@@ -290,6 +248,36 @@ class _Collector:
         doc = _subdoc(root, prefix) if isinstance(root, (LinedDict, LinedList)) else None
         record.with_origin(Location(self.rel(path), line, ""), doc)
         return record
+
+
+    def models(self, cls: type[Record], items: list[Any], path: Path, prefixes: list[tuple[Any, ...]], root: Any = None, lines: list[int] | None = None) -> list[Record | None]:
+        """Validate the items of one file as `cls`: what `model` gives item by item, in one call.
+
+        A file of plain mappings that all validate goes to pydantic-core at once (per-record calls
+        were a fifth of loading 160,000 sources and rows, issue 8); anything else, item by item."""
+        at_lines = lines or [0] * len(items)
+        if items and all(type(item) is dict for item in items):
+            try:
+                records = _list_adapter(cls).validate_python(items)
+            except ValidationError:
+                records = None
+            if records is not None:
+                shown, marks = self.rel(path), self.lines.get(path)
+                for record, prefix, line in zip(records, prefixes, at_lines):
+                    record.share_fields_set(self.fields_sets)
+                    if marks is not None and not line:
+                        record.with_origin(_Origin(shown, marks, prefix), _Doc(marks, prefix))  # type: ignore[arg-type]
+                    else:
+                        record.with_origin(Location(shown, line or line_of(root, prefix), ""))
+                return records
+        return [self.model(cls, item, path, prefix, root=root, line=line) for item, prefix, line in zip(items, prefixes, at_lines)]
+
+
+@functools.cache
+def _list_adapter(cls: type[Record]) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[cls])  # type: ignore[valid-type]
 
 
 def _subdoc(root: Any, prefix: tuple[Any, ...]) -> Any:
@@ -419,12 +407,16 @@ def _load_sources(col: _Collector, ds: Dataset, folder: Path) -> None:
             col.add(path, col.line(path, doc), "", f"expected a list of CSL-JSON items, got {_kind(doc)}")
             ds.unreadable.add("sources")
             continue
-        for index, item in enumerate(doc):
-            record = col.model(Source, item, path, (index,), root=doc)
+        for item, record in zip(doc, col.models(Source, doc, path, [(index,) for index in range(len(doc))], root=doc)):
             if record is None:
                 _mark_broken(ds, item)
                 continue
             _add_unique(col, ds.sources, record, path, "source")
+
+
+def _listed(folder: Path, pattern: str) -> list[Path]:
+    """Return the files of one folder matching `pattern`, by name (cheaper than sorting Paths)."""
+    return sorted(folder.glob(pattern), key=lambda path: path.name)
 
 
 def _mark_broken(ds: Dataset, item: Any, key: str = "id") -> None:
@@ -450,7 +442,7 @@ def _add_unique(col: _Collector, into: dict[str, Any], record: Any, path: Path, 
 
 
 def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
-    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+    for path in _listed(folder, "*.yaml") + _listed(folder, "*.yml"):
         ds.files.append(path)
         doc = col.parse(path)
         if doc is None:
@@ -469,16 +461,16 @@ def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
 
 def _load_evaluations(col: _Collector, ds: Dataset, folder: Path) -> None:
     seen: dict[str, Location] = {}
-    for path in sorted(folder.glob("*.csv")):
+    for path in _listed(folder, "*.csv"):
         ds.files.append(path)
         text = col.read_text(path)
         if text is None:
             ds.unreadable.add("evaluations")
             continue
         before = len(col.problems)
-        for row in read_csv_rows(col, path, text, EVALUATION_COLUMNS, required={"id", "evaluation", "model", "condition", "metric", "source"}):
-            line, data = row
-            record = col.model(Evaluation, data, path, line=line)
+        rows = read_csv_rows(col, path, text, EVALUATION_COLUMNS, required={"id", "evaluation", "model", "condition", "metric", "source"})
+        records = col.models(Evaluation, [data for _line, data in rows], path, [()] * len(rows), lines=[line for line, _data in rows])
+        for (line, _data), record in zip(rows, records):
             if record is None:
                 continue
             if record.id in seen:
@@ -541,17 +533,16 @@ def read_csv_rows(col: _Collector, path: Path, text: str, columns: list[str], re
                 hint = f"a quoted cell runs over {spans} lines: an unclosed '\"'?" if spans > 1 else "a missing or extra comma?"
                 col.add(path, line, "", f"row has {len(values)} cells, the header has {len(header)} ({hint})")
                 continue
-            data: dict[str, Any] = {}
+            values = list(map(str.strip, values))
             bad = False
-            for name, value in zip(header, values):
-                value = value.strip()
-                if len(value) > 1 and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
-                    col.add(path, line, name, f"cell {value[:30]!r} looks like a spreadsheet formula (remove the leading {value[0]!r})")
-                    bad = True
-                    continue
-                data[name] = value if value else None
+            if _FORMULA_CELL.search(_CELL_SEP + _CELL_SEP.join(values)):  # rare: then look cell by cell
+                for name, value in zip(header, values):
+                    if len(value) > 1 and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
+                        col.add(path, line, name, f"cell {value[:30]!r} looks like a spreadsheet formula (remove the leading {value[0]!r})")
+                        bad = True
             if bad:
                 continue
+            data: dict[str, Any] = {name: value or None for name, value in zip(header, values)}
             for name in ("value", "interval_low", "interval_high"):
                 if data.get(name) is not None and not _finite(data[name]):
                     col.add(path, line, name, f"{data[name]!r} is not a finite number")
@@ -611,8 +602,33 @@ def _load_briefs(col: _Collector, ds: Dataset, folder: Path) -> None:
             _add_unique(col, ds.briefs, record, path, "brief")
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large data set is loaded or checked.
+
+    Loading allocates hundreds of thousands of records and frees almost none, so every collection
+    would rescan all of them: at 15,000 incidents that was half of `brief validate` (issue 8).
+    Reference counting still frees everything as usual; only cycles wait for the next collection."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if gc.get_count()[0] > FREEZE_AFTER:
+                # Many long-lived objects: move them out of the collector's sight, or the first
+                # collection after this rescans them all (1 s at 15,000 incidents).
+                gc.freeze()
+            gc.enable()
+
+
 def load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
     """Load every record under data/ and briefs/; return them with every problem found."""
+    with paused_gc():
+        return _load_dataset(config)
+
+
+def _load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
     col = _Collector(config)
     ds = Dataset()
     data = config.data_dir
@@ -626,8 +642,7 @@ def load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
     _load_briefs(col, ds, config.briefs_dir)
     for remote_dir in remote_folders(data):
         _load_remote(col, ds, remote_dir)
-    col.cache.save()
-    col.cache = _ParseCache(col.cache.path)  # drop the parsed documents: the records hold what is needed
+    col.cache.save(PARSE_CACHE_MIN_FILES)
     return ds, col.problems
 
 
@@ -658,4 +673,4 @@ def load_folder(config: Config, folder: Path) -> tuple[Dataset, list[Problem]]:
     return ds, col.problems
 
 
-__all__ = ["Dataset", "load_dataset", "load_folder", "read_csv_rows", "remote_folders", "LinedDict", "LinedList"]
+__all__ = ["Dataset", "load_dataset", "paused_gc", "load_folder", "read_csv_rows", "remote_folders", "LinedDict", "LinedList"]
