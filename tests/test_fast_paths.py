@@ -4,6 +4,9 @@
 - a record's lines are found on demand, as if the file had been parsed with line marks;
 - the numbers check reads plain prose without the Markdown renderer, with the same blocks;
 - the parse cache of large projects changes nothing but time, and a bad cache is ignored;
+- so does the cache of what the checks read from prose (citation keys, uncited numbers);
+- a file of records validated in one call gives the records and problems of one call per record;
+- records loaded with the same fields share one set of field names, until one is assigned;
 - `brief build --jobs 2` writes what `--jobs 1` writes.
 """
 
@@ -98,6 +101,103 @@ def test_parse_cache_changes_nothing_but_time(project: Path, monkeypatch: pytest
     assert problems(project) == expected  # from the cache, lines found on demand
     cache.write_bytes(b"\x00 not a cache")
     assert problems(project) == expected
+
+
+def test_prose_cache_changes_nothing_but_time(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inc = project / "data/incidents/example-finding.yaml"
+    text = inc.read_text(encoding="utf-8")
+    # An uncited number and an unknown citation key: both are read from prose.
+    said = "summary: >-\n  In a contrived test"
+    assert said in text
+    inc.write_text(text.replace(said, "summary: >-\n  In 37% of 50 runs the model refused. See [@no-such-source].\n  In a contrived test", 1), encoding="utf-8")
+    expected = problems(project)
+    assert any("37%" in p for p in expected) and any("no-such-source" in p for p in expected)
+    cache = project / "output/.cache/prose.marshal"
+    assert not cache.exists()  # small projects keep no cache
+    monkeypatch.setattr(numbers.ProseFacts, "MIN_TEXTS", 1)
+    assert problems(project) == expected
+    assert cache.is_file()
+    assert problems(project) == expected  # read from the cache
+    # A changed text is read again; what it no longer says is no longer reported.
+    inc.write_text(text.replace(said, "summary: >-\n  In 41% of 50 runs the model refused.\n  In a contrived test", 1), encoding="utf-8")
+    now = problems(project)
+    assert any("41%" in p for p in now) and not any("37%" in p or "no-such-source" in p for p in now)
+    cache.write_bytes(b"\x00 not a cache")
+    assert problems(project) == now
+
+
+def test_prose_cache_is_not_trusted_across_code_changes(tmp_path: Path) -> None:
+    from brief.cache import ContentCache, text_digest
+
+    path = tmp_path / "c.marshal"
+    old = ContentCache(path, "code-1")
+    old.get(text_digest("x"))
+    old.put(text_digest("x"), ("stale",))
+    old.save(1)
+    assert ContentCache(path, "code-1").get(text_digest("x")) == ("stale",)
+    from brief.cache import MISSING
+
+    assert ContentCache(path, "code-2").get(text_digest("x")) is MISSING
+
+
+def test_sources_validated_at_once_match_one_by_one(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    path = project / "data/sources.json"
+    items = json.loads(path.read_text(encoding="utf-8"))
+    items += [dict(items[0], id=f"extra-{i}", title=f"Extra {i}") for i in range(3)]
+    path.write_text(json.dumps(items, indent=1), encoding="utf-8")
+    fast = validate(load_config(project))
+    monkeypatch.setattr(local._Collector, "models", lambda col, cls, items, path, prefixes, root=None, lines=None: [
+        col.model(cls, item, path, prefix, root=root, line=line) for item, prefix, line in zip(items, prefixes, lines or [0] * len(items))])
+    slow = validate(load_config(project))
+    assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
+    for key, src in slow.dataset.sources.items():
+        assert fast.dataset.sources[key] == src
+        assert str(fast.dataset.sources[key].origin) == str(src.origin)
+        assert fast.dataset.sources[key].locate("title") == src.locate("title")
+    assert [str(e.origin) for e in fast.dataset.evaluations] == [str(e.origin) for e in slow.dataset.evaluations]
+
+
+def test_records_share_field_names_until_one_is_assigned(project: Path) -> None:
+    import json
+
+    path = project / "data/sources.json"
+    items = json.loads(path.read_text(encoding="utf-8"))
+    items += [dict(items[0], id=f"same-shape-{i}") for i in range(2)]
+    path.write_text(json.dumps(items, indent=1), encoding="utf-8")
+    ds = validate(load_config(project)).dataset
+    first, second = ds.sources["same-shape-0"], ds.sources["same-shape-1"]
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__  # one set for both
+    before = set(second.model_fields_set)
+    unset = next(f for f in type(first).model_fields if f not in first.model_fields_set)
+    setattr(first, unset, None)
+    assert unset in first.model_fields_set
+    assert second.model_fields_set == before and unset not in second.model_fields_set
+    assert first.model_dump(exclude_unset=True)[unset] is None and unset not in second.model_dump(exclude_unset=True)
+
+
+def test_lines_of_a_file_changed_since_loading_are_unknown_not_wrong(project: Path) -> None:
+    report = validate(load_config(project))
+    inc = report.dataset.incidents["example-finding"]
+    path = project / "data/incidents/example-finding.yaml"
+    path.write_text("# a comment that moves every line down\n" * 5 + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert inc.locate("claims[0].sources[0].id").line in (0, inc.origin.line)
+    assert inc.locate("claims[0].sources[0].id").path.endswith("example-finding.yaml")
+
+
+def test_loading_leaves_the_garbage_collector_as_it_was(project: Path) -> None:
+    import gc
+
+    assert gc.isenabled()
+    validate(load_config(project))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        validate(load_config(project))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_jobs_give_the_same_files(project: Path, tmp_path: Path) -> None:

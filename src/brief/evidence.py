@@ -376,11 +376,12 @@ def _in_order_somewhere(text: Searchable, parts: list[str], pages: set[int] | No
     return text.find(parts, pages) is not None
 
 
-def check(ds: Any, config: Config) -> list[Problem]:
-    """Return the evidence problems of a dataset: quotes against captures, uncited numbers in prose."""
+def check(ds: Any, config: Config, prose: Any = None) -> list[Problem]:
+    """Return the evidence problems of a dataset: quotes against captures, uncited numbers in prose
+    (`prose`: the numbers.ProseFacts the other checks share)."""
     from brief import numbers
 
-    return verify(ds, config).problems + numbers.check(ds)
+    return verify(ds, config).problems + numbers.check(ds, prose)
 
 
 # --- what a build may show (no network: files written by capture and check-links) -------------

@@ -9,12 +9,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from brief import evidence, regulatory
-from brief.citations import cite_keys
+from brief import evidence, numbers, regulatory
 from brief.config import AUDIENCES, Config
 from brief.errors import DataError, Location, Problem
 from brief.model import ClaimStatus, Incident, Reliability, Source, Verification
-from brief.sources.local import Dataset, load_dataset
+from brief.sources.local import Dataset, load_dataset, paused_gc
 
 
 @dataclass
@@ -66,9 +65,10 @@ def _prose_fields(inc: Incident) -> Iterator[tuple[str, str]]:
         yield f"timeline[{i}].event", entry.event
 
 
-def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Problem]:
-    """Return every cross-record problem in a loaded dataset."""
+def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numbers.ProseFacts | None = None) -> list[Problem]:
+    """Return every cross-record problem in a loaded dataset (`prose`: what was read from prose texts)."""
     today = today or dt.date.today()
+    prose = prose or numbers.ProseFacts()
     problems: list[Problem] = []
     add = problems.append
     sources = ds.sources
@@ -83,7 +83,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
         return where() if callable(where) else where
 
     def cited(text: str, where: Location | Any) -> None:
-        for key in cite_keys(text):
+        for key in prose.keys(text):
             if key not in sources:
                 if missing(key, "sources", sources):
                     add(Problem(located(where), f"unknown citation key {key!r}{_suggest(key, sources)}"))
@@ -200,7 +200,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None) -> list[Pro
         if not scoped_incidents(ds, spec.id) and not set(spec.scope.incidents) & ds.broken:
             add(Problem(_at(spec, "scope"), "the scope selects no incident"))
     problems.extend(regulatory.check(ds, config.data_dir))  # taxonomy tags, regulatory facts, triggers
-    problems.extend(evidence.check(ds, config))  # quotes against captures, cited numbers in prose (evidence.py, numbers.py)
+    problems.extend(evidence.check(ds, config, prose))  # quotes against captures, cited numbers in prose (evidence.py, numbers.py)
     return problems
 
 
@@ -258,5 +258,8 @@ def scoped_incidents(ds: Dataset, brief_id: str) -> list[Incident]:
 def validate(config: Config, today: dt.date | None = None) -> Report:
     """Load everything and run every check; return the report (never raises for data problems)."""
     ds, problems = load_dataset(config)
-    problems = problems + check(ds, config, today)
+    prose = numbers.ProseFacts(config.output_dir / ".cache")
+    with paused_gc():  # the checks allocate much and free little too
+        problems = problems + check(ds, config, today, prose)
+    prose.save()
     return Report(ds, problems)
