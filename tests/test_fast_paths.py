@@ -212,3 +212,21 @@ def test_jobs_give_the_same_files(project: Path, tmp_path: Path) -> None:
     assert [p.name for p in files if p.suffix == ".html"]
     for rel in files:
         assert (other / "output" / rel).read_bytes() == (project / "output" / rel).read_bytes(), rel
+
+
+PART = list("@ab-,. :;{}\n\t_1é") + ["@a", ", p. 4", "see ", "-@"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PART), max_size=12).map("".join))
+def test_simple_citation_parts_match_the_full_pattern(part: str) -> None:
+    from brief import citations
+
+    part = part.strip()
+    full = citations._PART_RE.fullmatch(part)
+    fast = (citations._SIMPLE_PART_RE.fullmatch(part) if "@" not in part[1:] else None) or full
+
+    def groups(m):
+        return m and (m.group("prefix") or "", m.group("minus") or "", m.group("bkey") or m.group("key"), m.group("rest"))
+
+    assert groups(fast) == groups(full)
