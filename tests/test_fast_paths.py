@@ -230,3 +230,36 @@ def test_simple_citation_parts_match_the_full_pattern(part: str) -> None:
         return m and (m.group("prefix") or "", m.group("minus") or "", m.group("bkey") or m.group("key"), m.group("rest"))
 
     assert groups(fast) == groups(full)
+
+
+def test_constant_time_page_references_write_the_same_pdf(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import pydyf
+
+    from brief.render import pdf
+
+    html = "<html lang='en'><head><title>T</title></head><body>" + "".join(
+        f"<h2 id='s{i}'>Section {i}</h2><p style='break-after: page'>Text <a href='#s{(i + 3) % 12}'>see {i}</a></p>"
+        f"<table><tr><th>h</th></tr><tr><td>{i}</td></tr></table>" for i in range(12)) + "</body></html>"
+    original = pydyf.PDF.page_references
+
+    def render() -> bytes:
+        data, pages, _refused = pdf.write_pdf(html, "", base_dir=tmp_path, allowed_dirs=[tmp_path], created=dt.date(2026, 11, 26))
+        assert pages >= 12
+        return data
+
+    fixed = render()
+    assert pydyf.PDF.page_references.fget is pdf._page_references  # the fix is in place (pydyf 0.11-0.13)
+    try:
+        pydyf.PDF.page_references = original if original.fget is not pdf._page_references else property(
+            lambda self: tuple(f"{n} 0 R".encode("ascii") for n in self.pages["Kids"][::3]))
+        monkey = pdf._fix_page_references
+        pdf._fix_page_references = lambda: None
+        try:
+            plain = render()
+        finally:
+            pdf._fix_page_references = monkey
+    finally:
+        pydyf.PDF.page_references = property(pdf._page_references)
+    assert fixed == plain

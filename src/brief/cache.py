@@ -84,6 +84,18 @@ class ContentCache:
             return value
         return MISSING
 
+    def has(self, digest: bytes) -> bool:
+        """Tell whether a value is kept for the text whose hash is `digest` (without unpacking it)."""
+        if self.old is None:
+            self.old = self._read()
+        return digest in self.old
+
+    def prime(self, digest: bytes, blob: bytes) -> None:
+        """Keep an already marshalled value (made in a worker process) for the next `get`."""
+        if self.old is None:
+            self.old = self._read()
+        self.old[digest] = blob
+
     def put(self, digest: bytes, value: Any) -> None:
         """Keep `value` for the text whose hash is `digest` (a value marshal cannot write is not kept)."""
         try:

@@ -56,6 +56,31 @@ def _fetcher_class() -> type:
     return GuardedFetcher
 
 
+def _fix_page_references() -> None:
+    """Make pydyf's `PDF.page_references` constant-time (same values, same PDF bytes).
+
+    pydyf 0.11-0.13 rebuilds the tuple of every page's reference on each read, and WeasyPrint's
+    PDF/UA tagging reads it once per structure element: quadratic in pages, 45 s of a 1,253-page
+    compendium (issue 8). The tuple is kept while the page list keeps its identity and length
+    (pydyf only ever appends pages). Other pydyf versions are left alone."""
+    import pydyf
+
+    if not str(getattr(pydyf, "__version__", "")).startswith(("0.11.", "0.12.", "0.13.")):
+        return
+    if getattr(pydyf.PDF.page_references, "fget", None) is _page_references:
+        return
+    pydyf.PDF.page_references = property(_page_references)
+
+
+def _page_references(pdf: Any) -> tuple[bytes, ...]:
+    kids = pdf.pages["Kids"]
+    key = (id(kids), len(kids))
+    cached = pdf.__dict__.get("_brief_page_references")
+    if cached is None or cached[0] != key:
+        cached = pdf.__dict__["_brief_page_references"] = (key, tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+    return cached[1]
+
+
 def write_pdf(
     html: str,
     css: str,
@@ -76,6 +101,7 @@ def write_pdf(
             from weasyprint import CSS, HTML, Attachment
         except OSError as exc:  # Pango / HarfBuzz missing
             raise RenderError(f"WeasyPrint cannot start ({exc}); install Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)") from None
+        _fix_page_references()
         fetcher = _fetcher_class()(allowed_dirs)
         when = dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc)
         files = [
