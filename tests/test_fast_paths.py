@@ -263,3 +263,37 @@ def test_constant_time_page_references_write_the_same_pdf(tmp_path: Path) -> Non
     finally:
         pydyf.PDF.page_references = property(pdf._page_references)
     assert fixed == plain
+
+
+def test_evaluations_by_name_in_data_order_and_after_changes(project: Path) -> None:
+    ds = validate(load_config(project)).dataset
+    rows = list(ds.evaluations)
+    names = sorted({e.evaluation for e in rows})
+    for chosen in ([names[0]], names, names[::-1], [], ["no such evaluation"]):
+        assert ds.evaluations_named(chosen) == [e for e in rows if e.evaluation in set(chosen)]
+    extra = rows[0].model_copy(update={"id": "added-row"})
+    ds.evaluations.append(extra)  # the index follows the list
+    assert ds.evaluations_named([extra.evaluation])[-1] is extra
+    ds.evaluations = rows[:1]
+    assert ds.evaluations_named(names) == rows[:1]
+
+
+def test_parsing_in_worker_processes_changes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import shutil
+
+    folder = project / "data/incidents"
+    first = next(folder.glob("*.yaml"))
+    for i in range(4):  # copies with their own ids, and one file YAML refuses
+        (folder / f"copy-{i}.yaml").write_text(first.read_text(encoding="utf-8").replace(f"id: {first.stem}", f"id: copy-{i}", 1), encoding="utf-8")
+    (folder / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")
+    expected = problems(project)
+    assert any("broken.yaml:" in p for p in expected)
+    shutil.rmtree(project / "output", ignore_errors=True)
+    monkeypatch.setattr(local, "PARALLEL_PARSE_MIN", 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    primed: list[int] = []
+    original = local.ContentCache.prime
+    monkeypatch.setattr(local.ContentCache, "prime", lambda self, digest, blob: (primed.append(1), original(self, digest, blob))[1])
+    assert problems(project) == expected
+    assert len(primed) == len(list(folder.glob("*.yaml"))) - 1  # every file but the broken one came from a worker

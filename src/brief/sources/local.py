@@ -59,10 +59,20 @@ class Dataset:
     # all: its ids are unknown, so references into that kind are not checked (no cascade errors).
     unreadable: set[str] = field(default_factory=set)
 
+    _by_name: tuple[tuple[int, int], dict[str, list[int]]] | None = field(default=None, repr=False, compare=False)
+
     def evaluations_named(self, names: Iterable[str]) -> list[Evaluation]:
         """Return the evaluation rows whose `evaluation` is one of `names`, in data order."""
-        wanted = set(names)
-        return [e for e in self.evaluations if e.evaluation in wanted]
+        # An index by name, made once (scanning every row per incident was 9.5 s of a 1,000-incident
+        # compendium over 100,000 rows, issue 8); made again if the list is replaced or grows.
+        key = (id(self.evaluations), len(self.evaluations))
+        if self._by_name is None or self._by_name[0] != key:
+            index: dict[str, list[int]] = {}
+            for i, row in enumerate(self.evaluations):
+                index.setdefault(row.evaluation, []).append(i)
+            self._by_name = (key, index)
+        index = self._by_name[1]
+        return [self.evaluations[i] for i in sorted(i for name in set(names) for i in index.get(name, ()))]
 
 
 class _Lines:
