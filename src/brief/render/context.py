@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from brief import __version__, recommend, risk, stats
+from brief import __version__, recommend, regulatory, risk, stats
 from brief.config import Config
 from brief.regulatory import long_date  # one owner of date wording; re-exported for templates
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
@@ -118,6 +118,7 @@ class Computed:
 def compute(config: Config, ds: Dataset, spec: BriefSpec) -> Computed:
     """Assess every incident in a brief's scope and select its recommendations."""
     views = []
+    tables = regulatory.load_tables(config.data_dir)
     for inc in scoped_incidents(ds, spec.id):
         assessment, robust = _assess(config, inc)
         views.append(
@@ -126,7 +127,7 @@ def compute(config: Config, ds: Dataset, spec: BriefSpec) -> Computed:
                 assessment=assessment,
                 robustness=robust,
                 evaluations=ds.evaluations_named(inc.evaluations),
-                recommendations=list(recommend.annex(config.data_dir, ds.recommendations, inc, assessment, None).recommendations),  # recommend.py
+                recommendations=list(recommend.annex(config.data_dir, ds.recommendations, inc, assessment, None, tables).recommendations),  # recommend.py
                 claims_by_status={STATUS_LABELS[s]: sum(1 for c in inc.claims if c.status == s) for s in ClaimStatus},
             )
         )
