@@ -495,10 +495,12 @@ def _add_unique(col: _Collector, into: dict[str, Any], record: Any, path: Path, 
     folded[key.lower()] = key
 
 
+def _incident_files(folder: Path) -> list[Path]:
+    return _listed(folder, "*.yaml") + _listed(folder, "*.yml")
+
+
 def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
-    paths = _listed(folder, "*.yaml") + _listed(folder, "*.yml")
-    col.preparse(paths)
-    for path in paths:
+    for path in _incident_files(folder):
         ds.files.append(path)
         doc = col.parse(path)
         if doc is None:
@@ -691,6 +693,9 @@ def _load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
     if not data.is_dir():
         col.add(data, 0, "", "data folder not found (expected sources, incidents/, evaluations/ and recommendations.yaml)")
         return ds, col.problems
+    # First, while this process is small (worker processes start as copies of it): parse the
+    # incident files the cache lacks, in parallel when there are many.
+    col.preparse(_incident_files(data / "incidents"))
     _load_sources(col, ds, data)
     _load_incidents(col, ds, data / "incidents")
     _load_evaluations(col, ds, data / "evaluations")
