@@ -26,7 +26,7 @@ from brief.cache import MISSING, ContentCache, text_digest
 from brief.config import Config
 from brief.errors import Location, Problem
 from brief.model import BriefSpec, Evaluation, Incident, Recommendation, Record, Source
-from brief.sources.yamlio import LinedDict, LinedList, YamlProblem, line_of, load_lined, load_plain
+from brief.sources.yamlio import PLAIN_FORMAT, LinedDict, LinedList, YamlProblem, line_of, load_lined, load_plain
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class _Collector:
         self.lines: dict[Path, _Lines] = {}
         self.folded: dict[int, dict[str, str]] = {}  # per id dict: lower-cased id -> id (case clashes)
         self._rel: dict[Path, str] = {}
-        self.cache = ContentCache(config.output_dir / ".cache" / "parse.marshal", yaml_version())  # parsed documents
+        self.cache = ContentCache(config.output_dir / ".cache" / "parse.marshal", yaml_version(), PLAIN_FORMAT)  # parsed documents
         self.fields_sets: dict[frozenset[str], Any] = {}  # see Record.share_fields_set
 
     def rel(self, path: Path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -115,6 +116,10 @@ class _NeedsLines(Exception):
     """The fast path met something only the full loader reports or handles (duplicate key, merge key)."""
 
 
+# What load_plain gives for a text changes only with this number (or the YAML library): the
+# parse cache is keyed by both. 2: short strings shared (see _shared).
+PLAIN_FORMAT = 2
+SHARED_MAX = 64  # longest string _shared shares
 _STR_TAG = "tag:yaml.org,2002:str"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -133,7 +138,7 @@ def _plain_node(node: Any, loader: Any) -> Any:
     if kind is yaml.ScalarNode:
         tag = node.tag
         if tag == _STR_TAG or tag == _TIMESTAMP_TAG:  # dates stay text, as in load_lined
-            return node.value
+            return _shared(node.value)
         if tag in _PLAIN_SCALAR_TAGS:
             return loader.construct_object(node, deep=True)
         raise _NeedsLines  # !!binary, !!set, unknown tags: the full loader builds or refuses them
@@ -155,8 +160,16 @@ def _plain_node(node: Any, loader: Any) -> Any:
     raise _NeedsLines
 
 
+def _shared(text: str) -> str:
+    """Return one shared object for a short text (keys, statuses, types, publishers, model names).
+
+    They repeat across thousands of records, which keep what they are given; a shared string is
+    also written to the parse cache as shared (marshal), so loads from the cache share it too."""
+    return sys.intern(text) if len(text) <= SHARED_MAX else text
+
+
 def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
+    result = {key: _shared(value) if type(value) is str else value for key, value in pairs}
     if len(result) != len(pairs):  # a duplicate key: the full loader reports it with its line
         raise _NeedsLines
     return result
