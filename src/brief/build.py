@@ -365,15 +365,13 @@ def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, i
                 ("snapshot.json", editions.canonical_json(job.snapshot), "The normalised data this edition was built from"),
                 ("inputs.json", editions.canonical_json(job.inputs), "Hashes of every input of this edition (tool version, data, templates, configuration)"),
             ]
-        data, pages, refused = write_pdf(
-            rendered.print_html,
-            rendered.print_css,
-            base_dir=template_source_dirs(config.templates_dir)[0],
-            allowed_dirs=template_source_dirs(config.templates_dir),
-            variant=pdf_variant,
-            created=ed.date,
-            attachments=attachments,
-        )
+        from brief.render import chunked
+
+        where = {"base_dir": template_source_dirs(config.templates_dir)[0], "allowed_dirs": template_source_dirs(config.templates_dir)}
+        if rendered.print_parts is not None and chunked.splittable(rendered.print_parts, pdf_variant):  # a long compendium
+            data, pages, refused = chunked.write_pdf_in_parts(rendered.print_parts, rendered.print_css, variant=pdf_variant, created=ed.date, **where)
+        else:
+            data, pages, refused = write_pdf(rendered.print_html, rendered.print_css, variant=pdf_variant, created=ed.date, attachments=attachments, **where)
         for url in refused:
             messages.append((logging.WARNING, f"{stem}: the renderer was refused {url[:100]}"))
         out.append((f"{stem}.pdf", data, aud, "pdf", pages))

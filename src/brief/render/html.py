@@ -11,6 +11,7 @@ engine sees every citation of the document at once (subsequent notes get short f
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ SPACE_TOKEN_RE = re.compile("[ \t]+(\ue000\\d+\ue001)")
 TO_REF_RE = re.compile(r'<a class="to-ref" href="#ref-[^"]*">([^<]*)</a>')
 NOTES_SLOT = "\ue002NOTES\ue002"
 BIB_SLOT = "\ue002BIBLIOGRAPHY\ue002"
+# `print_part(kind, **data)` in a template: where the print document may be cut (see PrintParts).
+PART_MARK = "\ue003{}\ue003"
+PART_RE = re.compile("\ue003([^\ue003]*)\ue003")
 RELIABILITY_WORDS = {"primary": "primary source", "secondary": "secondary source (press or commentary)", "social": "social-media post"}
 
 
@@ -49,6 +53,25 @@ class Collector:
 
 
 @dataclass
+class PrintParts:
+    """The print document cut where its template allows, so that each part can be laid out alone.
+
+    A long document (layout: compendium) is laid out in parts, several at a time (render/chunked.py).
+    `head + front + "".join(html for _, html in parts) + tail` is the whole print document.
+    """
+
+    head: str  # the document up to the first part: <head>, the page-margin marking, <main>
+    front: str  # the front matter (masthead, list of incidents, edition notes)
+    parts: list[tuple[str, str]]  # (kind, html) in reading order: ("incident", ...), ("sources", ...)
+    tail: str  # the rest of the document (closing tags; nothing printed)
+    running: dict[str, str]  # the page-margin strings (doctitle, org) the front matter sets
+
+    def document(self, body: str) -> str:
+        """Return a print document holding `body` (front matter or parts) only."""
+        return self.head + body + self.tail
+
+
+@dataclass
 class RenderedHTML:
     """The published HTML, the HTML WeasyPrint lays out, and what was cited."""
 
@@ -59,6 +82,7 @@ class RenderedHTML:
     considered: list[str]
     notes: int
     bibliography: int
+    print_parts: PrintParts | None = None  # when the template marks where the print document may be cut
 
 
 def _filters(collector: Collector) -> dict[str, Any]:
@@ -148,7 +172,10 @@ def render(
     env.filters["mdrb"] = env.filters["mdr"].block  # registered before the template compiles
     template, considered = select(env, names)
     ctx = dict(context)
-    ctx.update(cite=filters["cite"], cites=filters["cites"], ref=ref, notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT), templates_considered=considered, template_name=template.name)
+    ctx.update(
+        cite=filters["cite"], cites=filters["cites"], ref=ref, notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT),
+        print_part=_print_part, templates_considered=considered, template_name=template.name,
+    )
     try:
         body = template.render(ctx)
     except jinja2.TemplateError as exc:
@@ -171,8 +198,28 @@ def render(
     print_doc = print_doc.replace(NOTES_SLOT, "").replace(BIB_SLOT, bib_html)
     if BIB_SLOT not in body:  # no sources list in this audience's template: name the kind of source, link nowhere
         html_doc, print_doc = TO_REF_RE.sub(r"\1", html_doc), TO_REF_RE.sub(r"\1", print_doc)
+    parts = _print_parts(print_doc)
+    html_doc, print_doc = PART_RE.sub("", html_doc), PART_RE.sub("", print_doc)  # the markers never reach the output
     print_css = read_asset(config_templates, "print.css")
-    return RenderedHTML(html_doc, print_doc, print_css, template.name or "", considered, len(collector.citations), len(rendered.bibliography))
+    return RenderedHTML(html_doc, print_doc, print_css, template.name or "", considered, len(collector.citations), len(rendered.bibliography), parts)
+
+
+def _print_part(kind: str, **data: str) -> Markup:
+    """Mark where the print document may be cut: "start" (with the page-margin strings), a part's kind, "end"."""
+    return Markup(PART_MARK.format(json.dumps({"part": kind, **data}, sort_keys=True)))
+
+
+def _print_parts(doc: str) -> PrintParts | None:
+    """Cut the print document at its part markers; None when the template marks none."""
+    marks = list(PART_RE.finditer(doc))
+    if not marks:
+        return None
+    kinds = [json.loads(m.group(1)) for m in marks]
+    if kinds[0]["part"] != "start" or kinds[-1]["part"] != "end" or len(marks) < 3 or any(k["part"] in ("start", "end") for k in kinds[1:-1]):
+        raise RenderError("print_part: a template marks parts between one 'start' and one 'end' marker, with at least one part")
+    parts = [(kind["part"], doc[a.end() : b.start()]) for kind, a, b in zip(kinds[1:-1], marks[1:-1], marks[2:])]
+    running = {k: v for k, v in kinds[0].items() if k != "part"}
+    return PrintParts(doc[: marks[0].start()], doc[marks[0].end() : marks[1].start()], parts, doc[marks[-1].end() :], running)
 
 
 def _note_ref(number: int) -> str:

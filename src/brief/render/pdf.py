@@ -81,6 +81,59 @@ def _page_references(pdf: Any) -> tuple[bytes, ...]:
     return cached[1]
 
 
+# A document laid out as one part of a longer PDF (render/chunked.py) changes two WeasyPrint
+# internals, checked against these releases only; on others the long document is laid out whole.
+PART_WEASYPRINT = ("70.",)
+_part_prefix: str | None = None  # set by write_pdf(part=...) while that part is written
+
+
+def parts_supported() -> bool:
+    """Return True when the installed WeasyPrint is one whose internals the part hooks fit."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("weasyprint").startswith(PART_WEASYPRINT)
+    except PackageNotFoundError:
+        return False
+
+
+def _install_part_hooks() -> None:
+    """Wrap `weasyprint.pdf.resolve_links` and `add_tags`; the wrappers change nothing unless a part is written.
+
+    - WeasyPrint drops a link whose anchor is not in the document ("No anchor #x"); a part keeps
+      it as the named destination WeasyPrint writes for every internal link, which resolves once
+      the parts' /Dests are merged (the list of incidents links to pages in other parts).
+    - Table header IDs are '<object number>-<row>-<column>', unique in one PDF only; a part's get
+      its prefix. The ID string is the same object as the cells' /Headers entries, so both change.
+    """
+    import pydyf
+    import weasyprint.pdf as wpdf
+
+    if getattr(wpdf.resolve_links, "brief_part_hook", False):
+        return
+    resolve_links, add_tags = wpdf.resolve_links, wpdf.add_tags
+
+    def resolve_part_links(pages: Any) -> Any:
+        if _part_prefix is None:
+            yield from resolve_links(pages)
+            return
+        seen: set[str] = set()
+        for page in pages:  # as WeasyPrint's: the first anchor of a name wins; but no link is dropped
+            anchors = [(name, x, y) for name, (x, y, _, _) in page.anchors.items() if not (name in seen or seen.add(name))]
+            yield list(page.links), anchors
+
+    def add_part_tags(pdf: Any, *args: Any, **kwargs: Any) -> Any:
+        result = add_tags(pdf, *args, **kwargs)
+        if _part_prefix is not None:
+            for obj in pdf.objects:
+                if isinstance(obj, dict) and isinstance(obj.get("ID"), pydyf.String):
+                    obj["ID"].string = _part_prefix + obj["ID"].string
+        return result
+
+    resolve_part_links.brief_part_hook = True  # type: ignore[attr-defined]
+    wpdf.resolve_links, wpdf.add_tags = resolve_part_links, add_part_tags
+
+
 def write_pdf(
     html: str,
     css: str,
@@ -90,8 +143,14 @@ def write_pdf(
     variant: str | None = "pdf/ua-1",
     created: dt.date,
     attachments: list[tuple[str, bytes, str]] | None = None,
+    part: str | None = None,
 ) -> tuple[bytes, int, list[str]]:
-    """Lay out `html` with the print stylesheet `css`; return (pdf bytes, page count, refused URLs)."""
+    """Lay out `html` with the print stylesheet `css`; return (pdf bytes, page count, refused URLs).
+
+    `part` (a prefix such as "p3-") lays `html` out as one part of a longer PDF that
+    render/chunked.py merges: links into other parts are kept, table header IDs get the prefix.
+    """
+    global _part_prefix
     # Reproducible output: WeasyPrint reads SOURCE_DATE_EPOCH for /CreationDate and /ModDate.
     epoch = int(dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc).timestamp())
     previous = os.environ.get("SOURCE_DATE_EPOCH")
@@ -102,6 +161,11 @@ def write_pdf(
         except OSError as exc:  # Pango / HarfBuzz missing
             raise RenderError(f"WeasyPrint cannot start ({exc}); install Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)") from None
         _fix_page_references()
+        if part is not None:
+            if not parts_supported():
+                raise RenderError(f"laying out a document in parts needs WeasyPrint {' or '.join(v + 'x' for v in PART_WEASYPRINT)}")
+            _install_part_hooks()
+            _part_prefix = part
         fetcher = _fetcher_class()(allowed_dirs)
         when = dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc)
         files = [
@@ -122,6 +186,7 @@ def write_pdf(
     except Exception as exc:  # WeasyPrint raises many kinds; report one line
         raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
     finally:
+        _part_prefix = None
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
