@@ -186,95 +186,98 @@ def write_pdf_in_parts(
     laid_out = time.perf_counter()
     for i, (_, data, pages, _, seconds, rss) in sorted(results.items()):
         log.debug("part %d of %d (%s): %d pages in %.1f s, %d MB", i + 1, len(chunks), chunks[i].label, pages, seconds, rss)
-    front_pages = results[0][2]
-    data = merge([results[i][1] for i in range(len(chunks))], front_pages)
+    data = merge([results[i][1] for i in range(len(chunks))], [results[i][2] for i in range(len(chunks))], results[0][2])
     refused = sorted({url for result in results.values() for url in result[3]})
     pages = sum(result[2] for result in results.values())
     log.debug("%d pages in %d parts, %d processes: laid out in %.1f s, merged in %.1f s", pages, len(chunks), count, laid_out - started, time.perf_counter() - laid_out)
     return data, pages, refused
 
 
-def merge(pdfs: list[bytes], front_pages: int) -> bytes:
-    """Merge the parts' PDFs (the first one's catalog, metadata and info kept) into one tagged PDF."""
+def merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
+    """Merge the parts' PDFs (`pages` pages each; the first one's catalog, metadata and info kept) into one tagged PDF."""
     try:
-        return _merge(pdfs, front_pages)
+        return _merge(pdfs, pages, front_pages)
     except RenderError:
         raise
     except Exception as exc:  # pikepdf and qpdf raise many kinds; report one line
         raise RenderError(f"PDF rendering failed: merging the parts: {type(exc).__name__}: {exc}") from None
 
 
-def _merge(pdfs: list[bytes], front_pages: int) -> bytes:
+def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
     import pikepdf
     from pikepdf import Array, Dictionary, Name, String
 
-    sources = [pikepdf.open(io.BytesIO(data)) for data in pdfs]
+    total = sum(pages)
+    # The parent tree: pages first (key = page index, as WeasyPrint numbers them), then annotations.
+    page_entries: list[Any] = []
+    annot_entries: list[Any] = []
+    kids: list[Any] = []
+    names: dict[bytes, Any] = {}
+    outline: list[tuple[Any, int]] = []
+    base = 0
+    dst = pikepdf.open(io.BytesIO(pdfs[0]))  # its catalog stays: /Lang, /MarkInfo, /ViewerPreferences, XMP /Metadata, and the /Info
     try:
-        dst = sources[0]  # its catalog stays: /Lang, /MarkInfo, /ViewerPreferences, XMP /Metadata, and the /Info
-        for pdf in sources:
-            if "/StructTreeRoot" not in pdf.Root:
-                raise RenderError("PDF rendering failed: a part has no structure tree (not tagged)")
-        root = dst.Root.StructTreeRoot
-        document = root.K[0]
-        total = sum(len(pdf.pages) for pdf in sources)
-        # The parent tree: pages first (key = page index, as WeasyPrint numbers them), then annotations.
-        page_entries: list[Any] = []
-        annot_entries: list[Any] = []
-        kids: list[Any] = []
-        names: dict[bytes, Any] = {}
-        outline: list[tuple[Any, int]] = []
-        base = 0
-        for n, pdf in enumerate(sources):
+        root = dst.Root.get("/StructTreeRoot")
+        for n, data in enumerate(pdfs):
+            # One part open at a time besides the merged file: qpdf takes ~40 MB per 100 pages opened.
+            pdf = pikepdf.open(io.BytesIO(data)) if n else dst
+            try:
+                if root is None or "/StructTreeRoot" not in pdf.Root:
+                    raise RenderError("PDF rendering failed: a part has no structure tree (not tagged)")
+                if len(pdf.pages) != pages[n]:
+                    raise RenderError(f"PDF rendering failed: part {n + 1} has {len(pdf.pages)} pages, not {pages[n]}")
 
-            def local(obj: Any, n: int = n) -> Any:
-                """The object in the merged file (qpdf copies a foreign object once, with what it refers to)."""
-                if n == 0 or not isinstance(obj, pikepdf.Object):
+                def local(obj: Any, n: int = n) -> Any:
+                    """The object in the merged file (qpdf copies a foreign object once, with what it refers to)."""
+                    if n == 0 or not isinstance(obj, pikepdf.Object):
+                        return obj
+                    if obj.is_indirect:
+                        return dst.copy_foreign(obj)
+                    if isinstance(obj, Array):
+                        return Array([local(item) for item in obj])
                     return obj
-                if obj.is_indirect:
-                    return dst.copy_foreign(obj)
-                if isinstance(obj, Array):
-                    return Array([local(item) for item in obj])
-                return obj
 
-            if n:
-                with warnings.catch_warnings():  # "does not preserve named destinations": merged below
-                    warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-                    dst.pages.extend(pdf.pages)  # pages with their contents, resources and annotations
-            tree = pdf.Root.StructTreeRoot
-            pages_here = len(pdf.pages)
-            nums = tree.ParentTree.Nums
-            annot_keys: dict[int, int] = {}
-            for k in range(0, len(nums), 2):
-                key, value = int(nums[k]), nums[k + 1]
-                if key < pages_here:
-                    page_entries.append((base + key, local(value)))
-                else:
-                    annot_keys[key] = total + len(annot_entries)
-                    annot_entries.append((annot_keys[key], local(value)))
-            for kid in tree.K[0].K:
-                kid = local(kid)
-                kid.P = document
-                kids.append(kid)
-            for j in range(pages_here):
-                page = dst.pages[base + j].obj
-                page.StructParents = base + j
-                for annot in page.get("/Annots", []):
-                    if "/StructParent" in annot:
-                        annot.StructParent = annot_keys[int(annot.StructParent)]
-            if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
-                flat = pdf.Root.Names.Dests.Names  # WeasyPrint writes one flat, sorted array
-                for k in range(0, len(flat), 2):
-                    names.setdefault(bytes(flat[k]), local(flat[k + 1]))  # the first anchor of a name wins, as in one document
-            if "/Outlines" in pdf.Root and "/First" in pdf.Root.Outlines:
-                item = pdf.Root.Outlines.First
-                while True:
-                    outline.append((local(item), int(item.get("/Count", 0))))
-                    if "/Next" not in item:
-                        break
-                    item = item.Next
-            base += pages_here
+                if n:
+                    with warnings.catch_warnings():  # "does not preserve named destinations": merged below
+                        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                        dst.pages.extend(pdf.pages)  # pages with their contents, resources and annotations
+                tree = pdf.Root.StructTreeRoot
+                nums = tree.ParentTree.Nums
+                annot_keys: dict[int, int] = {}
+                for k in range(0, len(nums), 2):
+                    key, value = int(nums[k]), nums[k + 1]
+                    if key < pages[n]:
+                        page_entries.append((base + key, local(value)))
+                    else:
+                        annot_keys[key] = total + len(annot_entries)
+                        annot_entries.append((annot_keys[key], local(value)))
+                for kid in tree.K[0].K:
+                    kid = local(kid)
+                    kid.P = root.K[0]
+                    kids.append(kid)
+                for j in range(pages[n]):
+                    page = dst.pages[base + j].obj
+                    page.StructParents = base + j
+                    for annot in page.get("/Annots", []):
+                        if "/StructParent" in annot:
+                            annot.StructParent = annot_keys[int(annot.StructParent)]
+                if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+                    flat = pdf.Root.Names.Dests.Names  # WeasyPrint writes one flat, sorted array
+                    for k in range(0, len(flat), 2):
+                        names.setdefault(bytes(flat[k]), local(flat[k + 1]))  # the first anchor of a name wins, as in one document
+                if "/Outlines" in pdf.Root and "/First" in pdf.Root.Outlines:
+                    item = pdf.Root.Outlines.First
+                    while True:
+                        outline.append((local(item), int(item.get("/Count", 0))))
+                        if "/Next" not in item:
+                            break
+                        item = item.Next
+                base += pages[n]
+            finally:
+                if n:
+                    pdf.close()
 
-        document.K = Array(kids)
+        root.K[0].K = Array(kids)
         flat_nums = Array()
         for key, value in page_entries + annot_entries:
             flat_nums.append(key)
@@ -320,5 +323,4 @@ def _merge(pdfs: list[bytes], front_pages: int) -> bytes:
         dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
         return out.getvalue()
     finally:
-        for pdf in sources:
-            pdf.close()
+        dst.close()
