@@ -180,8 +180,8 @@ def test_outline_language_title_and_page_labels(built: dict[str, Path]) -> None:
 
 def test_same_inputs_give_identical_pdf_whatever_the_number_of_processes(built: dict[str, Path]) -> None:
     assert built["parts"].read_bytes() == built["parts-one-process"].read_bytes()
-    data = built["parts"].read_bytes()
-    assert b"/CreationDate (D:20261126000000" in data or b"CreationDate" not in data
+    with pikepdf.open(built["parts"]) as pdf:  # dates from the edition, not the clock
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20261126") and str(pdf.docinfo["/ModDate"]).startswith("D:20261126")
 
 
 def test_html_is_the_same_whether_the_pdf_is_laid_out_in_parts_or_not(built: dict[str, Path]) -> None:
@@ -198,6 +198,32 @@ def test_print_parts_rebuild_the_print_document(tmp_path: Path) -> None:
     assert parts is not None and parts.running == {"doctitle": "T · 1"}
     assert parts.head == "<html><main>" and parts.front == "<h1>x</h1>" and parts.tail == "</main></html>"
     assert parts.parts == [("incident", "<p>a</p>"), ("sources", "<p>s</p>")]
+
+
+def test_an_incident_longer_than_a_page_moves_the_later_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts are laid out from predicted page numbers (one page per incident); a wrong prediction is laid out again."""
+    root = _project(tmp_path / "parts")
+    incident = root / "data" / "incidents" / "inc-00000.yaml"  # made the newest, so on the first incident page
+    text = incident.read_text(encoding="utf-8").replace("date: 2025-01-01", "date: 2026-01-01")
+    incident.write_text(text.replace("summary: >-\n", "summary: >-\n  " + "Long account of the test setting. " * 400 + "\n"), encoding="utf-8")
+    shutil.copytree(root, tmp_path / "whole")
+    monkeypatch.setattr(chunked, "MIN_INCIDENTS", 5)
+    monkeypatch.setattr(chunked, "CHUNK_INCIDENTS", PART)
+    laid_out: list[tuple[str, int]] = []
+    chunk_css = chunked.chunk_css
+    monkeypatch.setattr(chunked, "chunk_css", lambda css, chunk, first, running: laid_out.append((chunk.label, first)) or chunk_css(css, chunk, first, running))
+    path = _build(root)
+    # Predicted (sources first: the longest part), then the parts after the long incident, moved.
+    assert laid_out[:5] == [("sources", 25), ("front matter", 1), ("incidents 1-8", 1), ("incidents 9-16", 9), ("incidents 17-24", 17)]
+    moved = laid_out[5][1]
+    assert moved > 9 and laid_out[5:] == [("incidents 9-16", moved), ("incidents 17-24", moved + 8), ("sources", moved + 16)]
+    footers = _footers(path)
+    front = footers.index("1")
+    assert footers[front:] == [str(n) for n in range(1, len(footers) - front + 1)]
+    with pikepdf.open(path) as pdf:
+        assert [page.label for page in pdf.pages] == footers
+    monkeypatch.setattr(chunked, "MIN_INCIDENTS", 10**6)
+    assert len(footers) == int(_pdfinfo(_build(tmp_path / "whole"))["Pages"])
 
 
 def test_pdf_a_compendium_is_laid_out_whole_with_its_attachments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -147,6 +147,9 @@ def write_pdf_in_parts(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    from brief.render.pdf import check_weasyprint
+
+    check_weasyprint()  # here, with its message: the process server below would only die importing it
     started = time.perf_counter()
     chunks = plan(parts, chunk_incidents)
     options = {"base_dir": base_dir, "allowed_dirs": list(allowed_dirs), "variant": variant, "created": created}

@@ -29,6 +29,14 @@ def check_variant(value: str) -> str:
     return value
 
 
+def check_weasyprint() -> None:
+    """Import WeasyPrint, or raise a RenderError saying what to install."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as exc:  # Pango / HarfBuzz missing
+        raise RenderError(f"WeasyPrint cannot start ({exc}); install Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)") from None
+
+
 def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher
 
@@ -156,10 +164,9 @@ def write_pdf(
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
-        try:
-            from weasyprint import CSS, HTML, Attachment
-        except OSError as exc:  # Pango / HarfBuzz missing
-            raise RenderError(f"WeasyPrint cannot start ({exc}); install Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)") from None
+        check_weasyprint()
+        from weasyprint import CSS, HTML, Attachment
+
         _fix_page_references()
         if part is not None:
             if not parts_supported():
