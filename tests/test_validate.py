@@ -154,3 +154,18 @@ def test_brief_with_unknown_audience(tmp_path: Path) -> None:
     code, lines = validate(root)
     assert code == 1
     assert lines[0] == "briefs/example.yaml:7: audiences[0]: unknown audience 'regulater' (expected one of regulator, executive, technical, public)"
+
+
+def test_every_prose_field_has_its_citations_checked_once(tmp_path: Path) -> None:
+    from conftest import RECOMMENDATIONS
+
+    incident = INCIDENT.replace("recommendations: [ask-protocol]", "recommendations: []\nsuppress:\n  - id: ask-protocol\n    reason: Not here [@nosuch-a].\n"
+                                "regulatory:\n  rationale:\n    realised_harm: No harm [@nosuch-b].")
+    recs = RECOMMENDATIONS.replace("question: What was n?", "question: What was n [@nosuch-c]?")
+    root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident, "data/recommendations.yaml": recs})
+    code, lines = validate(root)
+    assert code == 1
+    for key, field in (("nosuch-a", "suppress[0].reason"), ("nosuch-b", "regulatory.rationale.realised_harm"), ("nosuch-c", "question")):
+        found = [line for line in lines if f"unknown citation key '{key}'" in line]
+        assert len(found) == 1, lines
+        assert f": {field}: " in found[0]

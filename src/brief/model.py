@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Iterator, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -506,3 +506,46 @@ class BriefSpec(Record):
         if audience in self.markings:
             return self.markings[audience]
         return "PUBLIC" if audience == "public" else self.classification
+
+
+# --- Prose -------------------------------------------------------------------------------------
+
+
+def prose_fields(record: Record, sourced_events: bool = True) -> Iterator[tuple[str, str]]:
+    """Yield (field path, Markdown) for every prose field a brief prints from `record`
+    (`sourced_events=False`: not the timeline events that carry a `source`, which cites them).
+
+    The one list of them: the citation check (validate.py) and the numbers check (numbers.py) read
+    exactly these. Incidents: summary, claim notes, risk rationales, confidence statement, override
+    justification, timeline events, regulatory rationales, suppression reasons; recommendations:
+    text, rationale, question; briefs: key judgements, bottom line. (Claim texts and table rows
+    carry their sources as fields, not as markers.)"""
+    if isinstance(record, Incident):
+        yield "summary", record.summary
+        for i, claim in enumerate(record.claims):
+            if claim.note:
+                yield f"claims[{i}].note", claim.note
+        if record.risk:
+            for name, text in record.risk.rationale.items():
+                yield f"risk.rationale.{name}", text
+            if record.risk.confidence.statement:
+                yield "risk.confidence.statement", record.risk.confidence.statement
+            if record.risk.override and record.risk.override.justification:
+                yield "risk.override.justification", record.risk.override.justification
+        for i, entry in enumerate(record.timeline):
+            if sourced_events or not entry.source:
+                yield f"timeline[{i}].event", entry.event
+        for name, text in (record.regulatory.rationale if record.regulatory else {}).items():
+            yield f"regulatory.rationale.{name}", text
+        for i, sup in enumerate(record.suppress):
+            yield f"suppress[{i}].reason", sup.reason
+    elif isinstance(record, Recommendation):
+        yield "text", record.text
+        yield "rationale", record.rationale
+        if record.question:
+            yield "question", record.question
+    elif isinstance(record, BriefSpec):
+        for i, text in enumerate(record.key_judgements):
+            yield f"key_judgements[{i}]", text
+        if record.bottom_line:
+            yield "bottom_line", record.bottom_line

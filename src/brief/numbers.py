@@ -184,37 +184,12 @@ def stated_numbers(sentence: str) -> list[str]:
 
 
 def _prose(ds: Any) -> Iterator[tuple[Any, str, str]]:
-    """Yield (record, field path, Markdown) for every prose field a brief prints."""
-    for inc in ds.incidents.values():
-        yield inc, "summary", inc.summary
-        for i, claim in enumerate(inc.claims):
-            if claim.note:
-                yield inc, f"claims[{i}].note", claim.note
-        if inc.risk:
-            for name, text in inc.risk.rationale.items():
-                yield inc, f"risk.rationale.{name}", text
-            if inc.risk.confidence.statement:
-                yield inc, "risk.confidence.statement", inc.risk.confidence.statement
-            if inc.risk.override and inc.risk.override.justification:
-                yield inc, "risk.override.justification", inc.risk.override.justification
-        for i, entry in enumerate(inc.timeline):
-            if not entry.source:  # an entry with a source is cited by it
-                yield inc, f"timeline[{i}].event", entry.event
-        facts = getattr(inc, "regulatory", None)
-        for name, text in (getattr(facts, "rationale", None) or {}).items():
-            yield inc, f"regulatory.rationale.{name}", text
-        for i, sup in enumerate(getattr(inc, "suppress", None) or []):
-            yield inc, f"suppress[{i}].reason", sup.reason
-    for rec in ds.recommendations.values():
-        yield rec, "text", rec.text
-        yield rec, "rationale", rec.rationale
-        if rec.question:
-            yield rec, "question", rec.question
-    for spec in ds.briefs.values():
-        for i, text in enumerate(spec.key_judgements):
-            yield spec, f"key_judgements[{i}]", text
-        if spec.bottom_line:
-            yield spec, "bottom_line", spec.bottom_line
+    """Yield (record, field path, Markdown) for every prose field a brief prints (model.prose_fields)."""
+    from brief.model import prose_fields
+
+    for record in [*ds.incidents.values(), *ds.recommendations.values(), *ds.briefs.values()]:
+        for fld, text in prose_fields(record, sourced_events=False):  # an event with a source is cited by it
+            yield record, fld, text
 
 
 def uncited(markdown: str) -> list[tuple[str, list[str]]]:

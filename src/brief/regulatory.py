@@ -1298,7 +1298,6 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
             if sup.id in seen_ids:
                 add(Problem(where, f"{sup.id!r} is suppressed twice", "warning"))
             seen_ids.add(sup.id)
-            cited(sup.reason, inc.locate(f"suppress[{i}].reason"))
 
     for shown, key in sorted(_table_sources(tables)):
         # Only the project's own tables: the packaged defaults cite sources a project may not curate,
@@ -1368,12 +1367,12 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
         add(Problem(at("regulatory.resolved_date"), f"{facts.resolved_date} is before awareness_date {facts.awareness_date}"))
     if facts.gpai_systemic_risk == "presumed" and facts.training_compute_disclosed is False:
         add(Problem(at("regulatory.gpai_systemic_risk"), "presumed, but training compute is not disclosed (the Art. 51(2) presumption needs more than 10^25 FLOP; use 'unknown' unless the provider notified the Commission or was designated)", "warning"))
-    for name, text in facts.rationale.items():
+    for name in facts.rationale:
         where = at(f"regulatory.rationale.{name}")
         if name not in FACT_NAMES:
             close = difflib.get_close_matches(name, FACT_NAMES, n=2, cutoff=0.5)
             add(Problem(where, f"unknown fact {name!r} (expected one of {', '.join(FACT_NAMES)})" + (f"; did you mean {_nearest_words(close)}?" if close else "")))
-        cited(text, where)
+        # Its citations are checked with every prose field's (model.prose_fields, validate.py).
     cop = tables.vocabularies["cop"]
     for i, report in enumerate(facts.framework_reports):
         f = f"regulatory.framework_reports[{i}]"

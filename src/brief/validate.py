@@ -7,12 +7,12 @@ import difflib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from brief import evidence, numbers, regulatory
 from brief.config import AUDIENCES, Config
 from brief.errors import DataError, Location, Problem
-from brief.model import ClaimStatus, Incident, Reliability, Source, Verification
+from brief.model import ClaimStatus, Incident, Reliability, Source, Verification, prose_fields
 from brief.sources.local import Dataset, load_dataset, paused_gc
 
 
@@ -47,22 +47,6 @@ def _at(record: Any, field: str) -> Location:
 def _suggest(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=2, cutoff=0.6)
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-
-
-def _prose_fields(inc: Incident) -> Iterator[tuple[str, str]]:
-    yield "summary", inc.summary
-    for i, claim in enumerate(inc.claims):
-        if claim.note:
-            yield f"claims[{i}].note", claim.note
-    if inc.risk:
-        for name, text in inc.risk.rationale.items():
-            yield f"risk.rationale.{name}", text
-        if inc.risk.confidence.statement:
-            yield "risk.confidence.statement", inc.risk.confidence.statement
-        if inc.risk.override and inc.risk.override.justification:
-            yield "risk.override.justification", inc.risk.override.justification
-    for i, entry in enumerate(inc.timeline):
-        yield f"timeline[{i}].event", entry.event
 
 
 def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numbers.ProseFacts | None = None) -> list[Problem]:
@@ -101,7 +85,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
     eval_names = {e.evaluation for e in ds.evaluations}
     rubrics: dict[str, Any] = {}
     for inc in ds.incidents.values():
-        for field, text in _prose_fields(inc):
+        for field, text in prose_fields(inc):
             cited(text, partial(_at, inc, field))
         claim_ids: set[str] = set()
         for i, claim in enumerate(inc.claims):
@@ -157,8 +141,8 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
 
     # Recommendations.
     for rec in ds.recommendations.values():
-        cited(rec.rationale, _at(rec, "rationale"))
-        cited(rec.text, _at(rec, "text"))
+        for field, text in prose_fields(rec):
+            cited(text, partial(_at, rec, field))
 
     # Sources.
     for src in sources.values():
@@ -193,10 +177,8 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
         for i, audience in enumerate(spec.audiences):
             if audience not in AUDIENCES:
                 add(Problem(_at(spec, f"audiences[{i}]"), f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCES)})"))
-        for i, text in enumerate(spec.key_judgements):
-            cited(text, _at(spec, f"key_judgements[{i}]"))
-        if spec.bottom_line:
-            cited(spec.bottom_line, _at(spec, "bottom_line"))
+        for field, text in prose_fields(spec):
+            cited(text, partial(_at, spec, field))
         if not scoped_incidents(ds, spec.id) and not set(spec.scope.incidents) & ds.broken:
             add(Problem(_at(spec, "scope"), "the scope selects no incident"))
     problems.extend(regulatory.check(ds, config.data_dir))  # taxonomy tags, regulatory facts, triggers
