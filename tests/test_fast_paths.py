@@ -224,7 +224,7 @@ def test_simple_citation_parts_match_the_full_pattern(part: str) -> None:
 
     part = part.strip()
     full = citations._PART_RE.fullmatch(part)
-    fast = (citations._SIMPLE_PART_RE.fullmatch(part) if "@" not in part[1:] else None) or full
+    fast = citations._match_part(part)
 
     def groups(m):
         return m and (m.group("prefix") or "", m.group("minus") or "", m.group("bkey") or m.group("key"), m.group("rest"))

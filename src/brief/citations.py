@@ -96,11 +96,16 @@ def _squash(text: str) -> str:
 _SIMPLE_PART_RE = re.compile(r"(?P<prefix>)(?P<minus>)@(?P<bkey>)(?P<key>\w+(?:[:.#$%&\-+?<>~/]+\w+)*)(?P<rest>(?:,.*)?)", re.DOTALL)
 
 
+def _match_part(part: str) -> re.Match[str] | None:
+    """Match one stripped ";"-separated part of a marker as _PART_RE does."""
+    return (_SIMPLE_PART_RE.fullmatch(part) if "@" not in part[1:] else None) or _PART_RE.fullmatch(part)
+
+
 def _parse_body(body: str) -> Citation | None:
     items = []
     for part in body.split(";"):
         part = part.strip()
-        m = (_SIMPLE_PART_RE.fullmatch(part) if "@" not in part[1:] else None) or _PART_RE.fullmatch(part)
+        m = _match_part(part)
         if not m:
             return None
         key = m.group("bkey") or m.group("key")
