@@ -22,13 +22,13 @@ import datetime as dt
 import io
 import logging
 import math
-import os
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from brief.cores import usable_cores
 from brief.errors import RenderError
 from brief.render.html import PrintParts
 
@@ -121,14 +121,6 @@ def _render_chunk(index: int, html: str, css: str, options: dict[str, Any]) -> t
     started = time.perf_counter()
     data, pages, refused = write_pdf(html, css, part=f"p{index}-", **options)
     return index, data, pages, refused, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-
-
-def usable_cores() -> int:
-    """Return the number of cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def write_pdf_in_parts(

@@ -230,7 +230,9 @@ class _Collector:
         Parsing is most of a cold load (15,000 incident files: 6.5 s on one core, issue 8). Each
         worker returns the marshalled document, which goes into the cache; the load then reads it
         from there. A file that cannot be read or parsed is left to the load, which reports it."""
-        workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 8)
+        from brief.cores import usable_cores
+
+        workers = min(usable_cores(), 8)
         if workers < 2 or len(paths) < PARALLEL_PARSE_MIN:
             return
         todo: list[tuple[bytes, str]] = []
@@ -284,15 +286,16 @@ class _Collector:
                     continue
                 self.add(path, line or line_at(prefix + loc), _field_path(prefix + loc), _message(cls, err))
             return None
+        return self._placed(record, self.rel(path), data, prefix, root, line, lines)
+
+    def _placed(self, record: Record, shown: str, data: Any, prefix: tuple[Any, ...], root: Any, line: int, lines: _Lines | None) -> Record:
+        """Share a validated record's field names and give it its origin (its line found on demand when it can be)."""
         record.share_fields_set(self.fields_sets)
         if lines is not None and not line:
-            record.with_origin(_Origin(self.rel(path), lines, prefix), _Doc(lines, prefix))  # type: ignore[arg-type]
-            return record
+            return record.with_origin(_Origin(shown, lines, prefix), _Doc(lines, prefix))  # type: ignore[arg-type]
         line = line or getattr(data, "line", 0) or line_of(root, prefix)
         doc = _subdoc(root, prefix) if isinstance(root, (LinedDict, LinedList)) else None
-        record.with_origin(Location(self.rel(path), line, ""), doc)
-        return record
-
+        return record.with_origin(Location(shown, line, ""), doc)
 
     def models(self, cls: type[Record], items: list[Any], path: Path, prefixes: list[tuple[Any, ...]], root: Any = None, lines: list[int] | None = None) -> list[Record | None]:
         """Validate the items of one file as `cls`: what `model` gives item by item, in one call.
@@ -305,15 +308,9 @@ class _Collector:
                 records = _list_adapter(cls).validate_python(items)
             except ValidationError:
                 records = None
-            if records is not None:
+            if records is not None:  # plain mappings: no line marks in `root`, lines from the file
                 shown, marks = self.rel(path), self.lines.get(path)
-                for record, prefix, line in zip(records, prefixes, at_lines):
-                    record.share_fields_set(self.fields_sets)
-                    if marks is not None and not line:
-                        record.with_origin(_Origin(shown, marks, prefix), _Doc(marks, prefix))  # type: ignore[arg-type]
-                    else:
-                        record.with_origin(Location(shown, line or line_of(root, prefix), ""))
-                return records
+                return [self._placed(record, shown, item, prefix, root, line, marks) for record, item, prefix, line in zip(records, items, prefixes, at_lines)]
         return [self.model(cls, item, path, prefix, root=root, line=line) for item, prefix, line in zip(items, prefixes, at_lines)]
 
 
