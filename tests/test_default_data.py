@@ -9,7 +9,7 @@ import pytest
 
 from brief import risk
 from brief.config import load_config
-from brief.model import ClaimStatus, Reliability, Verification
+from brief.model import ClaimStatus, Reliability, Verification, prose_fields
 from brief.validate import rubric_path, validate
 from conftest import REPO
 
@@ -22,24 +22,10 @@ def report():
 
 
 def prose(ds):
-    """Yield (where, text) for every prose field of the default data."""
-    for inc in ds.incidents.values():
-        yield f"{inc.id}.summary", inc.summary
-        for c in inc.claims:
-            if c.note:
-                yield f"{inc.id}.{c.id}.note", c.note
-        if inc.risk:
-            for k, v in inc.risk.rationale.items():
-                yield f"{inc.id}.rationale.{k}", v
-            if inc.risk.confidence.statement:
-                yield f"{inc.id}.confidence", inc.risk.confidence.statement
-    for rec in ds.recommendations.values():
-        yield f"{rec.id}.text", rec.text
-        yield f"{rec.id}.rationale", rec.rationale
-    for spec in ds.briefs.values():
-        yield f"{spec.id}.bottom_line", spec.bottom_line or ""
-        for i, kj in enumerate(spec.key_judgements):
-            yield f"{spec.id}.kj{i}", kj
+    """Yield (where, text) for every prose field of the default data (model.prose_fields)."""
+    for record in [*ds.incidents.values(), *ds.recommendations.values(), *ds.briefs.values()]:
+        for field, text in prose_fields(record):
+            yield f"{record.id}.{field}", text
 
 
 def test_default_data_is_clean_under_strict(report) -> None:
