@@ -167,6 +167,7 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
     readers = sections.AUDIENCE_ADDRESSEES.get(audience)
     audience_recs = sorted((r for r in recs.values() if readers is None or r.addressee in readers), key=lambda r: (r.priority, r.id))
     reg_columns, reg_rows = sections.regulatory_matrix(views, regulatory_annex)
+    derivations = sections.derivation_rows(views, rule_names(config, focus))
 
     return {
         "project": config.settings,
@@ -190,7 +191,9 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "claims_register": register,
         "claim_numbers": {(g.view.id, c.claim.id): c.number for g in register for c in g.claims},
         "press_rows": sections.press_errors(register),
-        "derivations": sections.derivation_rows(views),
+        "derivations": derivations,
+        "input_codes": sections.INPUT_CODES,
+        "input_legend": sections.input_legend(derivations),
         "reg_columns": reg_columns,
         "reg_rows": reg_rows,
         "audience_recommendations": [
@@ -212,6 +215,13 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         # Marking, charts and evaluation details of the audience templates (render/presentation.py).
         **audience_context(config, spec, audience, views, groups, focus),
     }
+
+
+def rule_names(config: Config, focus: IncidentView | None) -> dict[str, str]:
+    """Return the names of the rubric's amplifiers, cap and floors by code ("A1" -> "Breadth")."""
+    version = focus.incident.risk.rubric if focus is not None and focus.incident.risk else "v0.1"
+    rubric = risk.load_rubric(rubric_path(config, version))
+    return {rule.code: rule.name for rule in (*rubric.amplifiers, *rubric.floors)}
 
 
 def likelihood_bands(config: Config, focus: IncidentView | None) -> dict[str, str]:

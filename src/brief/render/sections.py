@@ -10,6 +10,7 @@ name or a code of the tool: every value has a label a reader understands.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -158,18 +159,24 @@ def press_errors(register: Sequence[ClaimGroup]) -> list[PressRow]:
 # --- Risk -----------------------------------------------------------------------------------------
 
 
+# The rubric inputs the derivation table prints, one column each, in the rubric's order.
+INPUT_CODES = ("S", "E", "L", "C", "B", "R")
+
+
 @dataclass
 class DerivationRow:
     view: Any
     inputs: list[tuple[str, str]]  # (input name, value label)
+    codes: list[str]  # the value code of each of INPUT_CODES ("S3"), "—" when not given
     base: str
     steps: str  # what moved the level after the matrix, in words
     level: str
     confidence: str
 
 
-def derivation_rows(views: Sequence[Any]) -> list[DerivationRow]:
-    """Return every assessed finding's derivation as one table row."""
+def derivation_rows(views: Sequence[Any], names: dict[str, str] | None = None) -> list[DerivationRow]:
+    """Return every assessed finding's derivation as one table row (`names`: the rubric's rule names by code)."""
+    names = names or {}
     rows = []
     for view in views:
         a = view.assessment
@@ -178,17 +185,19 @@ def derivation_rows(views: Sequence[Any]) -> list[DerivationRow]:
         moved = []
         if a.amplified:
             held = [k for k, v in a.amplifiers.items() if v]
-            moved.append(f"amplifiers {', '.join(held)} raise it one level")
+            moved.append(f"{len(held)} amplifiers ({', '.join(names.get(k, k).lower() for k in held)}) raise it one level")
         if a.capped:
             moved.append("evidence cap holds")
         if a.floors:
-            moved.append("floor " + ", ".join(f"{f} ({a.floor_levels.get(f, '')})".replace(" ()", "") for f in a.floors))
+            moved.append("; ".join(f"the {names.get(f, 'capability floor').lower()} floor sets at least {a.floor_levels.get(f) or a.floor_level}" for f in a.floors))
         if a.overridden:
             moved.append(f"analyst override (computed {a.computed_level})")
+        values = {code: value for code, value, _why in a.inputs_table}
         rows.append(
             DerivationRow(
                 view,
                 [(code, value) for code, value, _why in a.inputs_table],
+                [(values.get(code) or "—").split(" ", 1)[0] for code in INPUT_CODES],
                 a.base_level,
                 "; ".join(moved) or "no further step changes it",
                 a.level,
@@ -196,6 +205,17 @@ def derivation_rows(views: Sequence[Any]) -> list[DerivationRow]:
             )
         )
     return rows
+
+
+def input_legend(rows: Sequence[DerivationRow]) -> list[tuple[str, str]]:
+    """Return what each input value code in the table means ("S3", "Moderate"), in code order."""
+    seen: dict[str, str] = {}
+    for row in rows:
+        for code, value in row.inputs:
+            if code in INPUT_CODES and " " in value:
+                key, label = value.split(" ", 1)
+                seen.setdefault(key, re.sub(r"\s*\([a-z_]+\)$", "", label))
+    return sorted(seen.items(), key=lambda kv: (INPUT_CODES.index(kv[0][0]) if kv[0][0] in INPUT_CODES else 9, kv[0]))
 
 
 # --- Regulatory matrix ------------------------------------------------------------------------------
