@@ -184,3 +184,55 @@ def test_executive_states_the_headline_number_with_its_condition(built: dict[str
     assert "84%" in text
     assert "shares the model's values" in text or "shares the model’s values" in text
     assert "not disclosed" in text
+
+
+THIN = """\
+id: aiid-{n}
+title: Chatbot incident number {n} reported in the press
+kind: incident
+date: 2024-0{n}-15
+developer: Example Lab
+summary: A pulled record with no analyst work yet.
+"""
+
+
+@pytest.fixture(scope="module")
+def thin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A brief over three unassessed pulled incidents: no claims, no evaluations, no risk inputs."""
+    from conftest import write_project
+
+    brief = (
+        "id: thin\ntitle: Three new incidents\nscope:\n  incidents: [aiid-1, aiid-2, aiid-3]\n"
+        "audiences: [regulator, executive, technical, public]\ncadence: monthly\nclassification: OFFICIAL\n"
+        "bottom_line: Three incidents were reported and none has been assessed yet.\n"
+        "key_judgements:\n  - None of the three has been checked against a primary source yet.\n"
+    )
+    files: dict[str, str | None] = {f"data/incidents/aiid-{n}.yaml": THIN.format(n=n) for n in (1, 2, 3)}
+    files.update({"briefs/example.yaml": None, "briefs/thin.yaml": brief, "data/incidents/example-finding.yaml": None, "data/evaluations/example.csv": None})
+    root = write_project(tmp_path_factory.mktemp("thin") / "p", files)
+    result = runner.invoke(app, ["build", "--project", str(root), "--brief", "thin", "--audience", "all", "--date", "2026-11-26", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return root / "output" / "thin" / "2026-11"
+
+
+def _sections(html: str) -> list[tuple[str, str]]:
+    """Return (heading, text after the heading) of every chapter section."""
+    out = []
+    for m in re.finditer(r'<section id="([^"]+)" class="chapter[^"]*"[^>]*>(.*?)(?=<section id="[^"]+" class="chapter|</main>)', html, re.S):
+        body = re.sub(r"<h2[^>]*>.*?</h2>", "", m.group(2), count=1, flags=re.S)
+        out.append((m.group(1), re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()))
+    return out
+
+
+def test_a_brief_over_unassessed_incidents_has_no_empty_sections(thin: Path) -> None:
+    for aud in ("regulator", "executive", "technical"):
+        html = (thin / f"thin-{aud}.html").read_text(encoding="utf-8")
+        for ident, text in _sections(html):
+            assert len(text) > 20, f"{aud}: section {ident} is empty"
+        text = " ".join(blocks(html))
+        assert "not yet" in text.lower(), aud  # absence is stated
+        for boilerplate in ("Evaluation results", "every claim carries its source", "Does not apply", "Recommendations"):
+            assert boilerplate not in text, (aud, boilerplate)
+    executive = " ".join(blocks((thin / "thin-executive.html").read_text(encoding="utf-8")))
+    assert "Three incidents were reported" in executive and "checked against a primary source" in executive
+

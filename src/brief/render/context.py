@@ -166,7 +166,8 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
     regulatory_annex = recommend.regulatory_annex(config.data_dir, ds.recommendations, [(v.incident, v.assessment) for v in views], edition.date)
     readers = sections.AUDIENCE_ADDRESSEES.get(audience)
     audience_recs = sorted((r for r in recs.values() if readers is None or r.addressee in readers), key=lambda r: (r.priority, r.id))
-    reg_columns, reg_rows = sections.regulatory_matrix(views, regulatory_annex)
+    # An incident no analyst has assessed gets no regulatory verdict: the brief lists it as not yet assessed.
+    reg_columns, reg_rows = sections.regulatory_matrix([v for v in views if v.assessment is not None], regulatory_annex)
     derivations = sections.derivation_rows(views, rule_names(config, focus))
 
     return {

@@ -180,6 +180,12 @@ def render(
         body = template.render(ctx)
     except jinja2.TemplateError as exc:
         raise RenderError(f"{template.name}: {exc}") from None
+    if BIB_SLOT in body and not collector.citations and not collector.referenced:
+        # Nothing is cited: no sources list (an empty section claims what is not there).
+        at = body.index(BIB_SLOT)
+        start, end = body.rfind("<section", 0, at), body.find("</section>", at)
+        if start >= 0 and end >= 0:
+            body = body[:start] + body[end + len("</section>") :]
     body = contents.fill(body)  # chapter numbers and the contents list, from the body itself
     rendered = engine.render(collector.citations, bibliography_keys=sorted(set(collector.referenced)))
     sources = context["sources"]
