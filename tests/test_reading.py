@@ -236,3 +236,18 @@ def test_a_brief_over_unassessed_incidents_has_no_empty_sections(thin: Path) -> 
     executive = " ".join(blocks((thin / "thin-executive.html").read_text(encoding="utf-8")))
     assert "Three incidents were reported" in executive and "checked against a primary source" in executive
 
+
+
+def test_build_warns_when_an_audience_exceeds_its_page_budget(tmp_path: Path) -> None:
+    from conftest import BRIEF, write_project
+
+    root = write_project(tmp_path / "p", {"briefs/example.yaml": BRIEF + "pages: {regulator: 1}\n"})
+    result = runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    warning = next(line for line in result.output.splitlines() if "over the budget" in line)
+    pages = len(PdfReader(root / "output/example/2026-11/example-regulator.pdf").pages)
+    assert f"example-regulator: {pages} pages, over the budget of 1; most pages: " in warning
+    assert re.search(r"most pages: [^;]+\(\d+ pages?\)", warning)
+    within = write_project(tmp_path / "q", {"briefs/example.yaml": BRIEF + "pages: {regulator: 40}\n"})
+    result = runner.invoke(app, ["build", "--project", str(within), "--date", "2026-11-26"])
+    assert result.exit_code == 0 and "over the budget" not in result.output

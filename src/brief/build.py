@@ -374,6 +374,11 @@ def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, i
         for url in refused:
             messages.append((logging.WARNING, f"{stem}: the renderer was refused {url[:100]}"))
         out.append((f"{stem}.pdf", data, aud, "pdf", pages))
+        budget = spec.pages.get(aud) or (audiences.get(aud).pages if aud in audiences.REGISTRY and spec.layout == "standard" else None)
+        if budget and pages and pages > budget:
+            from brief.render.pages import over_budget
+
+            messages.append((logging.WARNING, f"{stem}: {over_budget(data, pages, budget)} (set `pages: {{{aud}: N}}` in the brief to change the budget)"))
     messages.append((logging.INFO, f"rendered {spec.id} ({aud}, edition {ed.id}): {rendered.notes} notes, {rendered.bibliography} sources" + (f", {pages} pages" if pdf else "")))
     return out, pages, messages
 
