@@ -214,3 +214,8 @@ def test_a_thin_public_brief_says_what_is_not_there_and_prints_no_empty_section(
     assert "What some news reports got wrong" not in text  # no plain press correction: no heading
     for heading in re.findall(r"<h2[^>]*>(.*?)</h2>\s*</section>", html):
         pytest.fail(f"empty section {heading!r}")
+
+
+def test_a_new_project_has_the_plain_fields_its_public_brief_needs(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init", str(tmp_path / "new")]).exit_code == 0
+    assert validate_lines(tmp_path / "new") == []
