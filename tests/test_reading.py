@@ -225,7 +225,7 @@ def _sections(html: str) -> list[tuple[str, str]]:
 
 
 def test_a_brief_over_unassessed_incidents_has_no_empty_sections(thin: Path) -> None:
-    for aud in ("regulator", "executive", "technical"):
+    for aud in AUDIENCES:
         html = (thin / f"thin-{aud}.html").read_text(encoding="utf-8")
         for ident, text in _sections(html):
             assert len(text) > 20, f"{aud}: section {ident} is empty"

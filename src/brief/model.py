@@ -223,6 +223,9 @@ class Claim(Record):
     sources: list[SourceRef] = Field(default_factory=list)  # evidence (primary where possible)
     reported_by: list[SourceRef] = Field(default_factory=list)  # who made or repeated the claim
     kind: Literal["finding", "press"] = "finding"  # "press": a claim made in reporting
+    # The public brief's correction of a press claim, in plain words (cited); the public brief lists
+    # the press claims that have one.
+    plain: str | None = None
 
 
 class IncidentKind(str, Enum):
@@ -332,6 +335,13 @@ class Suppression(Record):
     reason: str = Field(min_length=1)  # Markdown with citations
 
 
+class PlainIncident(Record):
+    """An incident in plain words, for the public brief (short sentences, everyday words, cited)."""
+
+    title: str | None = None  # a plain heading; the incident's title when not given
+    summary: str = Field(min_length=1)  # Markdown with citations; every number keeps its condition
+
+
 class Incident(Record):
     """One incident, hazard or research finding, with its claims (one YAML file each)."""
 
@@ -353,6 +363,7 @@ class Incident(Record):
     related: list[Id] = Field(default_factory=list)
     regulatory: RegulatoryFacts | None = None  # inputs of the regulatory flags and clocks
     suppress: list[Suppression] = Field(default_factory=list)  # library recommendations withheld
+    plain: PlainIncident | None = None  # the public brief's wording; None: not yet written
 
     @property
     def assessed(self) -> bool:
@@ -488,6 +499,15 @@ class Decision(Record):
     owner: str | None = None  # default: the brief's owner for the recommendation's addressee
     by: Date | None = None  # default: from the recommendation's priority and the edition date
 
+class PlainBrief(Record):
+    """The public brief's own wording: plain words at US grade 8 or below, cited like all prose."""
+
+    subtitle: str | None = None
+    bottom_line: str | None = None  # Markdown with citations
+    key_judgements: list[str] = Field(default_factory=list)  # Markdown with citations
+    # What the findings mean for readers (members of the public), not what regulators should do.
+    for_readers: list[str] = Field(default_factory=list)  # Markdown with citations
+
 
 class BriefSpec(Record):
     """One brief (briefs/<id>.yaml): what it covers, for whom, how often."""
@@ -517,6 +537,7 @@ class BriefSpec(Record):
     decisions: list[Decision] = Field(default_factory=list, max_length=3)
     # Page budget per audience, over the audience's default (`brief build` warns when a PDF exceeds it).
     pages: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    plain: PlainBrief | None = None  # the public brief's wording (brief/readability.py checks it)
 
     @field_validator("classification")
     @classmethod
@@ -590,6 +611,11 @@ def prose_fields(record: Record, sourced_events: bool = True) -> Iterator[tuple[
             yield f"regulatory.rationale.{name}", text
         for i, sup in enumerate(record.suppress):
             yield f"suppress[{i}].reason", sup.reason
+        if record.plain:
+            yield "plain.summary", record.plain.summary
+        for i, claim in enumerate(record.claims):
+            if claim.plain:
+                yield f"claims[{i}].plain", claim.plain
     elif isinstance(record, Recommendation):
         yield "text", record.text
         yield "rationale", record.rationale
@@ -600,3 +626,26 @@ def prose_fields(record: Record, sourced_events: bool = True) -> Iterator[tuple[
             yield f"key_judgements[{i}].text", kj.text
         if record.bottom_line:
             yield "bottom_line", record.bottom_line
+        if record.plain:
+            yield from plain_fields(record)
+
+
+def plain_fields(spec: BriefSpec) -> Iterator[tuple[str, str]]:
+    """Yield (field path, Markdown) for the public wording of a brief (its `plain:` block)."""
+    plain = spec.plain
+    if plain is None:
+        return
+    if plain.bottom_line:
+        yield "plain.bottom_line", plain.bottom_line
+    for i, text in enumerate(plain.key_judgements):
+        yield f"plain.key_judgements[{i}]", text
+    for i, text in enumerate(plain.for_readers):
+        yield f"plain.for_readers[{i}]", text
+
+
+class GlossaryTerm(Record):
+    """One entry of the public brief's glossary (data/glossary.yaml): shown when the text uses it."""
+
+    term: str = Field(min_length=1)
+    definition: str = Field(min_length=1)  # plain words; may use other terms of the glossary
+    aliases: list[str] = Field(default_factory=list)  # other forms that count as a use: plurals, spellings

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from brief import __version__, recommend, regulatory, risk, stats
+from brief import __version__, glossary, recommend, regulatory, risk, stats
 from brief.config import Config
 from brief.regulatory import long_date  # one owner of date wording; re-exported for templates
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
@@ -213,6 +213,9 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "level_class": LEVEL_CLASS,
         "sources": ds.sources,
         "source_names": {key: source_name(src) for key, src in ds.sources.items()},
+        # The public brief's glossary: the term list, and the terms a rendered text uses (glossary.py).
+        "glossary_terms": glossary.load(config.data_dir) if audience == "public" else [],
+        "glossary_used": glossary.used,
         # Marking, charts and evaluation details of the audience templates (render/presentation.py).
         **audience_context(config, spec, audience, views, groups, focus),
     }
