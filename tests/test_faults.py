@@ -35,7 +35,7 @@ SLOW = 0.04  # seconds before each rename in every other trial: a slow disk, so 
 # `brief build` in a child process; with a slow disk, each atomic rename waits first.
 CHILD = """
 import os, sys, time
-from brief import build, publish
+from brief import build, writer
 from brief.cli import main
 
 class SlowOs:
@@ -50,7 +50,7 @@ class SlowOs:
 
 SLOW = float(os.environ.get("BRIEF_TEST_SLOW_DISK", "0"))
 if SLOW:
-    publish.os = build.os = SlowOs()
+    writer.os = build.os = SlowOs()
 main()
 """
 
@@ -150,7 +150,7 @@ class _FullDisk:
 
 
 class _Os:
-    """publish.py's `os`, whose fdopen fails the n-th write (0: never), counting every call."""
+    """writer.py's `os`, whose fdopen fails the n-th write (0: never), counting every call."""
 
     def __init__(self, fail_at: int) -> None:
         self.fail_at = fail_at
@@ -166,7 +166,7 @@ class _Os:
 
 
 def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from brief import publish
+    from brief import writer
 
     base = write_project(tmp_path / "base")
     assert build(base, "--date", "2026-10-15", "--html-only").exit_code == 0
@@ -174,7 +174,7 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
         "ex-3,Opportunistic blackmail,Third Model,ThirdLab,ExampleLab,Same,share of runs,9,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
     )
     counter = _Os(0)
-    monkeypatch.setattr(publish, "os", counter)
+    monkeypatch.setattr(writer, "os", counter)
     probe = tmp_path / "probe"
     shutil.copytree(base, probe)
     assert build(probe, "--date", "2026-11-26", "--html-only").exit_code == 0
@@ -185,7 +185,7 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
         shutil.copytree(base, root)
         before = tree(root / "output/example/2026-10")
         index = (root / "output/index.html").read_bytes()
-        monkeypatch.setattr(publish, "os", _Os(fail_at))
+        monkeypatch.setattr(writer, "os", _Os(fail_at))
         result = build(root, "--date", "2026-11-26", "--html-only")
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert result.exit_code == 1
@@ -197,7 +197,7 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
         if not (root / "output/example/2026-11").exists():
             assert (root / "output/index.html").read_bytes() == index  # the edition failed: nothing changed
         # With space again, the same build succeeds and the index lists the new edition.
-        monkeypatch.setattr(publish, "os", os)
+        monkeypatch.setattr(writer, "os", os)
         assert build(root, "--date", "2026-11-26", "--html-only").exit_code == 0
         assert "2026-11" in (root / "output/index.html").read_text()
         assert_nothing_partial(root / "output")

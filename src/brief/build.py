@@ -21,7 +21,7 @@ from typing import Any
 from brief import __version__
 from brief.config import Config, check_audience
 from brief.errors import BriefError, DataError, UsageError
-from brief.publish import atomic_write_bytes, check_name, output_lock, safe_join
+from brief.writer import atomic_write_bytes, check_name, output_lock, safe_join
 
 log = logging.getLogger(__name__)
 

@@ -53,7 +53,7 @@ def load_cache(config: Config) -> dict[str, dict[str, Any]]:
 
 def save_cache(config: Config, links: dict[str, dict[str, Any]]) -> None:
     """Write links.json atomically, URLs sorted (diff-friendly)."""
-    from brief.publish import atomic_write_text
+    from brief.writer import atomic_write_text
 
     body = {"version": 1, "links": {url: links[url] for url in sorted(links)}}
     atomic_write_text(cache_path(config), json.dumps(body, indent=2, ensure_ascii=False) + "\n")

@@ -428,7 +428,7 @@ def _write_current(current: Path, imported: Imported, name: str, final: str) -> 
     """Write the imported records in brief's formats; return staged path -> the name shown in messages."""
     import yaml
 
-    from brief.publish import check_name
+    from brief.writer import check_name
     from brief.sources.importers.package import check_member_path
     from brief.sources.local import EVALUATION_COLUMNS
 
