@@ -27,3 +27,17 @@ def test_quickstart_makes_a_virtual_environment_and_tests_the_way_ci_does() -> N
     assert 'python3 -m venv .venv' in run and ". .venv/bin/activate" in run
     assert run.rstrip().endswith('python -m pytest -q "$@"')
     assert "python3 -m pip" not in run  # the system Python refuses pip on Debian 12 and later
+
+
+def test_the_docs_are_in_the_repository_and_every_link_resolves() -> None:
+    readme = (REPO / "README.md").read_text()
+    for name in ("risk-rubric.md", "data-model.md", "design.md"):
+        assert f"](docs/{name})" in readme, f"README does not link docs/{name}"
+    for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = page.read_text()
+        assert "../shared" not in text and "reference/" not in text, f"{page.name} sends readers outside the repository"
+        for target in re.findall(r"\]\(([^)#\s]+)", text):
+            if "://" in target:
+                continue
+            resolved = (page.parent / target).resolve()
+            assert resolved.is_relative_to(REPO) and resolved.exists(), f"{page.name}: broken link {target}"

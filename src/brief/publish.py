@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape, quoteattr
 import jinja2
 
 from brief import __version__
+from brief.config import AUDIENCES
 from brief.dates import long_date
 from brief.editions import published
 from brief.errors import BriefError
@@ -43,7 +44,7 @@ def write_index(config: Any) -> list[Path]:
                     "date_text": long_date(current.date),
                     "revision": current.revision,
                     "corrections": current.manifest.get("corrections", []),
-                    "audiences": dict(sorted(audiences.items(), key=lambda kv: _AUDIENCE_ORDER.get(kv[0], 9))),
+                    "audiences": dict(sorted(audiences.items(), key=lambda kv: _audience_rank(kv[0]))),
                     "earlier_revisions": [
                         {"revision": r.revision, "href": r.folder.relative_to(out).as_posix() + "/", "files": r.manifest["files"]} for r in revs[:-1]
                     ],
@@ -72,7 +73,8 @@ def write_index(config: Any) -> list[Path]:
     return [out / "index.html", out / "feed.xml"]
 
 
-_AUDIENCE_ORDER = {"regulator": 0, "executive": 1, "technical": 2, "public": 3}
+def _audience_rank(name: str) -> int:
+    return AUDIENCES.index(name) if name in AUDIENCES else len(AUDIENCES)
 
 
 def _size(n: int) -> str:
