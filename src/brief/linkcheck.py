@@ -150,7 +150,7 @@ def _fetch(url: str, hosts: _Hosts, options: dict[str, Any], previous: dict[str,
     """Fetch one URL politely and return its cache entry."""
     from brief.capture import document_fetcher
     from brief.extract import extract
-    from brief.sources.remote import HTTPStatusError
+    from brief.errors import HTTPStatusError
 
     host = (urlsplit(url).hostname or "").lower()
     entry: dict[str, Any] = {"outcome": "error", "http_status": None, "final_url": None, "sha256": None, "text_sha256": None,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import jinja2
 
 from brief import __version__
-from brief.config import AUDIENCES
+from brief.config import AUDIENCES, Config
 from brief.dates import long_date
 from brief.editions import published
 from brief.errors import BriefError
@@ -16,7 +17,7 @@ from brief.render.templates import environment, read_asset
 from brief.writer import atomic_write_text
 
 
-def write_index(config: Any) -> list[Path]:
+def write_index(config: Config) -> list[Path]:
     """Write output/index.html (every brief, newest edition first) and output/feed.xml (Atom)."""
     out = config.output_dir
     briefs = []
@@ -83,11 +84,8 @@ def _size(n: int) -> str:
     return f"{max(1, round(n / 1024))} KB"
 
 
-def _atom(config: Any, briefs: list[dict[str, Any]]) -> str:
+def _atom(config: Config, briefs: list[dict[str, Any]]) -> str:
     """Return an Atom feed with an entry per edition and per correction."""
-    from xml.sax.saxutils import escape, quoteattr
-
-
     base = (config.settings.base_url or "").rstrip("/")
     entries = []
     for brief in briefs:
