@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -71,9 +73,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def output_lock(output_dir: Path, timeout: float = 600.0) -> Iterator[None]:
     """Hold an exclusive lock on the output folder: two builds never write at the same time."""
-    import fcntl
-    import time
-
     output_dir.mkdir(parents=True, exist_ok=True)
     path = output_dir / ".lock"
     with open(path, "a+b") as handle:
