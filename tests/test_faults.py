@@ -1,8 +1,8 @@
-"""Faults lose no data (issue 7): builds killed at random moments, and a full disk.
+"""Faults lose no data: builds killed at every write, and a full disk.
 
-A build killed with SIGKILL at any moment leaves no partial file visible, the next build
-succeeds, and the published editions stay byte-identical. A write that fails with ENOSPC gives
-one clear line and exit 1, and nothing published is lost.
+A build killed with SIGKILL at any step of its writing leaves no partial file visible, the next
+build succeeds, and the published editions stay byte-identical. A write that fails with ENOSPC
+gives one clear line and exit 1, and nothing published is lost.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import errno
 import hashlib
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -28,29 +27,37 @@ from brief.cli import app
 from conftest import write_project
 
 runner = CliRunner()
-TRIALS = 56  # every 8th with the PDF, the rest --html-only (issue 7: at least 50; under a minute)
-SEED = 20261126
-SLOW = 0.04  # seconds before each rename in every other trial: a slow disk, so kills also land mid-write
+PDF_EVERY = 3  # with the PDF, the build is killed at every 3rd of its steps; without, at every step
 
-# `brief build` in a child process; with a slow disk, each atomic rename waits first.
+# `brief build` in a child process whose writing steps are counted: opening a temporary file, its
+# fsync, and the renames that publish a file (writer.py) or an edition's folder (build.py). With
+# BRIEF_TEST_KILL_AT=n the child kills itself with SIGKILL just before its n-th step, so each kill
+# lands at a chosen point of the writing, whatever the machine's speed or load. With
+# BRIEF_TEST_STEPS=PATH it runs to the end and writes its number of steps there.
 CHILD = """
-import os, sys, time
-from brief import build, publish
+import atexit, os, signal, sys
+from brief import build, writer
 from brief.cli import main
 
-class SlowOs:
-    def __getattr__(self, name):
-        return getattr(os, name)
-    def replace(self, *args):
-        time.sleep(SLOW)
-        return os.replace(*args)
-    def rename(self, *args):
-        time.sleep(SLOW)
-        return os.rename(*args)
+KILL_AT = int(os.environ.get("BRIEF_TEST_KILL_AT", "0"))
+steps = 0
 
-SLOW = float(os.environ.get("BRIEF_TEST_SLOW_DISK", "0"))
-if SLOW:
-    publish.os = build.os = SlowOs()
+class CountingOs:
+    def __getattr__(self, name):
+        attr = getattr(os, name)
+        if name not in ("fdopen", "fsync", "replace", "rename"):
+            return attr
+        def step(*args, **kwargs):
+            global steps
+            steps += 1
+            if steps == KILL_AT:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return attr(*args, **kwargs)
+        return step
+
+writer.os = build.os = CountingOs()
+if os.environ.get("BRIEF_TEST_STEPS"):
+    atexit.register(lambda: open(os.environ["BRIEF_TEST_STEPS"], "w").write(str(steps)))
 main()
 """
 
@@ -92,28 +99,36 @@ def assert_nothing_partial(output: Path) -> None:
         ET.fromstring((output / "feed.xml").read_bytes())
 
 
-def test_builds_killed_at_random_moments_lose_nothing(tmp_path: Path) -> None:
+def child_build(root: Path, args: list[str], **env: str) -> int:
+    cmd = [sys.executable, "-c", CHILD, "build", "--project", str(root), "-q", *args]
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ, **env), timeout=600)
+    return proc.returncode
+
+
+def test_builds_killed_at_every_write_lose_nothing(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p")
     assert build(root, "--date", "2026-10-15").exit_code == 0  # a published edition, with its PDF
     output = root / "output"
     published = tree(output / "example/2026-10")
-    rng = random.Random(SEED)
-    killed = finished = mid_write = 0
+    # How many writing steps a whole build takes, with and without the PDF (each a new edition).
+    counts = {}
+    for pdf, date in ((False, "2026-11-15"), (True, "2026-12-15")):
+        probe = tmp_path / f"probe-{pdf}"
+        shutil.copytree(root, probe)
+        steps_file = tmp_path / f"steps-{pdf}"
+        assert child_build(probe, ["--date", date] + ([] if pdf else ["--html-only"]), BRIEF_TEST_STEPS=str(steps_file)) == 0
+        counts[pdf] = int(steps_file.read_text())
+    # Each file takes three steps (open, fsync, rename): the page, snapshot, manifest, index and feed;
+    # the edition's folder one more. The PDF adds its own three.
+    assert counts[False] >= 16 and counts[True] >= counts[False] + 3, counts
+    trials = [(False, n) for n in range(1, counts[False] + 1)] + [(True, n) for n in range(1, counts[True] + 1, PDF_EVERY)]
     started = time.perf_counter()
-    for trial in range(TRIALS):
-        pdf = trial % 8 == 0
+    for trial, (pdf, kill_at) in enumerate(trials):
         date = f"{2027 + trial // 12}-{trial % 12 + 1:02d}-15"  # a new edition each time
-        args = ["--date", date] + ([] if pdf else ["--html-only"])
-        cmd = [sys.executable, "-c", CHILD, "build", "--project", str(root), "-q", *args]
-        env = dict(os.environ, BRIEF_TEST_SLOW_DISK=str(SLOW if trial % 2 else 0))
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        time.sleep(rng.uniform(0.05, 1.5 if pdf else 0.6))
-        proc.send_signal(signal.SIGKILL)
-        code = proc.wait()
-        killed += code == -signal.SIGKILL
-        finished += code == 0
-        assert code in (0, -signal.SIGKILL), (trial, code)
-        mid_write += bool(list(output.glob("example/.staging-*")) or list(output.glob("example/*/.*.tmp")))
+        code = child_build(root, ["--date", date] + ([] if pdf else ["--html-only"]), BRIEF_TEST_KILL_AT=str(kill_at))
+        assert code == -signal.SIGKILL, (trial, pdf, kill_at, code)
+        # Killed while writing: a temporary file or a staging folder is left, hidden from readers.
+        assert list(output.glob("example/.staging-*")) or list(output.rglob(".*.tmp")), (pdf, kill_at)
         assert_nothing_partial(output)
         assert tree(output / "example/2026-10") == published, trial
         # The next build succeeds, completes the edition, and clears what the killed one left.
@@ -125,9 +140,7 @@ def test_builds_killed_at_random_moments_lose_nothing(tmp_path: Path) -> None:
         assert_nothing_partial(output)
     elapsed = time.perf_counter() - started
     assert tree(output / "example/2026-10") == published
-    assert killed >= TRIALS // 2, (killed, finished)  # most kills land inside the build
-    assert mid_write >= 1, "no kill landed while files were being written"
-    print(f"\n{TRIALS} trials: {killed} killed mid-build ({mid_write} while writing), {finished} had finished; {elapsed:.1f} s")
+    print(f"\n{len(trials)} builds killed while writing ({counts[False]} steps without the PDF, {counts[True]} with); {elapsed:.1f} s")
 
 
 class _FullDisk:
@@ -150,7 +163,7 @@ class _FullDisk:
 
 
 class _Os:
-    """publish.py's `os`, whose fdopen fails the n-th write (0: never), counting every call."""
+    """writer.py's `os`, whose fdopen fails the n-th write (0: never), counting every call."""
 
     def __init__(self, fail_at: int) -> None:
         self.fail_at = fail_at
@@ -166,7 +179,7 @@ class _Os:
 
 
 def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from brief import publish
+    from brief import writer
 
     base = write_project(tmp_path / "base")
     assert build(base, "--date", "2026-10-15", "--html-only").exit_code == 0
@@ -174,7 +187,7 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
         "ex-3,Opportunistic blackmail,Third Model,ThirdLab,ExampleLab,Same,share of runs,9,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
     )
     counter = _Os(0)
-    monkeypatch.setattr(publish, "os", counter)
+    monkeypatch.setattr(writer, "os", counter)
     probe = tmp_path / "probe"
     shutil.copytree(base, probe)
     assert build(probe, "--date", "2026-11-26", "--html-only").exit_code == 0
@@ -185,7 +198,7 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
         shutil.copytree(base, root)
         before = tree(root / "output/example/2026-10")
         index = (root / "output/index.html").read_bytes()
-        monkeypatch.setattr(publish, "os", _Os(fail_at))
+        monkeypatch.setattr(writer, "os", _Os(fail_at))
         result = build(root, "--date", "2026-11-26", "--html-only")
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert result.exit_code == 1
@@ -197,7 +210,7 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
         if not (root / "output/example/2026-11").exists():
             assert (root / "output/index.html").read_bytes() == index  # the edition failed: nothing changed
         # With space again, the same build succeeds and the index lists the new edition.
-        monkeypatch.setattr(publish, "os", os)
+        monkeypatch.setattr(writer, "os", os)
         assert build(root, "--date", "2026-11-26", "--html-only").exit_code == 0
         assert "2026-11" in (root / "output/index.html").read_text()
         assert_nothing_partial(root / "output")

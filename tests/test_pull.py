@@ -80,8 +80,7 @@ class Server:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-                status = server.answer(self)
-                server.log.append((self.path, dict(self.headers), status))
+                server.answer(self)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -115,6 +114,8 @@ class Server:
                 reply = Reply(body, headers={"Content-Type": ctype, "ETag": etag})
         else:
             reply = Reply(b"not found", status=404, headers={"Content-Type": "text/plain"})
+        # Logged before the reply is sent: a client that has its answer finds its request in the log.
+        self.log.append((h.path, dict(h.headers), 0 if reply.fault == "hang" else reply.status))
         if reply.fault == "hang":
             self.stop.wait(TIMEOUT * 4)
             return 0

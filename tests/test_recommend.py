@@ -179,7 +179,7 @@ def test_unassessed_incidents_fire_only_on_what_they_have() -> None:
     inc = Incident.model_validate({"id": "u", "title": "U", "kind": "hazard", "date": "2026-01-01", "summary": "S.", "tags": {"cop": ["cbrn"]}})
     view = regulatory.view(inc, None, TABLES)
     library = {r.id: r for r in [rec("level", levels=["Low"]), rec("evidence", evidence=[0]), rec("tag", tags=["cop:cbrn"]), rec("flag", flags=["OECD:hazard"])]}
-    assert [f.id for f in recommend.triggered(library, inc, None, view, TABLES)] == ["tag", "flag"]
+    assert [f.id for f in recommend.select(library, inc, None, view, TABLES).fired] == ["tag", "flag"]
 
 
 # --- The regulator brief -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from brief.errors import DataError, Location
 from brief.model import Capability, Confidence, Override, RiskInputs, Tags
-from brief.risk import Assessment, Step, assess, lint_inputs, lint_override, load_rubric, robustness
+from brief.risk import Assessment, Step, assess, lint_override, load_rubric, robustness
 
 RUBRIC_PATH = Path(__file__).resolve().parents[1] / "data" / "rubric" / "v0.1.yaml"
 LEVELS = ["Low", "Moderate", "High", "Critical"]
@@ -748,21 +748,6 @@ def test_override_field_paths_follow_the_location_field(rubric):
     assert [p.location for p in problems] == [Location("x.yaml", 3, "incidents[2].risk.override.analyst")]
     assert [p.location.field for p in lint_override(risk, "Moderate", Location("x.yaml"), TODAY)] == [
         "risk.override.analyst"
-    ]
-
-
-# --- Input lint ------------------------------------------------------------------------------------
-
-
-def test_lint_inputs_flags_an_unnoted_likelihood_deviation_and_a_foreign_rubric(rubric):
-    assert lint_inputs(inputs(), rubric, WHERE) == []
-    assert [str(p) for p in lint_inputs(inputs(E=1, L=4), rubric, WHERE)] == [
-        "data/incidents/example.yaml:12: risk.likelihood: warning: L4 is outside the default L1–L2 for E1 and the deviation is not noted (expected a sentence in risk.rationale.likelihood saying why)",
-    ]
-    assert lint_inputs(inputs(E=1, L=4, rationale={"likelihood": "Deployed widely [@x]."}), rubric, WHERE) == []
-    foreign = inputs().model_copy(update={"rubric": "v0.2"})
-    assert [str(p) for p in lint_inputs(foreign, rubric, WHERE)] == [
-        "data/incidents/example.yaml:12: risk.rubric: 'v0.2' is not the rubric in use (expected v0.1)",
     ]
 
 

@@ -4,6 +4,7 @@ fresh virtual environment, `brief init` makes a project that builds on the first
 from __future__ import annotations
 
 import os
+import site
 import subprocess
 import sys
 import venv
@@ -37,11 +38,17 @@ def test_wheel_contains_templates_rubric_and_starter(wheel: Path) -> None:
 
 def test_installed_wheel_inits_and_builds_a_project(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    # System site-packages supply the dependencies (no index needed); the wheel's brief shadows any other.
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True, text=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    # The dependencies come from the site-packages of the interpreter running the tests (a virtual
+    # environment or the system's), listed in a .pth file after the new environment's own, so no index
+    # is needed and the wheel's brief shadows any other. Their own .pth files are not read: an editable
+    # brief installed there stays out of sight.
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], check=True, capture_output=True, text=True).stdout.strip()
+    outer = [p for p in [*site.getsitepackages(), *([site.getusersitepackages()] if site.ENABLE_USER_SITE else [])] if Path(p).is_dir()]
+    (Path(purelib) / "outer-site-packages.pth").write_text("".join(f"{p}\n" for p in outer))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     where = subprocess.run([str(py), "-c", "import brief; print(brief.__file__)"], cwd=tmp_path, env=env, check=True, capture_output=True, text=True).stdout
     assert str(env_dir) in where, where
     brief = str(env_dir / "bin" / "brief")

@@ -20,14 +20,10 @@ from typing import Any
 
 from brief import __version__, audiences
 from brief.config import Config, check_audience
-from brief.errors import BriefError, DataError, UsageError
-from brief.publish import atomic_write_bytes, check_name, output_lock, safe_join
+from brief.errors import BriefError, DataError, EditionExistsError, UsageError
+from brief.writer import atomic_write_bytes, check_name, output_lock, safe_join
 
 log = logging.getLogger(__name__)
-
-
-class EditionExistsError(BriefError):
-    """A published edition would change: refused (issue a correction instead)."""
 
 
 @dataclass

@@ -123,7 +123,7 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
 
 def write_capture(config: Config, capture: Capture) -> Path:
     """Write a capture atomically (text first, metadata last) and return its folder."""
-    from brief.publish import atomic_write_text, check_name, safe_join
+    from brief.writer import atomic_write_text, check_name, safe_join
 
     folder = safe_join(captures_dir(config), check_name(capture.source, "source id"))
     atomic_write_text(folder / TEXT_NAME, capture.text)

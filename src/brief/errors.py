@@ -80,6 +80,39 @@ class SourceError(BriefError):
     """A remote could not be pulled (network, HTTP or content problem)."""
 
 
+class HTTPStatusError(SourceError):
+    """The server answered with an error status (a 4xx, or another non-retried status); `status` holds it."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class PullError(SourceError):
+    """One or more remotes failed; each keeps its previous data."""
+
+    def __init__(self, failures: list[tuple[str, BriefError]], total: int):
+        self.failures = failures
+        names = ", ".join(repr(name) for name, _ in failures)
+        whose = "its" if len(failures) == 1 else "their"
+        self.summary = (
+            f"Aborted: pull failed for remote {names}; the previous data is unchanged."
+            if total == 1
+            else f"Aborted: pull failed for {len(failures)} of {total} remotes ({names}); {whose} previous data is unchanged."
+        )
+        super().__init__(self.summary)
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        for _name, exc in self.failures:
+            out.extend(exc.lines() if not isinstance(exc, DataError) else [str(p) for p in exc.problems] + [exc.summary])
+        return out + [self.summary]
+
+
+class EditionExistsError(BriefError):
+    """A published edition would change: refused (issue a correction instead)."""
+
+
 def _summary(errors: int, warnings: int) -> str:
     parts = []
     if errors:

@@ -53,7 +53,7 @@ def load_cache(config: Config) -> dict[str, dict[str, Any]]:
 
 def save_cache(config: Config, links: dict[str, dict[str, Any]]) -> None:
     """Write links.json atomically, URLs sorted (diff-friendly)."""
-    from brief.publish import atomic_write_text
+    from brief.writer import atomic_write_text
 
     body = {"version": 1, "links": {url: links[url] for url in sorted(links)}}
     atomic_write_text(cache_path(config), json.dumps(body, indent=2, ensure_ascii=False) + "\n")
@@ -150,7 +150,7 @@ def _fetch(url: str, hosts: _Hosts, options: dict[str, Any], previous: dict[str,
     """Fetch one URL politely and return its cache entry."""
     from brief.capture import document_fetcher
     from brief.extract import extract
-    from brief.sources.remote import HTTPStatusError
+    from brief.errors import HTTPStatusError
 
     host = (urlsplit(url).hostname or "").lower()
     entry: dict[str, Any] = {"outcome": "error", "http_status": None, "final_url": None, "sha256": None, "text_sha256": None,

@@ -1,109 +1,24 @@
-"""Output layout and guarded, atomic writes: nothing half-written is ever visible."""
+"""The output folder's index page and Atom feed, listing every published edition."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
-import re
-import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
-from brief import audiences
-from brief.errors import BriefError, UsageError
+import jinja2
 
-log = logging.getLogger(__name__)
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-def check_name(value: str, what: str) -> str:
-    """Return `value` when it is safe as one path component (no separators, no '..', no NUL)."""
-    if not SAFE_NAME.fullmatch(value) or ".." in value:
-        raise UsageError(f"{what} {value!r} is not allowed (use letters, digits, '.', '_' or '-'; no path separators or '..')")
-    return value
+from brief import __version__, audiences
+from brief.config import Config
+from brief.dates import long_date
+from brief.editions import published
+from brief.errors import BriefError
+from brief.render.templates import environment, read_asset
+from brief.writer import atomic_write_text
 
 
-def safe_join(root: Path, *parts: str) -> Path:
-    """Join `parts` under `root`, refusing any result outside it."""
-    base = root.resolve()
-    target = base.joinpath(*parts).resolve()
-    if target != base and base not in target.parents:
-        raise UsageError(f"refusing to write outside {base}: {target}")
-    return target
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; published files must be readable
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise BriefError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-@contextlib.contextmanager
-def output_lock(output_dir: Path, timeout: float = 600.0) -> Iterator[None]:
-    """Hold an exclusive lock on the output folder: two builds never write at the same time."""
-    import fcntl
-    import time
-
-    output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / ".lock"
-    with open(path, "a+b") as handle:
-        deadline = time.monotonic() + timeout
-        announced = False
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not announced:
-                    log.info("waiting for another build to finish (%s)", path)
-                    announced = True
-                if time.monotonic() > deadline:
-                    raise BriefError(f"{path}: another build has held the lock for {timeout:.0f} s; try again later") from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def write_index(config: Any) -> list[Path]:
+def write_index(config: Config) -> list[Path]:
     """Write output/index.html (every brief, newest edition first) and output/feed.xml (Atom)."""
-    from brief import __version__
-    from brief.editions import published
-    from brief.render.context import long_date
-    from brief.render.templates import environment, read_asset
-
     out = config.output_dir
     briefs = []
     for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")) if out.is_dir() else []:
@@ -149,8 +64,6 @@ def write_index(config: Any) -> list[Path]:
         "tool_version": __version__,
         "css": read_asset(config.templates_dir, "screen.css"),
     }
-    import jinja2
-
     try:
         html = env.get_template("index.html").render(context)
     except jinja2.TemplateError as exc:
@@ -167,12 +80,8 @@ def _size(n: int) -> str:
     return f"{max(1, round(n / 1024))} KB"
 
 
-def _atom(config: Any, briefs: list[dict[str, Any]]) -> str:
+def _atom(config: Config, briefs: list[dict[str, Any]]) -> str:
     """Return an Atom feed with an entry per edition and per correction."""
-    from xml.sax.saxutils import escape, quoteattr
-
-    from brief.render.context import long_date
-
     base = (config.settings.base_url or "").rstrip("/")
     entries = []
     for brief in briefs:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from brief.config import Config, RemoteSettings
-from brief.errors import BriefError, ConfigError, DataError, Location, Problem, SourceError, UsageError
+from brief.errors import BriefError, ConfigError, DataError, Location, Problem, PullError, SourceError, UsageError
 from brief.sources.importers import Imported, RawFile
 
 log = logging.getLogger(__name__)
@@ -71,27 +71,6 @@ class RemoteResult:
             f"({verb} {held}; {self.requests} request{'s' if self.requests != 1 else ''}, {self.seconds:.2f} s)"
             + (" [dry run: nothing written]" if self.status == "dry-run" else "")
         )
-
-
-class PullError(SourceError):
-    """One or more remotes failed; each keeps its previous data."""
-
-    def __init__(self, failures: list[tuple[str, BriefError]], total: int):
-        self.failures = failures
-        names = ", ".join(repr(name) for name, _ in failures)
-        whose = "its" if len(failures) == 1 else "their"
-        self.summary = (
-            f"Aborted: pull failed for remote {names}; the previous data is unchanged."
-            if total == 1
-            else f"Aborted: pull failed for {len(failures)} of {total} remotes ({names}); {whose} previous data is unchanged."
-        )
-        super().__init__(self.summary)
-
-    def lines(self) -> list[str]:
-        out: list[str] = []
-        for _name, exc in self.failures:
-            out.extend(exc.lines() if not isinstance(exc, DataError) else [str(p) for p in exc.problems] + [exc.summary])
-        return out + [self.summary]
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -428,7 +407,7 @@ def _write_current(current: Path, imported: Imported, name: str, final: str) -> 
     """Write the imported records in brief's formats; return staged path -> the name shown in messages."""
     import yaml
 
-    from brief.publish import check_name
+    from brief.writer import check_name
     from brief.sources.importers.package import check_member_path
     from brief.sources.local import EVALUATION_COLUMNS
 

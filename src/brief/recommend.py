@@ -27,7 +27,7 @@ from brief.regulatory import PeriodRow, Provision, Ref, Regime, RegulatoryView, 
 if TYPE_CHECKING:  # pragma: no cover
     from brief.risk import Assessment
 
-__all__ = ["Annex", "Deadline", "Fired", "Selection", "Suppressed", "annex", "regulatory_annex", "select", "triggered"]
+__all__ = ["Annex", "Deadline", "Fired", "Selection", "Suppressed", "annex", "regulatory_annex", "select"]
 
 # Which reporting regime a flag trigger points at (for the deadline of a recommendation).
 _REGIME_OF = {"EU.ART73": "art-73", "CoP.9_3": "cop-9.3", "EU.ART55_1c": "cop-9.3"}
@@ -204,17 +204,6 @@ def select(
     fired = tuple(Fired(recs[key], inc.id, reasons, _deadline(recs[key], reg)) for key, reasons in chosen.items() if key not in withheld)
     suppressed = tuple(Suppressed(s.id, s.reason, recs.get(s.id), s.id in chosen) for s in inc.suppress)
     return Selection(fired, suppressed)
-
-
-def triggered(
-    recs: Mapping[str, Recommendation],
-    inc: Incident,
-    level: str | None,
-    reg: RegulatoryView | None = None,
-    tables: Tables | None = None,
-) -> list[Fired]:
-    """Return the library recommendations an incident selects: listed ones, then those whose triggers fire."""
-    return list(select(recs, inc, level, reg, tables).fired)
 
 
 def annex(

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from brief.dates import long_date
 from brief.errors import DataError, Location, Problem
 from brief.model import Incident, RegulatoryFacts, Tags
 
@@ -512,11 +513,6 @@ def add_days(start: dt.date, days: int, *, working_days: bool = False, roll_forw
     if roll_forward and day.weekday() >= 5:
         day += dt.timedelta(days=7 - day.weekday())
     return day
-
-
-def long_date(day: dt.date) -> str:
-    """Return '2 August 2026' (no locale dependence)."""
-    return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ __all__ = [
     "Rule",
     "Step",
     "assess",
-    "lint_inputs",
     "lint_override",
     "load_rubric",
     "robustness",
@@ -858,26 +857,3 @@ def _cites_evidence(text: str, evidence_ids: Collection[str]) -> bool:
     if _PANDOC_CITE.search(text):
         return True
     return any(re.search(rf"(?<![\w.-]){re.escape(i)}(?![\w-])", text) for i in evidence_ids if i)
-
-
-def lint_inputs(inputs: RiskInputs, rubric: Rubric, where: Location) -> list[Problem]:
-    """Check rubric inputs against the rubric in use: its version and the default likelihood."""
-    prefix = where.field or "risk"
-    problems = []
-    if inputs.rubric != rubric.version:
-        problems.append(
-            Problem(
-                Location(where.path, where.line, f"{prefix}.rubric"),
-                f"{inputs.rubric!r} is not the rubric in use (expected {rubric.version})",
-            )
-        )
-    low, high = rubric.default_likelihood[inputs.evidence]
-    if not low <= inputs.likelihood <= high and not _rationale(inputs, "L"):
-        problems.append(
-            Problem(
-                Location(where.path, where.line, f"{prefix}.likelihood"),
-                f"L{inputs.likelihood} is outside the default L{low}–L{high} for E{inputs.evidence} and the deviation is not noted (expected a sentence in {prefix}.rationale.likelihood saying why)",
-                "warning",
-            )
-        )
-    return problems

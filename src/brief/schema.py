@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from brief.model import BriefSpec, Evaluation, Incident, Recommendation, Source
-from brief.publish import atomic_write_text
+from brief.writer import atomic_write_text
 
 SCHEMAS = {
     "incident.schema.json": (Incident, "One incident (data/incidents/<id>.yaml)"),

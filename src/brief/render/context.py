@@ -9,7 +9,7 @@ from typing import Any
 
 from brief import __version__, glossary, recommend, regulatory, risk, stats
 from brief.config import Config
-from brief.regulatory import long_date  # one owner of date wording; re-exported for templates
+from brief.dates import long_date
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
 from brief.render import sections
 from brief.render.presentation import audience_context

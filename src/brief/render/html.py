@@ -24,7 +24,7 @@ from brief.citations import Citation, CitationEngine, CiteItem, markdown_inline,
 from brief.errors import RenderError
 from brief.evidence import bibliography_notes
 from brief.render import contents
-from brief.render.context import long_date
+from brief.dates import long_date
 from brief.render.templates import environment, read_asset, select
 
 TOKEN = "\ue000{}\ue001"

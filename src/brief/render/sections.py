@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from brief.dates import long_date
 from brief.model import Addressee, BriefSpec, Claim, ClaimStatus
 
 # How soon each priority asks for action, counted from the edition date (days), and its words.
@@ -55,8 +56,6 @@ def by_when(priority: int, edition_date: dt.date, deadline: Any = None) -> tuple
     if days is None:
         return None, "Review at the next edition"
     day = edition_date + dt.timedelta(days=days)
-    from brief.regulatory import long_date
-
     return day, long_date(day)
 
 
@@ -94,8 +93,6 @@ def decisions(spec: BriefSpec, recs: Sequence[Any], focus: Any, edition_date: dt
         d = named.get(rec.id)
         due, text = (d.by, None) if d is not None and d.by else by_when(rec.priority, edition_date, getattr(rec, "deadline", None))
         if text is None:
-            from brief.regulatory import long_date
-
             text = long_date(due)
         who = (d.owner if d is not None and d.owner else None) or owner(spec, rec.addressee)
         out.append(Decision(rec.id, rec.text, who, due, text, rec.priority, PRIORITY_WORDS[rec.priority]))

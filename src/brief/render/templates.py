@@ -27,14 +27,13 @@ def packaged_templates() -> Path:
 
 
 @functools.lru_cache(maxsize=8)
-def _environment(project_dir: str | None, filters_key: int) -> jinja2.Environment:
+def _environment(project_dir: str | None) -> jinja2.Environment:
     default_dir = packaged_templates()
     searchpath = [d for d in (project_dir, str(default_dir)) if d]
-    chain = jinja2.ChoiceLoader([jinja2.FileSystemLoader(searchpath)])
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default_dir))}, delimiter=":"),
-            chain,
+            jinja2.FileSystemLoader(searchpath),
         ]
     )
     env = jinja2.Environment(
@@ -52,7 +51,7 @@ def _environment(project_dir: str | None, filters_key: int) -> jinja2.Environmen
 def environment(project_templates: Path | None, filters: dict[str, Callable[..., Any]]) -> jinja2.Environment:
     """Return a Jinja environment for a project with the given filters registered."""
     project_dir = str(project_templates) if project_templates and project_templates.is_dir() else None
-    base = _environment(project_dir, 0)
+    base = _environment(project_dir)
     env = base.overlay()
     env.filters.update(filters)
     return env

@@ -6,7 +6,6 @@ writes into data/: callers get bytes and decide where they go (see brief.pull, w
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import ipaddress
 import logging
@@ -17,7 +16,7 @@ from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
 from brief import __version__
-from brief.errors import SourceError
+from brief.errors import HTTPStatusError, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -242,14 +241,6 @@ class Fetcher:
         return b"".join(chunks)
 
 
-class HTTPStatusError(SourceError):
-    """The server answered with an error status (a 4xx, or another non-retried status); `status` holds it."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
-
 class _Retryable(Exception):
     """A failure worth another attempt (5xx, timeout, dropped connection)."""
 
@@ -299,14 +290,3 @@ def read_local(remote: str, path: Path, max_bytes: int) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise SourceError(f"remote {remote!r}: {path}: cannot read ({exc.strerror or exc})") from None
-
-
-def http_date(value: str | None) -> str | None:
-    """Return an HTTP date unchanged when it parses, else None (never send garbage back)."""
-    if not value:
-        return None
-    try:
-        email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return value

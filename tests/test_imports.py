@@ -1,0 +1,127 @@
+"""The modules of src/brief import each other without a circle.
+
+The graph is read from the source (ast), so it holds every import: module-level ones, those inside
+functions, and those under `if TYPE_CHECKING:`. A circle fails with the imports that close it,
+each as `path:line`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import REPO
+
+SRC = REPO / "src"
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def import_graph(root: Path, package: str) -> dict[str, dict[str, list[str]]]:
+    """Return {module: {imported module: ["path:line", ...]}} for the modules of `package` under `root`."""
+    files = {module_name(p, root): p for p in sorted((root / package.replace(".", "/")).rglob("*.py"))}
+    graph: dict[str, dict[str, list[str]]] = {name: {} for name in files}
+
+    def target(name: str) -> str | None:
+        """The module of `package` that an import of `name` runs (the longest existing prefix)."""
+        while name:
+            if name in files:
+                return name
+            name = name.rpartition(".")[0]
+        return None
+
+    for name, path in files.items():
+        is_package = path.name == "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                wanted = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = name.split(".") if is_package else name.split(".")[:-1]
+                    anchor = anchor[: len(anchor) - (node.level - 1)]
+                    base = ".".join(anchor + ([base] if base else []))
+                # `from brief.x import y` runs brief.x.y when y is a module, else brief.x.
+                wanted = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base for alias in node.names]
+            else:
+                continue
+            for imported in wanted:
+                module = target(imported) if imported.split(".")[0] == package.split(".")[0] else None
+                if module and module != name:
+                    where = f"{path.relative_to(root).as_posix()}:{node.lineno}"
+                    places = graph[name].setdefault(module, [])
+                    if where not in places:
+                        places.append(where)
+    return graph
+
+
+def circles(graph: dict[str, dict[str, list[str]]]) -> list[list[str]]:
+    """Return the strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def describe(graph: dict[str, dict[str, list[str]]], component: list[str]) -> str:
+    inside = set(component)
+    lines = [f"import circle of {len(component)} modules: {', '.join(component)}"]
+    for module in component:
+        for imported, places in sorted(graph[module].items()):
+            if imported in inside:
+                lines.append(f"  {module} -> {imported} ({', '.join(places)})")
+    return "\n".join(lines)
+
+
+def test_the_modules_of_brief_import_each_other_without_a_circle() -> None:
+    graph = import_graph(SRC, "brief")
+    assert len(graph) > 20 and "brief.cli" in graph and "brief.build" in graph["brief.cli"]
+    found = circles(graph)
+    assert not found, "\n".join(describe(graph, c) for c in found)
+
+
+def test_a_circle_through_a_function_level_import_is_found(tmp_path: Path) -> None:
+    pkg = tmp_path / "toy"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from toy.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("from . import c\n")
+    (pkg / "sub" / "c.py").write_text("def f():\n    from toy.a import g\n")
+    (pkg / "d.py").write_text("import toy.a\n")
+    graph = import_graph(tmp_path, "toy")
+    assert graph["toy.sub.b"] == {"toy.sub.c": ["toy/sub/b.py:1"]}
+    assert circles(graph) == [["toy.a", "toy.sub.b", "toy.sub.c"]]
+    assert "toy.sub.c -> toy.a (toy/sub/c.py:2)" in describe(graph, circles(graph)[0])
