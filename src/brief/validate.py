@@ -183,7 +183,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
             add(Problem(_at(spec, "scope"), "the scope selects no incident"))
     problems.extend(regulatory.check(ds, config.data_dir))  # taxonomy tags, regulatory facts, triggers
     problems.extend(evidence.check(ds, config, prose))  # quotes against captures, cited numbers in prose (evidence.py, numbers.py)
-    problems.extend(readability.check(ds, config))  # the public brief's plain wording and reading level (readability.py)
+    problems.extend(readability.check(ds, config, scoped_incidents))  # the public brief's plain wording and reading level (readability.py)
     return problems
 
 
