@@ -197,8 +197,9 @@ def headline(focus: Any, groups: "OrderedDict[str, list[dict[str, Any]]]") -> He
             ev = r["record"]
             if ev.value is None:
                 continue
-            n = f"n = {r['n']}" if ev.n else "the number of samples is not disclosed"
-            sentence = f"{ev.metric[:1].upper() + ev.metric[1:]}, {ev.model}, in {name.lower()}. Condition: {ev.condition}. Here {n}."
+            n = f"Number of samples: {r['n']}." if ev.n else "The number of samples is not disclosed."
+            condition = ev.condition[:1].lower() + ev.condition[1:]
+            sentence = f"{ev.model} in the {name.lower()} test: {ev.metric}. Condition: {condition}. {n}"
             return Headline(r["value"], sentence, ev.source, ev.locator)
     return None
 
