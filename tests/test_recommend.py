@@ -65,7 +65,8 @@ def fired(recs: list[Recommendation], inc: Incident) -> dict[str, tuple[str, ...
     return {f.id: f.reasons for f in select(recs, inc).fired}
 
 
-SERIOUS = {"realised_harm": True, "harm_types": ["health"], "awareness_date": "2026-09-01", "gpai_systemic_risk": "presumed", "training_compute_disclosed": True, "high_risk_system": False}
+PLACED_AFTER = {"fact": "placed-on-market", "value": "2025-09-15", "as_of": "2025-09-15", "source": "made-up-source", "text": "Placed on the market on 15 September 2025."}
+SERIOUS = {"realised_harm": True, "harm_types": ["health"], "awareness_date": "2026-09-01", "gpai_systemic_risk": "presumed", "training_compute_disclosed": True, "high_risk_system": False, "status": [PLACED_AFTER]}
 
 
 def test_each_trigger_list_fires_on_any_listed_value() -> None:

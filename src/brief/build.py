@@ -141,8 +141,9 @@ def _build_brief(
         )
     ed = Edition(ed_id, existing.date if existing else day)
 
-    # 4. Compute once per brief: risk, recommendations, the snapshot and the diff.
-    computed = compute(config, ds, spec)
+    # 4. Compute once per brief and edition date: risk, the law at the edition date, clocks and
+    # recommendations (every audience reads these), the snapshot and the diff.
+    computed = compute(config, ds, spec, ed.date)
     snapshot = editions.make_snapshot(ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed)
     previous = editions.previous_edition(config.output_dir, brief_id, ed_id, ed.date)
     if existing is not None and existing.manifest.get("previous"):

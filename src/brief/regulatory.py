@@ -636,10 +636,24 @@ class InTime:
         return "unknown" if self.binds is None else ("yes" if self.binds else "no")
 
 
-def placing(inc: Incident) -> tuple[dt.date | None, Any]:
-    """Return an incident's model's placing-on-market date and the status fact it comes from (None, None: not recorded)."""
+def placings(incidents: Iterable[Incident]) -> dict[str, Any]:
+    """Return each model's established placing-on-market fact, from whichever incident records it."""
+    out: dict[str, Any] = {}
+    for inc in incidents:
+        for fact in inc.regulatory.status if inc.regulatory else ():
+            if fact.fact == "placed-on-market" and fact.established:
+                out.setdefault(fact.model or (inc.models[0] if inc.models else ""), fact)
+    return out
+
+
+def placing(inc: Incident, known: Mapping[str, Any] | None = None) -> tuple[dt.date | None, Any]:
+    """Return an incident's model's placing-on-market date and the status fact it comes from (None, None: not recorded).
+
+    The incident's own fact first; else the fact another incident records for its first model (`known`, from placings())."""
     facts = inc.regulatory.status if inc.regulatory else ()
     fact = next((f for f in facts if f.fact == "placed-on-market"), None)
+    if fact is None and known and inc.models and inc.models[0] in known:
+        fact = known[inc.models[0]]
     if fact is None or not fact.established:
         return None, fact
     try:
@@ -929,7 +943,7 @@ def _yesno(value: bool | None) -> str:
     return "not recorded" if value is None else ("yes" if value else "no")
 
 
-def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None) -> _Inputs:
+def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None, placed_by_model: Mapping[str, Any] | None = None) -> _Inputs:
     facts = inc.regulatory or RegulatoryFacts()
     evidence = inc.risk.evidence if inc.risk else None
     e_text = e_why = ""
@@ -949,7 +963,7 @@ def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of:
         realised_text = f"{_yesno(realised)} (from the record's kind: {kind})"
     known = tuple(h for h in facts.harm_types if h in tables.harm_types)
     serious = tuple(h for h in known if tables.harm_types[h].art3_49)
-    placed, fact = placing(inc)
+    placed, fact = placing(inc, placed_by_model)
     if facts.awareness_date is not None:
         awareness, awareness_text = facts.awareness_date, long_date(facts.awareness_date)
     else:
@@ -1437,14 +1451,15 @@ def provisions(tables: Tables) -> tuple[Provision, ...]:
     return tuple(out)
 
 
-def view(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None = None) -> RegulatoryView:
+def view(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None = None, known: Mapping[str, Any] | None = None) -> RegulatoryView:
     """Compute an incident's regulatory flags, reporting clocks and cross-walk.
 
     `assessment` is the incident's rubric assessment (None when it has no risk inputs); `as_of` is
-    the edition date, which marks due dates that have passed. Inputs the record does not give are
+    the edition date, which marks due dates that have passed and at which each duty's binding is
+    evaluated; `known`: placing-on-market facts by model (placings()) for a record without its own. Inputs the record does not give are
     derived (realised harm from evidence E4) or reported as unknown, never guessed.
     """
-    x = _inputs(inc, assessment, tables, as_of)
+    x = _inputs(inc, assessment, tables, as_of, known)
     art3 = _art3_49(x, tables)
     gpai, status = _gpai(x, tables)
     reporting, clocks = _reporting(x, tables, status, art3)
@@ -1605,6 +1620,12 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
             if token not in known:
                 close = difflib.get_close_matches(token, sorted(known), n=3, cutoff=0.5)
                 add(Problem(rec.locate(f"triggers.flags[{i}]"), f"unknown flag {token!r} (nearest valid: {_nearest_words(close or sorted(_FLAG_STATES))})"))
+        for i, duty in enumerate(rec.rests_on):
+            if duty not in tables.duties:
+                close = difflib.get_close_matches(duty, list(tables.duties), n=2, cutoff=0.4) or list(tables.duties)
+                add(Problem(rec.locate(f"rests_on[{i}]"), f"unknown duty {duty!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/application.yaml)"))
+        if rec.request_text and not rec.rests_on:
+            add(Problem(rec.locate("request_text"), "given, but rests_on names no duty, so it is never printed (name the duty the recommendation rests on)", "warning"))
         if not cite_keys(rec.rationale):
             add(Problem(rec.locate("rationale"), f"recommendation {rec.id!r} has a rationale that cites no source (expected at least one [@source-id, locator])", "warning"))
     return problems
