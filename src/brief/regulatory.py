@@ -1054,7 +1054,10 @@ def _clock_set(x: _Inputs, tables: Tables, regime_id: str, state: str, condition
         clocks.append(_replace(clock, state=state, condition=condition, caveat=regime.caveat))
     if clocks:
         first = min(clocks, key=lambda c: (c.initial.due or dt.date.max, c.harm_type))
-        clocks = [_replace(c, binding=c is first) for c in clocks]
+        # One incident has one schedule of updates: the intermediate reports count from the binding
+        # (earliest) initial report, whichever harm type a row shows (issue 16: one deadline per duty).
+        later = {m.kind: m for m in first.milestones if m.kind != "initial"}
+        clocks = [_replace(c, binding=c is first, milestones=tuple(later.get(m.kind, m) if m.kind != "initial" else m for m in c.milestones)) for c in clocks]
     return clocks
 
 
