@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from brief import __version__, currency, recommend, regulatory, risk, stats
+from brief import __version__, currency, recommend, risk, stats
 from brief.config import Config
 from brief.regulatory import long_date  # one owner of date wording; re-exported for templates
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
