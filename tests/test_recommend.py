@@ -352,3 +352,24 @@ def test_a_presupposed_status_fact_withholds_a_recommendation_and_says_which() -
     assert sel.suppressed[0].reason == "Withheld: it presupposes the provider's signature of the GPAI Code of Practice, which no source curated here establishes."
     signed = {"status": [{"fact": "cop-signatory", "value": "yes", "as_of": "2025-07-21", "source": "made-up-source", "text": "Signed.", "past": "Had signed."}]}
     assert [f.id for f in recommend.select({r.id: r for r in library}, make(facts=signed), "Moderate").fired] == ["model-report"]
+
+
+def test_a_request_can_invoke_the_code_where_the_signature_is_sourced() -> None:
+    """Art. 111(3) defers the duty; a sourced signature of the Code lets the brief invoke its commitments."""
+    library = {"ask-report": Recommendation.model_validate({
+        "id": "ask-report", "text": "Verify the report.", "request_text": "Ask for the report.", "addressee": "regulator", "priority": 1,
+        "rationale": "Reports are due [@dev-2025-card, sec. 9].", "rests_on": ["gpai"], "triggers": {"levels": ["Moderate", "Low", "High", "Critical"]},
+    })}
+    placed = {"fact": "placed-on-market", "value": "2025-05-22", "as_of": "2025-05-22", "source": "made-up-source", "text": "Released on 22 May 2025."}
+    signed = {"fact": "cop-signatory", "value": "yes", "as_of": "2025-07-21", "source": "made-up-source", "text": "The provider signed the Code on 21 July 2025.", "past": "The provider had signed the Code."}
+    tables = regulatory.load_tables(REPO / "data")
+    for status, invoked in (([placed], False), ([placed, signed], True)):
+        inc = make(facts={"status": status})
+        reg = regulatory.view(inc, None, tables, dt.date(2026, 12, 7))
+        (fired,) = recommend.select(library, inc, "Moderate", reg, tables).fired
+        assert (fired.text, fired.priority) == ("Ask for the report.", 2)
+        assert fired.standing.startswith("Worded as a request, not as enforcement. Art. 111(3) binds the model from 2 August 2027")
+        assert ("Code of Practice can be invoked instead: The provider signed the Code on 21 July 2025." in fired.standing) is invoked
+    after = regulatory.view(make(facts={"status": [placed]}), None, tables, dt.date(2027, 8, 2))
+    (fired,) = recommend.select(library, make(facts={"status": [placed]}), "Moderate", after, tables).fired
+    assert (fired.text, fired.priority, fired.standing) == ("Verify the report.", 1, "")

@@ -310,6 +310,7 @@ def test_without_a_placing_date_the_duty_is_undetermined_and_the_clock_condition
     v = view_of(incident(evidence=4, severity=4, regulatory_facts={**REALISED, "status": []}))
     assert flag(v, "EU.ART55_1c").state == "conditional" and flag(v, "CoP.9_3").state == "conditional"
     assert "placing date is not recorded" in v.clocks[0].condition
+    assert flag(v, "EU.ART55_1c").verdict.startswith("Report due if the model was placed on the market on or after 2 August 2025")
     assert any(n.startswith("Undetermined for Example Model") for n in flag(v, "EU.ART55_1c").notes)
 
 

@@ -1090,7 +1090,8 @@ def _reporting(x: _Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tupl
     elif binds is False:
         state, key = "no", ("not_yet_transitional" if timing is not None and timing.transitional else "not_yet")
     else:
-        state, key = ("yes" if gpai_state == "yes" and binds else "conditional"), ("yes" if gpai_state == "yes" else "conditional")
+        state = "yes" if gpai_state == "yes" and binds else "conditional"
+        key = ("yes" if binds else "conditional_placing") if gpai_state == "yes" else "conditional"
     if serious or cyber:
         inputs.append(awareness)
         inputs.append(("Placed on the market", long_date(x.placed) if x.placed else "not recorded"))
