@@ -357,24 +357,27 @@ def _shown(path: Path, data_dir: Path | str) -> str:
 @functools.lru_cache(maxsize=8)
 def _load_tables(stamps: tuple[tuple[str, int, int, str], ...]) -> Tables:
     docs: dict[str, Any] = {}
+    texts: dict[str, str] = {}
     problems: list[Problem] = []
     for resolved, _mtime, _size, shown in stamps:
         try:
             with open(resolved, encoding="utf-8") as handle:
-                docs[Path(resolved).name] = (shown, yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+                texts[Path(resolved).name] = handle.read()
+            docs[Path(resolved).name] = (shown, yaml.load(texts[Path(resolved).name], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
         except (OSError, yaml.YAMLError) as exc:
             mark = getattr(exc, "problem_mark", None)
             problems.append(Problem(Location(shown, mark.line + 1 if mark else 0), f"cannot read the table: {getattr(exc, 'problem', None) or exc}"))
     if problems:
         raise DataError(problems)
-    return _TableParser(docs).parse()
+    return _TableParser(docs, texts).parse()
 
 
 class _TableParser:
     """Turn the YAML tables into a Tables, collecting every problem before failing once."""
 
-    def __init__(self, docs: Mapping[str, tuple[str, Any]]):
+    def __init__(self, docs: Mapping[str, tuple[str, Any]], texts: Mapping[str, str] | None = None):
         self.docs = docs
+        self.texts = texts or {}
         self.problems: list[Problem] = []
 
     def fail(self, shown: str, field_: str, message: str) -> None:
@@ -579,7 +582,9 @@ class _TableParser:
             statement = self.need(shown, item, "statement", str, f"unverified[{i}].")
             if statement is None:
                 continue
-            unverified.append(Unverified(str(item.get("id") or i), item.get("duty"), " ".join(statement.split()), " ".join(str(item.get("check") or "").split()), shown))
+            uid = str(item.get("id") or i)
+            line = next((n for n, text in enumerate(self.texts.get("application.yaml", "").splitlines(), 1) if re.match(rf"\s*-\s*id:\s*{re.escape(uid)}\s*$", text)), 0)
+            unverified.append(Unverified(uid, item.get("duty"), " ".join(statement.split()), " ".join(str(item.get("check") or "").split()), f"{shown}:{line}" if line else shown))
         return duties, tuple(unverified)
 
 
