@@ -330,6 +330,8 @@ def test_claude_opus_4_is_bound_by_art_111_3_from_2_august_2027() -> None:
     assert gpai.binds is False and gpai.binds_from == D(2027, 8, 2)
     assert gpai.text.startswith("Art. 111(3) binds Claude Opus 4 from 2 August 2027")
     assert ("anthropic-2025-asl3", "opening paragraph") in [(r.source, r.locator) for r in gpai.refs]
+    asl3 = next(f for f in v.flags if f.code == "FRONTIER:anthropic-rsp:ASL-3")
+    assert asl3.verdict.startswith("As of 22 May 2025: reported as not ruled out")  # the developer's status, dated
 
 
 def test_no_incident_of_the_default_data_contradicts_itself() -> None:

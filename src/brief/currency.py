@@ -161,6 +161,10 @@ def stale_lines(ds: Any, today: dt.date, scoped: Any = None) -> list[str]:
                 if fact_is_stale(fact, today, months):
                     where = inc.locate(f"regulatory.status[{i}].as_of")
                     found.append(f"  {where}: {fact.fact} as of {fact.as_of} ({months_between(fact.as_of, today)} months old)")
+            for i, report in enumerate(inc.regulatory.framework_reports if inc.regulatory else ()):
+                if is_stale(report.as_of, today, months):
+                    where = inc.locate(f"regulatory.framework_reports[{i}].as_of")
+                    found.append(f"  {where}: {report.framework} {report.threshold} {report.status} as of {report.as_of} ({months_between(report.as_of, today)} months old)")
             for i, claim in enumerate(inc.claims):
                 if is_stale(claim.as_of, today, months):
                     where = inc.locate(f"claims[{i}].as_of")

@@ -307,6 +307,7 @@ class FrameworkReport(Record):
     source: Id  # the developer's report
     locator: str | None = None
     note: str | None = None  # Markdown with citations
+    as_of: Date | None = None  # the date of the developer's report: a status that can change (issue 16)
 
 
 STATUS_FACTS = ("placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination")

@@ -1229,6 +1229,8 @@ def _frontier(x: _Inputs, tables: Tables) -> list[Flag]:
         basis = (Ref(fw.source, threshold.locator or None, f"{fw.short}: {threshold.id}"),)
         evidence = (Ref(report.source, report.locator, "the developer's report"),)
         verdict = tables.verdict(code, "yes" if holds else "no", status=status_words, threshold=threshold.label, framework=fw.short)
+        if report.as_of is not None:  # a developer's determination can change: say when it was reported
+            verdict = f"As of {long_date(report.as_of)}: {verdict[0].lower()}{verdict[1:]}"
         tokens = {f"{code}:{fw.id}:{threshold.id}", f"{code}={'yes' if holds else 'no'}"}
         if holds:
             tokens |= {code, f"{code}:{fw.id}"}
