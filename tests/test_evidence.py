@@ -305,12 +305,18 @@ def test_capture_usage_errors(tmp_path: Path, site: Site, args: list[str], messa
 # --- quotes in validate -----------------------------------------------------------------------
 
 
+def evidence_note(out: list[str]) -> list[str]:
+    """Return the evidence lines of validate's note (the law-to-verify list of issue 16 follows them)."""
+    end = next((i for i, line in enumerate(out) if line.startswith("Law to verify")), len(out))
+    return out[1:end]
+
+
 def test_validate_verifies_quotes_against_captures(tmp_path: Path, site: Site) -> None:
     root = project(tmp_path, site)
     run(root, "capture", "dev-2025-card", "press-2025", "notes-2025", "moved-2025", *FAST)
     code, out, err = run(root, "validate", "--strict")
     assert (code, err) == (0, [])
-    assert out[1:] == ["Quotes: 6 of 6 verified against a capture; 4 of 8 sources have a capture."]
+    assert evidence_note(out) == ["Quotes: 6 of 6 verified against a capture; 4 of 8 sources have a capture."]
 
 
 def test_a_quote_altered_by_one_word_fails_with_the_closest_passage(tmp_path: Path, site: Site) -> None:
@@ -352,7 +358,7 @@ def test_uncaptured_sources_warn_for_confirmed_claims_and_are_explained_in_the_n
     )
     assert code == 0
     assert err == [warning.format("warning: ")]
-    assert out[1:] == [
+    assert evidence_note(out) == [
         "Quotes: 0 of 6 verified against a capture; 0 of 8 sources have a capture.",
         "Not checked: 6 quotes of 4 sources without a capture:",
         "  dev-2025-card (3 quotes): no capture, and no reason recorded",

@@ -65,7 +65,8 @@ def fired(recs: list[Recommendation], inc: Incident) -> dict[str, tuple[str, ...
     return {f.id: f.reasons for f in select(recs, inc).fired}
 
 
-SERIOUS = {"realised_harm": True, "harm_types": ["health"], "awareness_date": "2026-09-01", "gpai_systemic_risk": "presumed", "training_compute_disclosed": True, "high_risk_system": False}
+PLACED_AFTER = {"fact": "placed-on-market", "value": "2025-09-15", "as_of": "2025-09-15", "source": "made-up-source", "text": "Placed on the market on 15 September 2025."}
+SERIOUS = {"realised_harm": True, "harm_types": ["health"], "awareness_date": "2026-09-01", "gpai_systemic_risk": "presumed", "training_compute_disclosed": True, "high_risk_system": False, "status": [PLACED_AFTER]}
 
 
 def test_each_trigger_list_fires_on_any_listed_value() -> None:
@@ -262,3 +263,113 @@ def test_recommendations_are_grouped_by_addressee_with_deadline_and_questions(br
     assert "Deadline: 29 February 2028 (Initial report under CoP Measure 9.3 (measure 9.3(1)); indicative)." in recs
     assert "Questions to put to the provider" in recs and "When did you file the initial report?" in recs
     assert "Something suppressed" not in recs
+
+
+# --- One computation per brief (issue 16) ---------------------------------------------------------
+
+TRACKING = LIBRARY + """\
+- id: track-updates
+  text: Diary the intermediate reports.
+  addressee: regulator
+  priority: 2
+  clock: intermediate
+  rationale: Updates are due at least every four weeks [@dev-2025-card, sec. 9].
+  triggers:
+    flags: ["CoP.9_3"]
+"""
+
+
+def test_an_unresolved_incident_prints_the_same_deadlines_in_every_chapter_and_audience(tmp_path: Path) -> None:
+    """The Recommendations chapter and the annex read one computation at the edition date (issue 16:
+    they printed "Every 28 days from ..." and "next due after the edition date: ..." for one duty)."""
+    from conftest import BRIEF
+
+    brief = BRIEF.replace("audiences: [regulator]", "audiences: [regulator, executive, technical, public]")
+    root = write_project(tmp_path / "proj", {"data/incidents/example-finding.yaml": REALISED_INCIDENT, "data/recommendations.yaml": TRACKING, "briefs/example.yaml": brief})
+    result = runner.invoke(app, ["build", "--project", str(root), "--audience", "all", "--date", "2028-05-10", "--html-only"])
+    assert result.exit_code == 0, result.output
+    folder = root / "output" / "example" / "2028-05"
+    regulator = (folder / "example-regulator.html").read_text()
+    chapter = text(regulator[regulator.index('id="recommendations"') : regulator.index('id="annex"')])
+    annex = text(regulator[regulator.index('id="annex"') : regulator.index('id="sources"')])
+    every = "Every 28 days from 28 March 2028; next due after the edition date: 23 May 2028"
+    initial = "29 February 2028"
+    assert f"Deadline: {every} (Intermediate reports under CoP Measure 9.3 (measure 9.3); indicative)." in chapter
+    assert f"Deadline: {initial} (Initial report under CoP Measure 9.3 (measure 9.3(1)); indicative)." in chapter
+    assert f"track-updates (regulator, priority 2): flag CoP.9_3; due {every} (Intermediate reports" in annex
+    assert f"verify-report (regulator, priority 1): flag CoP.9_3; due {initial} (Initial report" in annex
+    # Every deadline any audience prints is one of these, worded the same.
+    for aud in ("regulator", "executive", "technical", "public"):
+        page = text((folder / f"example-{aud}.html").read_text())
+        for found in re.findall(r"Every 28 days from [^;.()]+(?:; next due after the edition date: [0-9]+ [A-Z][a-z]+ [0-9]{4})?", page):
+            assert found == every, (aud, found)
+
+
+def test_the_computation_is_shared_by_every_audience_and_redone_for_another_date() -> None:
+    from brief.config import load_config
+    from brief.render.context import Edition, build_context, compute
+    from brief.validate import validate as run_validate
+
+    config = load_config(REPO)
+    ds = run_validate(config, today=dt.date(2026, 12, 7)).dataset
+    spec = ds.briefs["frontier-self-preservation"]
+    computed = compute(config, ds, spec, dt.date(2026, 12, 7))
+    contexts = [build_context(config, ds, spec, aud, Edition("2026-12", dt.date(2026, 12, 7)), computed) for aud in ("regulator", "executive")]
+    assert all(c["regulatory"] is computed.regulatory for c in contexts)
+    assert computed.regulatory.as_of == dt.date(2026, 12, 7)
+    later = build_context(config, ds, spec, "regulator", Edition("2027-09", dt.date(2027, 9, 1)), computed)
+    assert later["regulatory"] is not computed.regulatory and later["regulatory"].as_of == dt.date(2027, 9, 1)
+
+
+def test_claude_opus_4_recommendations_are_requests_not_enforcement_until_2_august_2027() -> None:
+    """Art. 111(3): the default data's recommendations that rest on Chapter V are requests at priority 2."""
+    from brief.config import load_config
+    from brief.render.context import compute
+    from brief.validate import validate as run_validate
+
+    config = load_config(REPO)
+    ds = run_validate(config, today=dt.date(2026, 12, 7)).dataset
+    spec = ds.briefs["frontier-self-preservation"]
+    before = {r.id: r for r in compute(config, ds, spec, dt.date(2026, 12, 7)).recommendations}
+    rec = before["request-released-model-evaluations"]
+    assert rec.reworded and rec.priority == 2 and rec.recommendation.priority == 1
+    assert rec.standing.startswith("Worded as a request, not as enforcement. Art. 111(3) binds Claude Opus 4 from 2 August 2027")
+    formal = before.get("formal-information-request")
+    if formal is not None:
+        assert formal.text.startswith("Ask the provider to confirm") and formal.priority == 2
+    assert not [r for r in before.values() if r.priority == 1 and r.recommendation.rests_on]
+    # The Code of Practice Model Report presupposes a signature and a systemic-risk status no source establishes.
+    assert "check-model-report-coverage" not in before
+    after = {r.id: r for r in compute(config, ds, spec, dt.date(2027, 8, 2)).recommendations}
+    assert not after["request-released-model-evaluations"].reworded and after["request-released-model-evaluations"].priority == 1
+
+
+def test_a_presupposed_status_fact_withholds_a_recommendation_and_says_which() -> None:
+    library = [rec("model-report", levels=["Low", "Moderate", "High", "Critical"])]
+    library[0] = library[0].model_copy(update={"presupposes": ["cop-signatory"]})
+    sel = recommend.select({r.id: r for r in library}, make(), "Moderate")
+    assert not sel.fired and sel.suppressed[0].status
+    assert sel.suppressed[0].reason == "Withheld: it presupposes the provider's signature of the GPAI Code of Practice, which no source curated here establishes."
+    signed = {"status": [{"fact": "cop-signatory", "value": "yes", "as_of": "2025-07-21", "source": "made-up-source", "text": "Signed.", "past": "Had signed."}]}
+    assert [f.id for f in recommend.select({r.id: r for r in library}, make(facts=signed), "Moderate").fired] == ["model-report"]
+
+
+def test_a_request_can_invoke_the_code_where_the_signature_is_sourced() -> None:
+    """Art. 111(3) defers the duty; a sourced signature of the Code lets the brief invoke its commitments."""
+    library = {"ask-report": Recommendation.model_validate({
+        "id": "ask-report", "text": "Verify the report.", "request_text": "Ask for the report.", "addressee": "regulator", "priority": 1,
+        "rationale": "Reports are due [@dev-2025-card, sec. 9].", "rests_on": ["gpai"], "triggers": {"levels": ["Moderate", "Low", "High", "Critical"]},
+    })}
+    placed = {"fact": "placed-on-market", "value": "2025-05-22", "as_of": "2025-05-22", "source": "made-up-source", "text": "Released on 22 May 2025."}
+    signed = {"fact": "cop-signatory", "value": "yes", "as_of": "2025-07-21", "source": "made-up-source", "text": "The provider signed the Code on 21 July 2025.", "past": "The provider had signed the Code."}
+    tables = regulatory.load_tables(REPO / "data")
+    for status, invoked in (([placed], False), ([placed, signed], True)):
+        inc = make(facts={"status": status})
+        reg = regulatory.view(inc, None, tables, dt.date(2026, 12, 7))
+        (fired,) = recommend.select(library, inc, "Moderate", reg, tables).fired
+        assert (fired.text, fired.priority) == ("Ask for the report.", 2)
+        assert fired.standing.startswith("Worded as a request, not as enforcement. Art. 111(3) binds the model from 2 August 2027")
+        assert ("Code of Practice can be invoked instead: The provider signed the Code on 21 July 2025." in fired.standing) is invoked
+    after = regulatory.view(make(facts={"status": [placed]}), None, tables, dt.date(2027, 8, 2))
+    (fired,) = recommend.select(library, make(facts={"status": [placed]}), "Moderate", after, tables).fired
+    assert (fired.text, fired.priority, fired.standing) == ("Verify the report.", 1, "")

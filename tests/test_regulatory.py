@@ -78,7 +78,18 @@ def flag(v: regulatory.RegulatoryView, family: str) -> regulatory.Flag:
     return found
 
 
-REALISED = {"realised_harm": True, "harm_types": ["health"], "awareness_date": "2026-09-01", "gpai_systemic_risk": "presumed", "training_compute_disclosed": True}
+PLACED_AFTER = {"fact": "placed-on-market", "value": "2025-09-15", "as_of": "2025-09-15", "source": "made-up-source", "text": "Placed on the market on 15 September 2025."}
+PLACED_BEFORE = {**PLACED_AFTER, "value": "2025-05-22", "as_of": "2025-05-22", "text": "Placed on the market on 22 May 2025."}
+def load_default():
+    """Return the default dataset (validated once per test session)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = validate(load_config(REPO), today=D(2026, 11, 26)).dataset
+    return _DEFAULT
+
+
+_DEFAULT = None
+REALISED = {"realised_harm": True, "harm_types": ["health"], "awareness_date": "2026-09-01", "gpai_systemic_risk": "presumed", "training_compute_disclosed": True, "status": [PLACED_AFTER]}
 
 
 # --- Deadline arithmetic ------------------------------------------------------------------------
@@ -186,7 +197,7 @@ def test_art73_clock_allows_an_incomplete_initial_report() -> None:
     clock = regulatory.report_deadlines(TABLES, "art-73", "death", D(2026, 9, 1))
     assert [(m.kind, m.due) for m in clock.milestones] == [("initial", D(2026, 9, 11)), ("complete", None)]
     assert clock.milestones[1].due_text == "No period set" and clock.milestones[1].ref.locator == "art. 73(5)"
-    assert "Digital Omnibus" in clock.caveat
+    assert "later amendments" in clock.caveat and "2026/1744" not in clock.caveat
 
 
 # --- Flags: each rule, positive and negative ----------------------------------------------------
@@ -255,7 +266,99 @@ def test_art55_1c_did_not_apply_before_chapter_v_did() -> None:
     f = flag(v, "EU.ART55_1c")
     assert f.state == "no" and f.verdict == "Did not apply on the awareness date: Chapter V applies from 2 August 2025."
     assert ("eu-2024-ai-act", "art. 113") in [(r.source, r.locator) for r in f.basis]
-    assert flag(view_of(incident(evidence=4, regulatory_facts={**REALISED, "awareness_date": "2025-08-02"})), "EU.ART55_1c").state == "yes"
+    on_the_day = {**REALISED, "awareness_date": "2025-08-02", "status": [{**PLACED_AFTER, "value": "2025-08-02"}]}
+    assert flag(view_of(incident(evidence=4, regulatory_facts=on_the_day)), "EU.ART55_1c").state == "yes"
+
+
+# --- Provisions in time (issue 16): Art. 113, Art. 111(3), Art. 101 -------------------------------
+
+
+def test_a_model_placed_before_2_august_2025_is_bound_from_2_august_2027() -> None:
+    """Art. 111(3): a GPAI model already on the market on 2 August 2025 has until 2 August 2027."""
+    placed = regulatory.in_time(TABLES, "gpai", D(2026, 12, 7), D(2025, 5, 22), "Claude Opus 4")
+    assert (placed.binds, placed.binds_from, placed.transitional) == (False, D(2027, 8, 2), True)
+    assert placed.text.startswith("Art. 111(3) binds Claude Opus 4 from 2 August 2027: it was placed on the market on 22 May 2025")
+    assert [r.locator for r in placed.refs] == ["art. 111(3)", "art. 113"]
+    assert regulatory.in_time(TABLES, "gpai", D(2027, 8, 2), D(2025, 5, 22)).binds is True
+
+    # A realised incident the provider learnt of in 2026: no clock runs yet, and the annex says why.
+    v = view_of(incident(evidence=4, severity=4, regulatory_facts={**REALISED, "status": [PLACED_BEFORE]}))
+    f = flag(v, "EU.ART55_1c")
+    assert f.state == "no" and f.verdict == (
+        "Did not bind the provider on the awareness date: the model was placed on the market on 22 May 2025, "
+        "before 2 August 2025, so Art. 111(3) gives its provider until 2 August 2027."
+    )
+    assert ("eu-2024-ai-act", "art. 111(3)") in [(r.source, r.locator) for r in f.basis]
+    assert flag(v, "CoP.9_3").state == "no" and not [c for c in v.clocks if c.regime == "cop-9.3"]
+    assert v.binding("gpai").binds is False and v.binding("enforcement").binds is True
+
+
+def test_a_model_placed_after_2_august_2025_is_bound_from_placing() -> None:
+    placed = regulatory.in_time(TABLES, "gpai", D(2026, 12, 7), D(2025, 9, 15), "New Model")
+    assert (placed.binds, placed.binds_from, placed.transitional) == (True, D(2025, 8, 2), False)
+    assert "the transitional period of Art. 111(3) does not apply" in placed.text
+    v = view_of(incident(evidence=4, severity=4, regulatory_facts=REALISED))
+    assert flag(v, "EU.ART55_1c").state == "yes" and flag(v, "CoP.9_3").state == "yes"
+
+
+def test_without_a_placing_date_the_duty_is_undetermined_and_the_clock_conditional() -> None:
+    unknown = regulatory.in_time(TABLES, "gpai", D(2026, 12, 7), None, "Example Model")
+    assert unknown.binds is None and unknown.binds_from is None and unknown.state == "unknown"
+    assert unknown.text.startswith("Undetermined for Example Model: its placing-on-market date is not recorded.")
+    assert regulatory.in_time(TABLES, "gpai", D(2027, 8, 2), None).binds is True  # binds every model by then
+    assert regulatory.in_time(TABLES, "gpai", D(2025, 8, 1), None).binds is False  # binds none before 2 August 2025
+    v = view_of(incident(evidence=4, severity=4, regulatory_facts={**REALISED, "status": []}))
+    assert flag(v, "EU.ART55_1c").state == "conditional" and flag(v, "CoP.9_3").state == "conditional"
+    assert "placing date is not recorded" in v.clocks[0].condition
+    assert flag(v, "EU.ART55_1c").verdict.startswith("Report due if the model was placed on the market on or after 2 August 2025")
+    assert any(n.startswith("Undetermined for Example Model") for n in flag(v, "EU.ART55_1c").notes)
+
+
+def test_commission_fines_apply_from_2_august_2026() -> None:
+    assert regulatory.in_time(TABLES, "enforcement", D(2026, 8, 1), None).binds is False
+    fines = regulatory.in_time(TABLES, "enforcement", D(2026, 8, 2), D(2025, 5, 22))
+    assert fines.binds is True and fines.binds_from == D(2026, 8, 2) and [r.locator for r in fines.refs] == ["art. 113"]
+
+
+def test_claude_opus_4_is_bound_by_art_111_3_from_2_august_2027() -> None:
+    """The default data: placed on the market on 22 May 2025 (Anthropic's announcement of that date)."""
+    inc = load_default().incidents["anthropic-claude-opus-4-blackmail-2025-05"]
+    placed, fact = regulatory.placing(inc)
+    assert placed == D(2025, 5, 22) and fact.source == "anthropic-2025-asl3"
+    v = regulatory.view(inc, None, TABLES, D(2026, 12, 7))
+    gpai = v.binding("gpai")
+    assert gpai.binds is False and gpai.binds_from == D(2027, 8, 2)
+    assert gpai.text.startswith("Art. 111(3) binds Claude Opus 4 from 2 August 2027")
+    assert ("anthropic-2025-asl3", "opening paragraph") in [(r.source, r.locator) for r in gpai.refs]
+    asl3 = next(f for f in v.flags if f.code == "FRONTIER:anthropic-rsp:ASL-3")
+    assert asl3.verdict.startswith("As of 22 May 2025: reported as not ruled out")  # the developer's status, dated
+
+
+def test_no_incident_of_the_default_data_contradicts_itself() -> None:
+    """Issue 16: no threshold both applied and ruled out; no other developer's framework about a model."""
+    ds = load_default()
+    for inc in ds.incidents.values():
+        v = regulatory.view(inc, None, TABLES, D(2026, 12, 7))
+        assert regulatory.contradictions(v, inc, TABLES) == [], inc.id
+        text = " ".join(f"{r.framework} {r.position}" for r in v.crosswalk)
+        others = [fw.short for fw in TABLES.frameworks.values() if fw not in regulatory.own_frameworks(inc, TABLES)]
+        assert not [o for o in others if o in text], (inc.id, text)
+        assert "ASL-1/2" not in text
+
+
+def test_the_contradiction_check_finds_a_threshold_applied_and_ruled_out() -> None:
+    report = {"framework": "anthropic-rsp", "threshold": "ASL-3", "source": "made-up-source", "locator": "p. 1"}
+    inc = incident(regulatory_facts={"framework_reports": [{**report, "status": "cannot-rule-out"}, {**report, "status": "ruled-out"}]})
+    inc = inc.model_copy(update={"developer": "Anthropic"})
+    v = view_of(inc)
+    assert regulatory.contradictions(v, inc, TABLES) == ["anthropic-rsp:ASL-3: both applied and ruled out by the FRONTIER flags"]
+    # A cross-walk row of another developer's framework, or one saying "below threshold" while ASL-3 applies.
+    openai = regulatory.CrosswalkRow("OpenAI PF", "below High", framework_id="openai-preparedness")
+    below = regulatory.CrosswalkRow("Developer frameworks", 'Anthropic RSP: ASL-1/2 capability; thresholds "ruled out".')
+    one = view_of(incident(regulatory_facts={"framework_reports": [{**report, "status": "cannot-rule-out"}]}).model_copy(update={"developer": "Anthropic"}))
+    bad = dataclasses.replace(one, crosswalk=(*one.crosswalk, openai, below))
+    found = regulatory.contradictions(bad, inc, TABLES)
+    assert any("another developer's framework" in p for p in found) and any("ASL-1/2" in p for p in found)
 
 
 def test_a_cybersecurity_breach_runs_the_code_clock_but_is_no_art3_49_incident() -> None:
@@ -275,7 +378,7 @@ def test_art73_applies_to_high_risk_systems_only() -> None:
     f = flag(view_of(incident(evidence=4, severity=5, fatal=True, regulatory_facts=facts)), "EU.ART73")
     assert (f.code, f.state) == ("EU.ART73(10 days)", "yes")
     assert f.verdict == "Report within 10 days (art. 73(4)): due 11 September 2026."
-    assert any("Digital Omnibus" in n for n in f.notes)
+    assert any("later amendments" in n for n in f.notes) and not any("Omnibus" in n for n in f.notes)
 
     not_high = flag(view_of(incident(evidence=4, regulatory_facts={**facts, "high_risk_system": False})), "EU.ART73")
     assert not_high.state == "no" and not_high.verdict.startswith("Does not apply: not a high-risk AI system.")
@@ -293,7 +396,7 @@ def test_art73_did_not_apply_before_2_august_2026() -> None:
     facts = {**REALISED, "high_risk_system": True, "awareness_date": "2026-08-01"}
     f = flag(view_of(incident(evidence=4, regulatory_facts=facts)), "EU.ART73")
     assert f.state == "no" and "applies from 2 August 2026 as published" in f.verdict
-    assert any("Digital Omnibus" in n for n in f.notes)
+    assert any("later amendments" in n for n in f.notes) and not any("Omnibus" in n for n in f.notes)
 
 
 def test_specified_systemic_risks() -> None:

@@ -137,8 +137,9 @@ def _build_brief(
         )
     ed = Edition(ed_id, existing.date if existing else day)
 
-    # 4. Compute once per brief: risk, recommendations, the snapshot and the diff.
-    computed = compute(config, ds, spec)
+    # 4. Compute once per brief and edition date: risk, the law at the edition date, clocks and
+    # recommendations (every audience reads these), the snapshot and the diff.
+    computed = compute(config, ds, spec, ed.date)
     snapshot = editions.make_snapshot(ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed)
     previous = editions.previous_edition(config.output_dir, brief_id, ed_id, ed.date)
     if existing is not None and existing.manifest.get("previous"):
@@ -205,7 +206,7 @@ def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: A
     for folder in template_source_dirs(config.templates_dir):
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             templates.append(f"{path.relative_to(folder)}:{h(path.read_bytes())}")
-    style = spec.citation_style or config.settings.citation_style
+    style = config.style(spec.citation_style)  # a relative .csl path is read from the project root
     try:
         style_hash = h(Path(resolve_style(style)).read_bytes())
     except Exception:  # an unknown style fails later with its own message
@@ -333,7 +334,7 @@ def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, i
     from brief.render.context import build_context
     from brief.render.templates import template_source_dirs
 
-    engine = CitationEngine(ds.sources, style=spec.citation_style or config.settings.citation_style, lang=config.settings.language, cache_dir=config.output_dir / ".cache" / "citations")
+    engine = CitationEngine(ds.sources, style=config.style(spec.citation_style), lang=config.settings.language, cache_dir=config.output_dir / ".cache" / "citations")
     out = []
     messages: list[tuple[int, str]] = []
     pages = None

@@ -186,6 +186,12 @@ def validate(
             from brief.evidence import verify  # the evidence note: quotes verified, captures, why the rest have none
 
             typer.echo("\n".join(verify(ds, config).note()))
+            from brief import currency, regulatory  # issue 16: stale facts with their age; law not yet verified
+            from brief.validate import scoped_incidents
+
+            lines = currency.stale_lines(ds, dt.date.today(), scoped_incidents) + currency.unverified_lines(regulatory.load_tables(config.data_dir))
+            if lines:
+                typer.echo("\n".join(lines))
     except BriefError as exc:
         _fail(exc)
 

@@ -117,6 +117,11 @@ class Config:
     def output_dir(self) -> Path:
         return self.root / self.settings.output_dir
 
+    def style(self, spec_style: str | None = None) -> str:
+        """Return the citation style a brief uses (its own, else brief.toml's); a .csl path is
+        resolved against the project root, never the current folder."""
+        return resolve_style_path(self.root, spec_style or self.settings.citation_style)
+
     def relative(self, path: Path) -> str:
         """Return `path` relative to the project root when it is inside it (for messages)."""
         try:
@@ -175,13 +180,64 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(f"{CONFIG_NAME}: remote name {dupes[0]!r} is used twice (names must be unique)")
+    overridden = {k for k, v in overrides.items() if v is not None}
+    problems = _check_values(path, root, parsed.project, overridden)
+    if problems:
+        raise DataError(problems, summary=f"Aborted: {len(problems)} error(s) in {CONFIG_NAME}.")
     return Config(root=root, settings=parsed.project, remotes=parsed.remote)
+
+
+def is_style_path(style: str) -> bool:
+    """Return True when a citation style is given as a file path rather than a bundled name."""
+    return style.endswith(".csl") or "/" in style or "\\" in style
+
+
+def resolve_style_path(root: Path, style: str) -> str:
+    """Return a citation style with a relative .csl path made absolute against the project root."""
+    if not is_style_path(style):
+        return style
+    path = Path(style).expanduser()
+    return str(path if path.is_absolute() else root / path)
+
+
+def _check_values(path: Path, root: Path, settings: ProjectSettings, overridden: set[str]) -> list[Problem]:
+    """Return the problems with brief.toml values a later step would only fail on: the default
+    audience, the PDF variant and the citation style, each with its line and the nearest valid value."""
+    from brief.render.pdf import PDF_VARIANTS
+
+    problems: list[Problem] = []
+
+    def where(key: str) -> Location:
+        return Location(CONFIG_NAME, 0 if key in overridden else _toml_line(path, key), f"project.{key}")
+
+    def choose(key: str, value: str, allowed: tuple[str, ...]) -> None:
+        if value in allowed:
+            return
+        close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.5)
+        problems.append(Problem(where(key), f"unknown value {value!r} (expected one of {', '.join(allowed)})" + (f"; did you mean {close[0]!r}?" if close else "")))
+
+    choose("default_audience", settings.default_audience, (*AUDIENCES, "all"))
+    choose("pdf_variant", settings.pdf_variant, PDF_VARIANTS)
+    style = settings.citation_style
+    if is_style_path(style):
+        resolved = Path(resolve_style_path(root, style))
+        if not resolved.is_file():
+            problems.append(Problem(where("citation_style"), f"the style file {style!r} was not found (looked for {resolved}; a relative path is read from the project root)"))
+    else:
+        from brief.citations import style_names
+
+        names = style_names()
+        if names and style not in names and style.lower() not in names:
+            close = difflib.get_close_matches(style.lower(), names, n=1, cutoff=0.6)
+            problems.append(Problem(where("citation_style"), f"unknown citation style {style!r} (expected a CSL style name such as chicago-notes-bibliography or apa, or the path to a .csl file)" + (f"; did you mean {close[0]!r}?" if close else "")))
+    return problems
 
 
 def _toml_line(path: Path, key: str) -> int:
     """Return the first line of brief.toml that sets `key` (0 when not found)."""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip().startswith(key):
+        stripped = line.strip()
+        if re.match(rf"{re.escape(key)}\s*=", stripped) or stripped.startswith((f"{key}.", f"[{key}]", f"[[{key}]]")):
             return number
     return 0
 

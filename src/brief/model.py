@@ -226,6 +226,7 @@ class Claim(Record):
     # The public brief's correction of a press claim, in plain words (cited); the public brief lists
     # the press claims that have one.
     plain: str | None = None
+    as_of: Date | None = None  # a claim that can go stale: the date its source says it held (issue 16)
 
 
 class IncidentKind(str, Enum):
@@ -310,6 +311,40 @@ class FrameworkReport(Record):
     source: Id  # the developer's report
     locator: str | None = None
     note: str | None = None  # Markdown with citations
+    as_of: Date | None = None  # the date of the developer's report: a status that can change (issue 16)
+
+
+STATUS_FACTS = ("placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination")
+# The values of a status fact that establish what a recommendation may presuppose (issue 16).
+ESTABLISHED_VALUES = frozenset({"yes", "designated", "notified", "presumed", "deployed", "pending"})
+
+
+def _iso_value(value: Any) -> Any:
+    # YAML reads an unquoted 2025-05-22 as a date: a placing-on-market value is kept as its ISO text.
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class StatusFact(Record):
+    """A status fact that can go stale (issue 16): what held as of a date, per its source.
+
+    `text` says it in the present tense and `past` in the past tense; a brief prints `past` with its
+    date once the fact is older than the brief's `stale_after_months` ("As of 22 May 2025, ...")."""
+
+    fact: Literal["placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination"]
+    # placed-on-market: the date (YYYY-MM-DD); cop-signatory: yes, no; systemic-risk-designation:
+    # designated, notified, presumed, no; deployment: deployed, withdrawn; pending-determination:
+    # pending, determined; any of them: not-established (no curated source settles it).
+    value: Annotated[str, BeforeValidator(_iso_value)]
+    model: str | None = None  # the model it concerns (default: the incident's first model)
+    as_of: Date | None = None  # the date the source says it held; None only for not-established
+    text: str = Field(min_length=1)  # Markdown with citations, present tense
+    past: str | None = None  # the same in the past tense, for a stale fact
+    source: Id | None = None
+    locator: str | None = None
+
+    @property
+    def established(self) -> bool:
+        return self.value in ESTABLISHED_VALUES or (self.fact == "placed-on-market" and self.value != "not-established")
 
 
 class RegulatoryFacts(Record):
@@ -325,6 +360,7 @@ class RegulatoryFacts(Record):
     cop_signatory: bool | None = None  # the provider signed the GPAI Code of Practice
     disaster: bool = False  # OECD "AI disaster": disrupts the functioning of a community or society
     framework_reports: list[FrameworkReport] = Field(default_factory=list)
+    status: list[StatusFact] = Field(default_factory=list)  # dated, sourced status facts (issue 16)
     rationale: dict[str, str] = Field(default_factory=dict)  # fact name -> cited sentence
 
 
@@ -465,6 +501,13 @@ class Recommendation(Record):
     triggers: Triggers = Field(default_factory=Triggers)
     question: str | None = None  # the question to put to the provider, where one follows
     clock: Literal["initial", "intermediate", "final"] | None = None  # its deadline: this report of the incident's clock
+    # Issue 16. The duties (data/regulatory/application.yaml ids) it rests on: while one does not yet
+    # bind the provider at the edition date, the brief prints `request_text` (a request, never
+    # enforcement) and no priority above 2.
+    rests_on: list[str] = Field(default_factory=list)
+    request_text: str | None = None
+    # The status facts it presupposes (StatusFact.fact names): withheld while one is not established.
+    presupposes: list[Literal["placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination"]] = Field(default_factory=list)
 
 
 # --- Briefs ------------------------------------------------------------------------------------
@@ -538,6 +581,8 @@ class BriefSpec(Record):
     # Page budget per audience, over the audience's default (`brief build` warns when a PDF exceeds it).
     pages: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     plain: PlainBrief | None = None  # the public brief's wording (brief/readability.py checks it)
+    # A status fact older than this is printed in the past tense with its date (issue 16).
+    stale_after_months: Int = Field(default=6, ge=1, le=120)
 
     @field_validator("classification")
     @classmethod
@@ -609,6 +654,10 @@ def prose_fields(record: Record, sourced_events: bool = True) -> Iterator[tuple[
                 yield f"timeline[{i}].event", entry.event
         for name, text in (record.regulatory.rationale if record.regulatory else {}).items():
             yield f"regulatory.rationale.{name}", text
+        for i, fact in enumerate(record.regulatory.status if record.regulatory else ()):
+            yield f"regulatory.status[{i}].text", fact.text
+            if fact.past:
+                yield f"regulatory.status[{i}].past", fact.past
         for i, sup in enumerate(record.suppress):
             yield f"suppress[{i}].reason", sup.reason
         if record.plain:
@@ -618,6 +667,8 @@ def prose_fields(record: Record, sourced_events: bool = True) -> Iterator[tuple[
                 yield f"claims[{i}].plain", claim.plain
     elif isinstance(record, Recommendation):
         yield "text", record.text
+        if record.request_text:
+            yield "request_text", record.request_text
         yield "rationale", record.rationale
         if record.question:
             yield "question", record.question

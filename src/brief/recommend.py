@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from brief import regulatory
 from brief.model import Incident, Recommendation
-from brief.regulatory import PeriodRow, Provision, Ref, Regime, RegulatoryView, Tables
+from brief.regulatory import InTime, PeriodRow, Provision, Ref, Regime, RegulatoryView, Tables
 
 if TYPE_CHECKING:  # pragma: no cover
     from brief.risk import Assessment
@@ -58,14 +58,39 @@ class Fired:
     incident: str
     reasons: tuple[str, ...]
     deadline: Deadline | None = None
+    # Issue 16: a duty it rests on that does not (or may not) bind the provider at the edition date.
+    # The brief then prints it as a request (`request_text`), at priority 2 at most, with this reason.
+    not_binding: InTime | None = None
+    code_signatory: str = ""  # the sourced signatory fact, when the Code's commitments can be invoked instead
 
     @property
     def id(self) -> str:
         return self.recommendation.id
 
     @property
+    def reworded(self) -> bool:
+        """True when a duty it rests on does not yet bind: worded as a request, never as enforcement."""
+        return self.not_binding is not None
+
+    @property
     def text(self) -> str:
+        if self.reworded and self.recommendation.request_text:
+            return self.recommendation.request_text
         return self.recommendation.text
+
+    @property
+    def standing(self) -> str:
+        """Why it is worded as a request (plain text; its references are `standing_refs`), or ""."""
+        if self.not_binding is None:
+            return ""
+        head = "Worded as a request, not as enforcement. " + self.not_binding.text
+        if self.code_signatory:
+            head += " The provider's commitments under the Code of Practice can be invoked instead: " + self.code_signatory
+        return head
+
+    @property
+    def standing_refs(self) -> tuple[Ref, ...]:
+        return self.not_binding.refs if self.not_binding is not None else ()
 
     @property
     def addressee(self) -> Any:
@@ -73,7 +98,8 @@ class Fired:
 
     @property
     def priority(self) -> int:
-        return self.recommendation.priority
+        """The library priority; never 1 ("act now") while a duty it rests on does not yet bind."""
+        return max(self.recommendation.priority, 2) if self.reworded else self.recommendation.priority
 
     @property
     def rationale(self) -> str:
@@ -102,6 +128,7 @@ class Suppressed:
     reason: str
     recommendation: Recommendation | None
     would_fire: bool
+    status: bool = False  # withheld because a status fact it presupposes is not established (issue 16)
 
 
 @dataclass(frozen=True)
@@ -201,9 +228,51 @@ def select(
         else:
             chosen[rec.id] = reasons
     withheld = {s.id: s.reason for s in inc.suppress}
-    fired = tuple(Fired(recs[key], inc.id, reasons, _deadline(recs[key], reg)) for key, reasons in chosen.items() if key not in withheld)
-    suppressed = tuple(Suppressed(s.id, s.reason, recs.get(s.id), s.id in chosen) for s in inc.suppress)
-    return Selection(fired, suppressed)
+    suppressed = [Suppressed(s.id, s.reason, recs.get(s.id), s.id in chosen) for s in inc.suppress]
+    fired = []
+    for key, reasons in chosen.items():
+        if key in withheld:
+            continue
+        rec = recs[key]
+        missing = unestablished(rec, inc)
+        if missing:
+            suppressed.append(Suppressed(key, missing, rec, True, status=True))
+            continue
+        fired.append(Fired(rec, inc.id, reasons, _deadline(rec, reg), *_standing(rec, inc, reg)))
+    return Selection(tuple(fired), tuple(suppressed))
+
+
+STATUS_LABELS = {
+    "placed-on-market": "the model's placing-on-market date",
+    "cop-signatory": "the provider's signature of the GPAI Code of Practice",
+    "systemic-risk-designation": "the model's status as a general-purpose AI model with systemic risk (notification or designation)",
+    "deployment": "the model's deployment",
+    "pending-determination": "a pending determination by the developer",
+}
+
+
+def unestablished(rec: Recommendation, inc: Incident) -> str:
+    """Return why a recommendation is withheld: the status facts it presupposes that are not established ("" if none)."""
+    facts = {f.fact: f for f in (inc.regulatory.status if inc.regulatory else ())}
+    missing = [name for name in rec.presupposes if name not in facts or not facts[name].established]
+    if not missing:
+        return ""
+    labels = [STATUS_LABELS[m] for m in missing]
+    words = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"Withheld: it presupposes {words}, which no source curated here establishes."
+
+
+def _standing(rec: Recommendation, inc: Incident, reg: RegulatoryView | None) -> tuple[Any, str]:
+    """Return the first duty the recommendation rests on that does not bind at the edition date, and the sourced signatory fact."""
+    if reg is None or not rec.rests_on:
+        return None, ""
+    for duty in rec.rests_on:
+        timing = reg.binding(duty)
+        if timing is not None and timing.binds is not True:
+            facts = {f.fact: f for f in (inc.regulatory.status if inc.regulatory else ())}
+            signed = facts.get("cop-signatory")
+            return timing, (signed.text if signed is not None and signed.value == "yes" and signed.source else "")
+    return None, ""
 
 
 def annex(
@@ -213,13 +282,14 @@ def annex(
     assessment: Assessment | None,
     as_of: dt.date | None,
     tables: Tables | None = None,
+    known: Mapping[str, Any] | None = None,
 ) -> RegulatoryView:
     """Return an incident's regulatory view with the recommendations it fires (the annex's data).
 
     `tables`: the loaded tables, when the caller has them (checking the table files' dates once
     per incident was 3 s of a 1,000-incident compendium, issue 8)."""
     tables = tables or regulatory.load_tables(data_dir)
-    reg = regulatory.view(inc, assessment, tables, as_of)
+    reg = regulatory.view(inc, assessment, tables, as_of, known)
     level = assessment.level if assessment is not None else None
     return dataclasses.replace(reg, recommendations=select(recs, inc, level, reg, tables))
 
@@ -250,5 +320,7 @@ def regulatory_annex(
 ) -> Annex:
     """Return the regulatory annex of a brief: each incident's view, the periods table, the counting rule."""
     tables = regulatory.load_tables(data_dir)
-    views = {inc.id: annex(data_dir, recs, inc, assessment, as_of, tables) for inc, assessment in incidents}
+    incidents = list(incidents)
+    known = regulatory.placings(inc for inc, _ in incidents)  # a model's placing date, whichever record gives it
+    views = {inc.id: annex(data_dir, recs, inc, assessment, as_of, tables, known) for inc, assessment in incidents}
     return Annex(views, regulatory.provisions(tables), regulatory.periods(tables), tuple(tables.regimes.values()), regulatory.counting_note(tables), as_of)

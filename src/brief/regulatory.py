@@ -46,8 +46,11 @@ __all__ = [
     "Ref",
     "RegulatoryView",
     "Tables",
+    "InTime",
     "add_days",
     "canonical_tags",
+    "contradictions",
+    "in_time",
     "check",
     "counting_note",
     "flag_tokens",
@@ -59,8 +62,8 @@ __all__ = [
 ]
 
 VOCAB_FILES = {"mit": "mit.yaml", "cop": "cop-systemic-risks.yaml", "nist": "nist-600-1.yaml", "oecd": "oecd-harm-types.yaml"}
-RULE_FILES = ("clocks.yaml", "flags.yaml", "frameworks.yaml")
-FACT_NAMES = tuple(name for name in RegulatoryFacts.model_fields if name not in ("framework_reports", "rationale"))
+RULE_FILES = ("clocks.yaml", "flags.yaml", "frameworks.yaml", "application.yaml")
+FACT_NAMES = tuple(name for name in RegulatoryFacts.model_fields if name not in ("framework_reports", "rationale", "status"))
 REPORT_STATUSES = ("reached", "cannot-rule-out", "alert", "ruled-out")
 STATE_LABELS = {"yes": "Applies", "no": "Does not apply", "conditional": "Conditional", "unknown": "Undetermined"}
 _FLAG_STATES = {
@@ -70,7 +73,14 @@ _FLAG_STATES = {
     "CoP.9_3": ("yes", "conditional", "no"),
     "EU.ART73": ("yes", "conditional", "no"),
 }
-_SEVERITY_SERIOUS = 4  # rubric S4: the Art. 3(49) / OECD "serious" level
+_SEVERITY_SERIOUS = 4
+STATUS_VALUES = {
+    "placed-on-market": ("YYYY-MM-DD", "not-established"),
+    "cop-signatory": ("yes", "no", "not-established"),
+    "systemic-risk-designation": ("designated", "notified", "presumed", "no", "not-established"),
+    "deployment": ("deployed", "withdrawn", "not-established"),
+    "pending-determination": ("pending", "determined", "not-established"),
+}  # rubric S4: the Art. 3(49) / OECD "serious" level
 
 
 # --- Tables ---------------------------------------------------------------------------------------
@@ -177,6 +187,42 @@ class Regime:
     applies_from_basis: Ref
     milestones: tuple[MilestoneRule, ...]
     caveat: str = ""
+    in_time: str | None = None  # the duty of application.yaml that says when it binds whom
+
+
+@dataclass(frozen=True)
+class Transitional:
+    """A transitional rule: models placed on the market before a date are bound only from a later one."""
+
+    placed_before: dt.date
+    binds_from: dt.date
+    rule: str
+    basis: Ref
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A duty in time (application.yaml): from when it binds whom, and the provisions that say so."""
+
+    id: str
+    name: str
+    short: str
+    who: str
+    applies_from: dt.date
+    basis: Ref
+    transitional: Transitional | None = None
+    caveat: str = ""
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """A legal statement not checked against its source: never printed; validate lists it."""
+
+    id: str
+    duty: str | None
+    statement: str
+    check: str
+    path: str
 
 
 @dataclass(frozen=True)
@@ -197,6 +243,7 @@ class Framework:
     source: str
     thresholds: tuple[Threshold, ...]
     note: str = ""
+    developer: str = ""  # whose framework it is: a cross-walk shows a model only its developer's
 
     def find(self, name: str) -> Threshold | None:
         """Return the threshold named by id or label (any case), or None."""
@@ -236,6 +283,8 @@ class Tables:
     cop_locators: Mapping[int, str]
     levels: Mapping[str, Mapping[str, str]]
     paths: tuple[str, ...]
+    duties: Mapping[str, Duty] = field(default_factory=dict)
+    unverified: tuple[Unverified, ...] = ()
 
     def refs(self, code: str, key: str = "basis") -> tuple[Ref, ...]:
         """Return the references a flag's table entry lists under `key`."""
@@ -309,24 +358,27 @@ def _shown(path: Path, data_dir: Path | str) -> str:
 @functools.lru_cache(maxsize=8)
 def _load_tables(stamps: tuple[tuple[str, int, int, str], ...]) -> Tables:
     docs: dict[str, Any] = {}
+    texts: dict[str, str] = {}
     problems: list[Problem] = []
     for resolved, _mtime, _size, shown in stamps:
         try:
             with open(resolved, encoding="utf-8") as handle:
-                docs[Path(resolved).name] = (shown, yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+                texts[Path(resolved).name] = handle.read()
+            docs[Path(resolved).name] = (shown, yaml.load(texts[Path(resolved).name], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
         except (OSError, yaml.YAMLError) as exc:
             mark = getattr(exc, "problem_mark", None)
             problems.append(Problem(Location(shown, mark.line + 1 if mark else 0), f"cannot read the table: {getattr(exc, 'problem', None) or exc}"))
     if problems:
         raise DataError(problems)
-    return _TableParser(docs).parse()
+    return _TableParser(docs, texts).parse()
 
 
 class _TableParser:
     """Turn the YAML tables into a Tables, collecting every problem before failing once."""
 
-    def __init__(self, docs: Mapping[str, tuple[str, Any]]):
+    def __init__(self, docs: Mapping[str, tuple[str, Any]], texts: Mapping[str, str] | None = None):
         self.docs = docs
+        self.texts = texts or {}
         self.problems: list[Problem] = []
 
     def fail(self, shown: str, field_: str, message: str) -> None:
@@ -417,6 +469,7 @@ class _TableParser:
                 applies_from_basis=_ref(body.get("applies_from_basis") or {"source": "", "text": ""}),
                 milestones=tuple(milestones),
                 caveat=" ".join(str(body.get("caveat") or "").split()),
+                in_time=str(body["in_time"]) if body.get("in_time") else None,
             )
         harm_types: dict[str, HarmType] = {}
         for hid, body in (self.need(shown, clocks, "harm_types", dict) or {}).items():
@@ -464,12 +517,14 @@ class _TableParser:
                 if tid is None:
                     continue
                 thresholds.append(Threshold(fid, tid, str(t.get("label") or tid), t.get("domain"), rung if rung is not None else 0, str(t.get("locator") or "")))
-            frameworks[fid] = Framework(fid, str(body.get("name") or fid), str(body.get("short") or fid), str(body.get("source") or ""), tuple(thresholds), str(body.get("note") or ""))
+            frameworks[fid] = Framework(fid, str(body.get("name") or fid), str(body.get("short") or fid), str(body.get("source") or ""), tuple(thresholds), str(body.get("note") or ""), str(body.get("developer") or ""))
         rungs = {int(k): dict(v) for k, v in (self.need(shown, fw_doc, "rungs", dict) or {}).items()}
         if sorted(rungs) != [0, 1, 2, 3] and "rungs" in (fw_doc or {}):
             self.fail(shown, "rungs", "must have one row for each of C0 to C3")
         levels = {str(k): dict(v) for k, v in (self.need(shown, fw_doc, "levels", dict) or {}).items()}
         cop_locators = {int(k): str(v) for k, v in ((fw_doc or {}).get("cop_locators") or {}).items()}
+
+        duties, unverified = self.application(regimes)
 
         if self.problems:
             raise DataError(self.problems)
@@ -487,7 +542,51 @@ class _TableParser:
             cop_locators=cop_locators,
             levels=levels,
             paths=tuple(shown for shown, _ in self.docs.values()),
+            duties=duties,
+            unverified=unverified,
         )
+
+    def date(self, shown: str, data: Any, key: str, where: str) -> dt.date | None:
+        value = self.need(shown, data, key, (dt.date, str), where)
+        if value is None:
+            return None
+        try:
+            return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(shown, f"{where}{key}", f"{value!r} is not a date (expected YYYY-MM-DD)")
+            return None
+
+    def application(self, regimes: Mapping[str, Regime]) -> tuple[dict[str, Duty], tuple[Unverified, ...]]:
+        """Parse application.yaml: each duty's application date and transitional rule; unverified law."""
+        shown, doc = self.docs["application.yaml"]
+        duties: dict[str, Duty] = {}
+        for did, body in (self.need(shown, doc, "duties", dict) or {}).items():
+            where = f"duties.{did}."
+            applies = self.date(shown, body, "applies_from", where)
+            basis = self.need(shown, body, "basis", dict, where)
+            transitional = None
+            raw = body.get("transitional") if isinstance(body, dict) else None
+            if raw is not None:
+                twhere = f"{where}transitional."
+                before, binds = self.date(shown, raw, "placed_before", twhere), self.date(shown, raw, "binds_from", twhere)
+                tbasis = self.need(shown, raw, "basis", dict, twhere)
+                if before and binds and tbasis:
+                    transitional = Transitional(before, binds, " ".join(str(raw.get("rule") or "").split()), _ref(tbasis))
+            if applies is None or basis is None:
+                continue
+            duties[did] = Duty(did, str(body.get("name") or did), str(body.get("short") or did), str(body.get("who") or ""), applies, _ref(basis), transitional, " ".join(str(body.get("caveat") or "").split()))
+        for rid, regime in regimes.items():
+            if regime.in_time and regime.in_time not in duties:
+                self.fail(self.docs["clocks.yaml"][0], f"regimes.{rid}.in_time", f"unknown duty {regime.in_time!r} (expected one of {', '.join(duties)}; the list is in application.yaml)")
+        unverified = []
+        for i, item in enumerate((doc or {}).get("unverified") or []):
+            statement = self.need(shown, item, "statement", str, f"unverified[{i}].")
+            if statement is None:
+                continue
+            uid = str(item.get("id") or i)
+            line = next((n for n, text in enumerate(self.texts.get("application.yaml", "").splitlines(), 1) if re.match(rf"\s*-\s*id:\s*{re.escape(uid)}\s*$", text)), 0)
+            unverified.append(Unverified(uid, item.get("duty"), " ".join(statement.split()), " ".join(str(item.get("check") or "").split()), f"{shown}:{line}" if line else shown))
+        return duties, tuple(unverified)
 
 
 # --- Deadline arithmetic --------------------------------------------------------------------------
@@ -513,6 +612,113 @@ def add_days(start: dt.date, days: int, *, working_days: bool = False, roll_forw
     if roll_forward and day.weekday() >= 5:
         day += dt.timedelta(days=7 - day.weekday())
     return day
+
+
+# --- Duties in time (issue 16) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InTime:
+    """Whether a duty binds the provider of a model on a date, and why (application.yaml)."""
+
+    duty: str
+    name: str
+    model: str | None
+    on: dt.date
+    binds: bool | None  # None: undetermined (the placing-on-market date is needed and not recorded)
+    binds_from: dt.date | None  # None: undetermined
+    transitional: bool  # the transitional rule (Art. 111(3)) sets the date
+    text: str  # one sentence, plain text; its references are `refs`
+    refs: tuple[Ref, ...]
+    caveat: str = ""
+
+    @property
+    def state(self) -> str:
+        return "unknown" if self.binds is None else ("yes" if self.binds else "no")
+
+
+def placings(incidents: Iterable[Incident]) -> dict[str, Any]:
+    """Return each model's established placing-on-market fact, from whichever incident records it."""
+    out: dict[str, Any] = {}
+    for inc in incidents:
+        for fact in inc.regulatory.status if inc.regulatory else ():
+            if fact.fact == "placed-on-market" and fact.established:
+                out.setdefault(fact.model or (inc.models[0] if inc.models else ""), fact)
+    return out
+
+
+def placing(inc: Incident, known: Mapping[str, Any] | None = None) -> tuple[dt.date | None, Any]:
+    """Return an incident's model's placing-on-market date and the status fact it comes from (None, None: not recorded).
+
+    The incident's own fact first; else the fact another incident records for its first model (`known`, from placings())."""
+    facts = inc.regulatory.status if inc.regulatory else ()
+    fact = next((f for f in facts if f.fact == "placed-on-market"), None)
+    if fact is None and known and inc.models and inc.models[0] in known:
+        fact = known[inc.models[0]]
+    if fact is None or not fact.established:
+        return None, fact
+    try:
+        return dt.date.fromisoformat(fact.value), fact
+    except ValueError:  # reported by check()
+        return None, fact
+
+
+def in_time(tables: Tables, duty_id: str, on: dt.date, placed: dt.date | None, model: str | None = None, placed_ref: Ref | None = None) -> InTime:
+    """Return whether a duty binds the provider of `model` on `on`, given the placing-on-market date.
+
+    A model placed on the market before a transitional rule's date is bound only from its later date
+    (AI Act Art. 111(3)); without a placing date the answer is undetermined wherever it matters."""
+    duty = tables.duties[duty_id]
+    t = duty.transitional
+    who = model or "the model"
+    law = (duty.basis,)
+    placed_refs = (placed_ref,) if placed_ref is not None else ()
+    if t is None:
+        binds_from: dt.date | None = duty.applies_from
+        text = f"{duty.short} applies from {long_date(duty.applies_from)}"
+        refs = law
+        transitional = False
+    elif placed is None:
+        binds_from = None
+        text = (
+            f"Undetermined for {who}: its placing-on-market date is not recorded. {duty.short} binds providers from "
+            f"{long_date(duty.applies_from)}, or from {long_date(t.binds_from)} for a model placed on the market before {long_date(t.placed_before)}"
+        )
+        refs = (duty.basis, t.basis)
+        transitional = False
+    elif placed < t.placed_before:
+        binds_from = t.binds_from
+        text = (
+            f"Art. 111(3) binds {who} from {long_date(t.binds_from)}: it was placed on the market on {long_date(placed)}, before "
+            f"{long_date(t.placed_before)}, so {duty.short} binds its provider from {long_date(t.binds_from)}, not from {long_date(duty.applies_from)}"
+        )
+        refs = placed_refs + (t.basis, duty.basis)
+        transitional = True
+    else:
+        binds_from = duty.applies_from
+        text = (
+            f"{duty.short} binds the provider of {who} from {long_date(duty.applies_from)}: it was placed on the market on "
+            f"{long_date(placed)}, on or after {long_date(t.placed_before)}, so the transitional period of Art. 111(3) does not apply"
+        )
+        refs = placed_refs + (duty.basis, t.basis)
+        transitional = False
+    if binds_from is not None:
+        binds: bool | None = on >= binds_from
+    elif on < duty.applies_from:
+        binds = False
+    elif t is not None and on >= t.binds_from:
+        binds = True
+    else:
+        binds = None
+    when = long_date(on)
+    verb = "bind" if t is not None else "apply"
+    if binds is True:
+        text += f"; on {when} it {'binds' if t is not None else 'applies'}"
+    elif binds is False:
+        text += f"; on {when} it does not yet {verb}"
+    else:
+        text += f"; on {when} whether it binds is undetermined"
+    return InTime(duty_id, duty.name, model, on, binds, binds_from, transitional, text + ".", refs, duty.caveat if t is not None else "")
 
 
 @dataclass(frozen=True)
@@ -674,6 +880,8 @@ class CrosswalkRow:
     framework: str
     position: str
     basis: tuple[Ref, ...] = ()
+    framework_id: str = ""  # a developer framework of frameworks.yaml, for the contradiction check
+    asserts: tuple[tuple[str, str], ...] = ()  # (threshold id, "applies" | "ruled-out") the row states
 
 
 @dataclass(frozen=True)
@@ -686,6 +894,12 @@ class RegulatoryView:
     clock_note: str  # why no clock runs, or what the clocks count from
     crosswalk: tuple[CrosswalkRow, ...]
     recommendations: Any = None  # recommend.Selection, set by recommend.annex()
+    in_time: tuple[InTime, ...] = ()  # every duty of application.yaml at the edition date, for this model
+    as_of: dt.date | None = None  # the edition date the view was computed at
+
+    def binding(self, duty: str) -> InTime | None:
+        """Return whether a duty binds the provider at the edition date (None: not computed)."""
+        return next((t for t in self.in_time if t.duty == duty), None)
 
     @property
     def tokens(self) -> frozenset[str]:
@@ -721,13 +935,16 @@ class _Inputs:
     awareness: dt.date
     awareness_text: str
     as_of: dt.date | None
+    placed: dt.date | None = None  # the model's placing on the market (status fact), None: not recorded
+    placed_ref: Ref | None = None
+    model: str | None = None
 
 
 def _yesno(value: bool | None) -> str:
     return "not recorded" if value is None else ("yes" if value else "no")
 
 
-def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None) -> _Inputs:
+def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None, placed_by_model: Mapping[str, Any] | None = None) -> _Inputs:
     facts = inc.regulatory or RegulatoryFacts()
     evidence = inc.risk.evidence if inc.risk else None
     e_text = e_why = ""
@@ -747,6 +964,7 @@ def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of:
         realised_text = f"{_yesno(realised)} (from the record's kind: {kind})"
     known = tuple(h for h in facts.harm_types if h in tables.harm_types)
     serious = tuple(h for h in known if tables.harm_types[h].art3_49)
+    placed, fact = placing(inc, placed_by_model)
     if facts.awareness_date is not None:
         awareness, awareness_text = facts.awareness_date, long_date(facts.awareness_date)
     else:
@@ -766,6 +984,9 @@ def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of:
         awareness=awareness,
         awareness_text=awareness_text,
         as_of=as_of,
+        placed=placed,
+        placed_ref=Ref(fact.source, fact.locator, "placing on the market") if fact is not None and fact.source and placed else None,
+        model=(fact.model if fact is not None and fact.model else None) or (inc.models[0] if inc.models else None),
     )
 
 
@@ -812,8 +1033,16 @@ def _gpai(x: _Inputs, tables: Tables) -> tuple[Flag, str]:
     return flag, status
 
 
-def _applicable(regime: Regime, x: _Inputs) -> bool:
-    return x.awareness >= regime.applies_from
+def _applicable(regime: Regime, x: _Inputs, tables: Tables | None = None) -> bool | None:
+    """Return whether a regime's duty bound the provider on the awareness date (None: undetermined)."""
+    timing = _timing(regime, x, tables)
+    return timing.binds if timing is not None else x.awareness >= regime.applies_from
+
+
+def _timing(regime: Regime, x: _Inputs, tables: Tables | None) -> InTime | None:
+    if tables is None or not regime.in_time or regime.in_time not in tables.duties:
+        return None
+    return in_time(tables, regime.in_time, x.awareness, x.placed, x.model, x.placed_ref)
 
 
 def _clock_set(x: _Inputs, tables: Tables, regime_id: str, state: str, condition: str) -> list[Clock]:
@@ -826,7 +1055,10 @@ def _clock_set(x: _Inputs, tables: Tables, regime_id: str, state: str, condition
         clocks.append(_replace(clock, state=state, condition=condition, caveat=regime.caveat))
     if clocks:
         first = min(clocks, key=lambda c: (c.initial.due or dt.date.max, c.harm_type))
-        clocks = [_replace(c, binding=c is first) for c in clocks]
+        # One incident has one schedule of updates: the intermediate reports count from the binding
+        # (earliest) initial report, whichever harm type a row shows (issue 16: one deadline per duty).
+        later = {m.kind: m for m in first.milestones if m.kind != "initial"}
+        clocks = [_replace(c, binding=c is first, milestones=tuple(later.get(m.kind, m) if m.kind != "initial" else m for m in c.milestones)) for c in clocks]
     return clocks
 
 
@@ -848,28 +1080,38 @@ def _reporting(x: _Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tupl
     code = "EU.ART55_1c"
     inputs = [("Serious incident (EU.ART3_49)", STATE_LABELS[art3.state].lower()), ("GPAI model with systemic risk (EU.GPAI_SR)", gpai_status)]
     notes: list[str] = []
+    timing = _timing(regime, x, tables)
+    binds = _applicable(regime, x, tables)
     if gpai_state == "no":
         state, key = "no", "not_gpai_sr"
     elif not serious and cyber:
         state, key = "conditional", "cyber_only"
     elif not serious:
         state, key = "no", "no_incident"
-    elif not _applicable(regime, x):
-        state, key = "no", "not_yet"
+    elif binds is False:
+        state, key = "no", ("not_yet_transitional" if timing is not None and timing.transitional else "not_yet")
     else:
-        state, key = ("yes" if gpai_state == "yes" else "conditional"), ("yes" if gpai_state == "yes" else "conditional")
+        state = "yes" if gpai_state == "yes" and binds else "conditional"
+        key = ("yes" if binds else "conditional_placing") if gpai_state == "yes" else "conditional"
     if serious or cyber:
         inputs.append(awareness)
-    verdict = tables.verdict(code, key, applies_from=long_date(regime.applies_from))
-    basis = tables.refs(code) + ((regime.applies_from_basis,) if key == "not_yet" else ())
+        inputs.append(("Placed on the market", long_date(x.placed) if x.placed else "not recorded"))
+    verdict = tables.verdict(code, key, applies_from=long_date(regime.applies_from), placed=long_date(x.placed) if x.placed else "", binds_from=long_date(timing.binds_from) if timing and timing.binds_from else "")
+    if timing is not None and (serious or cyber):
+        if binds is None:
+            notes.append(_undetermined_note(timing))
+        elif timing.transitional and key != "not_yet_transitional":
+            notes.append(timing.text)
+    basis = tables.refs(code) + ((regime.applies_from_basis,) if key == "not_yet" else ()) + (tuple(r for r in timing.refs if r.text != "placing on the market") if timing is not None and (key == "not_yet_transitional" or binds is None) else ())
     flags.append(Flag(code, code, tables.flags[code]["name"], state, verdict, tuple(inputs), _rule(tables, code), basis, _rationale(x, "awareness_date"), tuple(notes), _tokens(code, state, state)))
 
     code = "CoP.9_3"
-    runs = (serious or cyber) and gpai_state != "no" and _applicable(regime, x)
+    runs = (serious or cyber) and gpai_state != "no" and binds is not False
     cop_state = "no"
     if runs:
-        cop_state = "yes" if gpai_state == "yes" else "conditional"
-        condition = "" if cop_state == "yes" else "the model is a GPAI model with systemic risk"
+        cop_state = "yes" if gpai_state == "yes" and binds else "conditional"
+        conditions = ([] if gpai_state == "yes" else ["the model is a GPAI model with systemic risk"]) + ([] if binds else [_placed_condition(regime, tables)])
+        condition = " and ".join(conditions)
         clocks += _clock_set(x, tables, "cop-9.3", cop_state, condition)
         if not clocks:
             cop_state = "no"
@@ -900,7 +1142,7 @@ def _reporting(x: _Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tupl
         state, verdict = "no", tables.verdict(code, "no_incident")
         if high_risk is None:
             verdict = tables.verdict(code, "unknown_high_risk") + " " + verdict
-    elif not _applicable(regime, x):
+    elif _applicable(regime, x, tables) is False:
         state, verdict, dated = "no", tables.verdict(code, "not_yet", applies_from=long_date(regime.applies_from)), True
         inputs.append(awareness)
     else:
@@ -916,6 +1158,16 @@ def _reporting(x: _Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tupl
     basis = tables.refs(code) + ((regime.applies_from_basis,) if dated else ())
     flags.append(Flag(shown, code, tables.flags[code]["name"], state, verdict, tuple(inputs), _rule(tables, code), basis, _rationale(x, "high_risk_system"), notes, _tokens(code, state, state)))
     return flags, clocks
+
+
+def _placed_condition(regime: Regime, tables: Tables) -> str:
+    duty = tables.duties.get(regime.in_time or "")
+    t = duty.transitional if duty else None
+    return f"the model was placed on the market on or after {long_date(t.placed_before)} (its placing date is not recorded; Art. 111(3))" if t else "the duty applies"
+
+
+def _undetermined_note(timing: InTime) -> str:
+    return timing.text
 
 
 def _cop_risks(x: _Inputs, tables: Tables) -> list[Flag]:
@@ -973,6 +1225,8 @@ def _frontier(x: _Inputs, tables: Tables) -> list[Flag]:
         basis = (Ref(fw.source, threshold.locator or None, f"{fw.short}: {threshold.id}"),)
         evidence = (Ref(report.source, report.locator, "the developer's report"),)
         verdict = tables.verdict(code, "yes" if holds else "no", status=status_words, threshold=threshold.label, framework=fw.short)
+        if report.as_of is not None:  # a developer's determination can change: say when it was reported
+            verdict = f"As of {long_date(report.as_of)}: {verdict[0].lower()}{verdict[1:]}"
         tokens = {f"{code}:{fw.id}:{threshold.id}", f"{code}={'yes' if holds else 'no'}"}
         if holds:
             tokens |= {code, f"{code}:{fw.id}"}
@@ -1075,15 +1329,7 @@ def _crosswalk(x: _Inputs, tables: Tables, flags: list[Flag]) -> tuple[Crosswalk
         oecd = next((f for f in flags if f.family == "OECD"), None)
         this = f" This record: {oecd.name.split(': ', 1)[-1]} (flag OECD)." if oecd else ""
         rows.append(CrosswalkRow(f"OECD / CSET, at rubric level {level}", mapping.get("oecd", "") + this))
-    if x.inc.risk is not None:
-        c = x.inc.risk.capability.status
-        rung = tables.rungs.get(c, {})
-        domain = x.inc.risk.capability.domain
-        parts = [f"{fw.short}: {rung[fid]}" for fid, fw in tables.frameworks.items() if rung.get(fid)]
-        if rung.get("cop"):
-            parts.append(f"Code of Practice tiers: {rung['cop']}")
-        title = f"Developer frameworks, at capability C{c} {rung.get('label', '')}" + (f" ({domain})" if domain else "")
-        rows.append(CrosswalkRow(title.strip(), "; ".join(parts) + "."))
+    rows.extend(_developer_rows(x, tables, flags))
     tags = []
     for prefix, values in (("mit", x.inc.tags.mit), ("cop", x.inc.tags.cop), ("nist", x.inc.tags.nist), ("oecd", x.inc.tags.oecd)):
         vocab = tables.vocabularies.get(prefix)
@@ -1093,6 +1339,72 @@ def _crosswalk(x: _Inputs, tables: Tables, flags: list[Flag]) -> tuple[Crosswalk
         tags.append(f"{vocab.name}: {', '.join(names)}")
     rows.append(CrosswalkRow("Taxonomy tags", "; ".join(tags) + "." if tags else "No taxonomy tag."))
     return tuple(rows)
+
+
+def own_frameworks(inc: Incident, tables: Tables) -> list[Framework]:
+    """Return the frameworks of the incident's developer (none when it names no single developer with one)."""
+    developer = _fold(inc.developer or "")
+    return [fw for fw in tables.frameworks.values() if fw.developer and _fold(fw.developer) == developer]
+
+
+def _developer_rows(x: _Inputs, tables: Tables, flags: list[Flag]) -> list[CrosswalkRow]:
+    """Return the cross-walk rows of the developer's own framework: only what the developer reported."""
+    rows: list[CrosswalkRow] = []
+    cop = tables.vocabularies.get("cop")
+    if x.inc.risk is not None:
+        c = x.inc.risk.capability.status
+        rung = tables.rungs.get(c, {})
+        domain = x.inc.risk.capability.domain
+        term = cop.find(domain) if cop is not None and domain else None
+        where = f" ({term.label if term else domain})" if domain else ""
+        text = f"The rubric rates capability C{c}{where}: {rung.get('label', '').lower() or 'not labelled'}."
+        if rung.get("cop"):
+            text += f" Code of Practice tiers: {rung['cop']}."
+        rows.append(CrosswalkRow(f"Capability, rubric C{c}", text))
+    own = own_frameworks(x.inc, tables)
+    if not own:
+        who = x.inc.developer or "not recorded"
+        rows.append(CrosswalkRow("Developer framework", f"None shown: the record's developer ({who}) has no framework in data/regulatory/frameworks.yaml, and another developer's framework says nothing about this model."))
+    for fw in own:
+        reports = [f for f in flags if f.family == "FRONTIER" and f.code.startswith(f"FRONTIER:{fw.id}:")]
+        if not reports:
+            rows.append(CrosswalkRow(f"{fw.short} (the developer's own framework)", f"No {fw.short} threshold is reported for this record.", (Ref(fw.source, None, fw.short),) if fw.source else (), fw.id))
+            continue
+        asserts = tuple((f.code.split(":", 2)[2], "applies" if f.holds else "ruled-out") for f in reports)
+        text = "As the developer reported: " + "; ".join(f.verdict.rstrip(".") for f in reports) + ". The developer's thresholds are its own and are not calibrated to other developers'."
+        rows.append(CrosswalkRow(f"{fw.short} (the developer's own framework)", text, tuple(e for f in reports for e in f.evidence), fw.id, asserts))
+    return rows
+
+
+def contradictions(view: RegulatoryView, inc: Incident, tables: Tables) -> list[str]:
+    """Return the contradictions between the rows of one incident's view (issue 16); none expected.
+
+    A threshold both applied and ruled out; a cross-walk row stating the opposite of a FRONTIER flag;
+    a cross-walk row of another developer's framework; the cross-walk's "below threshold" wording of
+    a framework (rung C0) printed while one of its thresholds applies."""
+    out: list[str] = []
+    states: dict[str, set[str]] = {}
+    for f in view.flags:
+        if f.family == "FRONTIER" and f.code.count(":") == 2:
+            states.setdefault(f.code.split(":", 1)[1], set()).add("applies" if f.holds else "ruled-out")
+    for key, seen in states.items():
+        if len(seen) > 1:
+            out.append(f"{key}: both applied and ruled out by the FRONTIER flags")
+    own = {fw.id for fw in own_frameworks(inc, tables)}
+    applied_fw = {key.split(":", 1)[0] for key, seen in states.items() if "applies" in seen}
+    for row in view.crosswalk:
+        if row.framework_id and row.framework_id not in own:
+            out.append(f"{row.framework}: another developer's framework in the cross-walk of a {inc.developer or 'unrecorded developer'} model")
+        for threshold, said in row.asserts:
+            flagged = states.get(f"{row.framework_id}:{threshold}", set())
+            if flagged and said not in flagged:
+                out.append(f"{row.framework}: says {threshold} {said}, the FRONTIER flag says {', '.join(sorted(flagged))}")
+        for fid in applied_fw:
+            below = (tables.rungs.get(0) or {}).get(fid)
+            fw = tables.frameworks.get(fid)
+            if below and (below in row.position or (fw and f"{fw.short}: {below}" in row.position)):
+                out.append(f"{row.framework}: prints {below!r} while a {fw.short if fw else fid} threshold applies")
+    return out
 
 
 @dataclass(frozen=True)
@@ -1146,14 +1458,15 @@ def provisions(tables: Tables) -> tuple[Provision, ...]:
     return tuple(out)
 
 
-def view(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None = None) -> RegulatoryView:
+def view(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None = None, known: Mapping[str, Any] | None = None) -> RegulatoryView:
     """Compute an incident's regulatory flags, reporting clocks and cross-walk.
 
     `assessment` is the incident's rubric assessment (None when it has no risk inputs); `as_of` is
-    the edition date, which marks due dates that have passed. Inputs the record does not give are
+    the edition date, which marks due dates that have passed and at which each duty's binding is
+    evaluated; `known`: placing-on-market facts by model (placings()) for a record without its own. Inputs the record does not give are
     derived (realised harm from evidence E4) or reported as unknown, never guessed.
     """
-    x = _inputs(inc, assessment, tables, as_of)
+    x = _inputs(inc, assessment, tables, as_of, known)
     art3 = _art3_49(x, tables)
     gpai, status = _gpai(x, tables)
     reporting, clocks = _reporting(x, tables, status, art3)
@@ -1164,7 +1477,8 @@ def view(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt
         note = "No reporting clock runs: neither the GPAI systemic-risk track nor the high-risk track applies on the recorded inputs."
     else:
         note = "No reporting clock runs: " + art3.verdict[0].lower() + art3.verdict[1:]
-    return RegulatoryView(inc.id, tuple(flags), tuple(clocks), note, _crosswalk(x, tables, flags))
+    timings = tuple(in_time(tables, d, as_of, x.placed, x.model, x.placed_ref) for d in tables.duties) if as_of is not None else ()
+    return RegulatoryView(inc.id, tuple(flags), tuple(clocks), note, _crosswalk(x, tables, flags), in_time=timings, as_of=as_of)
 
 
 @dataclass(frozen=True)
@@ -1313,6 +1627,12 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
             if token not in known:
                 close = difflib.get_close_matches(token, sorted(known), n=3, cutoff=0.5)
                 add(Problem(rec.locate(f"triggers.flags[{i}]"), f"unknown flag {token!r} (nearest valid: {_nearest_words(close or sorted(_FLAG_STATES))})"))
+        for i, duty in enumerate(rec.rests_on):
+            if duty not in tables.duties:
+                close = difflib.get_close_matches(duty, list(tables.duties), n=2, cutoff=0.4) or list(tables.duties)
+                add(Problem(rec.locate(f"rests_on[{i}]"), f"unknown duty {duty!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/application.yaml)"))
+        if rec.request_text and not rec.rests_on:
+            add(Problem(rec.locate("request_text"), "given, but rests_on names no duty, so it is never printed (name the duty the recommendation rests on)", "warning"))
         if not cite_keys(rec.rationale):
             add(Problem(rec.locate("rationale"), f"recommendation {rec.id!r} has a rationale that cites no source (expected at least one [@source-id, locator])", "warning"))
     return problems
@@ -1369,6 +1689,27 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
             close = difflib.get_close_matches(name, FACT_NAMES, n=2, cutoff=0.5)
             add(Problem(where, f"unknown fact {name!r} (expected one of {', '.join(FACT_NAMES)})" + (f"; did you mean {_nearest_words(close)}?" if close else "")))
         # Its citations are checked with every prose field's (model.prose_fields, validate.py).
+    for i, fact in enumerate(facts.status):
+        f = f"regulatory.status[{i}]"
+        allowed = STATUS_VALUES[fact.fact]
+        if fact.fact == "placed-on-market" and fact.value != "not-established":
+            try:
+                dt.date.fromisoformat(fact.value)
+            except ValueError:
+                add(Problem(at(f"{f}.value"), f"{fact.value!r} is not a date (expected YYYY-MM-DD, or not-established)"))
+        elif fact.value not in allowed:
+            close = difflib.get_close_matches(fact.value, allowed, n=1, cutoff=0.5)
+            add(Problem(at(f"{f}.value"), f"unknown value {fact.value!r} for {fact.fact} (expected one of {', '.join(allowed)})" + (f"; did you mean {close[0]!r}?" if close else "")))
+        if fact.value != "not-established":
+            if fact.as_of is None:
+                add(Problem(at(f"{f}.as_of"), f"missing: a {fact.fact} fact can go stale; give the date its source says it held"))
+            if not fact.source:
+                add(Problem(at(f"{f}.source"), f"missing: a {fact.fact} fact must name its source (or use value: not-established)"))
+        if fact.source and fact.source not in ds.sources:
+            close = difflib.get_close_matches(fact.source, list(ds.sources), n=2, cutoff=0.6)
+            add(Problem(at(f"{f}.source"), f"unknown source {fact.source!r}" + (f" (did you mean {_nearest_words(close)}?)" if close else "")))
+        if fact.fact != "placed-on-market" and fact.value != "not-established" and not fact.past:
+            add(Problem(at(f"{f}.past"), "missing: give the sentence in the past tense, printed once the fact is older than the brief's stale_after_months", "warning"))
     cop = tables.vocabularies["cop"]
     for i, report in enumerate(facts.framework_reports):
         f = f"regulatory.framework_reports[{i}]"

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from brief import __version__, glossary, recommend, regulatory, risk, stats
+from brief import __version__, currency, glossary, recommend, risk, stats
 from brief.config import Config
 from brief.dates import long_date
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
@@ -95,9 +95,13 @@ def evaluation_row(ev: Evaluation) -> dict[str, Any]:
 
 @dataclass
 class Computed:
-    """What a brief computes once, before any audience renders: assessments and recommendations."""
+    """What a brief computes once per edition, before any audience renders: assessments, the
+    regulatory views at the edition date (flags, clocks, duties in time) and the recommendations
+    selected from them. Every audience and section reads these (issue 16)."""
 
     views: list[IncidentView]
+    regulatory: Any = None  # recommend.Annex at `as_of`
+    as_of: dt.date | None = None  # the edition date it was computed for
 
     @property
     def incidents(self) -> list[Incident]:
@@ -116,28 +120,34 @@ class Computed:
         return list(recs.values())
 
 
-def compute(config: Config, ds: Dataset, spec: BriefSpec) -> Computed:
-    """Assess every incident in a brief's scope and select its recommendations."""
+def compute(config: Config, ds: Dataset, spec: BriefSpec, as_of: dt.date | None = None) -> Computed:
+    """Assess every incident in a brief's scope, map it to the law at `as_of` (the edition date) and
+    select its recommendations, once for every audience."""
     views = []
-    tables = regulatory.load_tables(config.data_dir)
+    assessed = []
     for inc in scoped_incidents(ds, spec.id):
         assessment, robust = _assess(config, inc)
+        assessed.append((inc, assessment))
         views.append(
             IncidentView(
                 incident=inc,
                 assessment=assessment,
                 robustness=robust,
                 evaluations=ds.evaluations_named(inc.evaluations),
-                recommendations=list(recommend.annex(config.data_dir, ds.recommendations, inc, assessment, None, tables).recommendations),  # recommend.py
+                recommendations=[],
                 claims_by_status={STATUS_LABELS[s]: sum(1 for c in inc.claims if c.status == s) for s in ClaimStatus},
             )
         )
-    return Computed(views)
+    annex = recommend.regulatory_annex(config.data_dir, ds.recommendations, assessed, as_of)  # recommend.py, regulatory.py
+    for view in views:
+        view.recommendations = list(annex[view.id].recommendations)
+    return Computed(views, annex, as_of)
 
 
 def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, edition: Edition, computed: Computed | None = None) -> dict[str, Any]:
     """Return everything a brief's templates may show, for one audience and edition."""
-    computed = computed or compute(config, ds, spec)
+    if computed is None or computed.as_of != edition.date:
+        computed = compute(config, ds, spec, edition.date)
     views = computed.views
     focus = next((v for v in views if v.id == spec.focus), views[0] if views else None)
 
@@ -163,7 +173,7 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
     press_claims = [(view, c) for view in views for c in view.incident.claims if c.kind == "press"]
     corrections = [(view, c) for view, c in press_claims if sections.press_error(c)]
     register = sections.claims_register(views)
-    regulatory_annex = recommend.regulatory_annex(config.data_dir, ds.recommendations, [(v.incident, v.assessment) for v in views], edition.date)
+    regulatory_annex = computed.regulatory  # computed once per edition, at its date
     readers = sections.AUDIENCE_ADDRESSEES.get(audience)
     audience_recs = sorted((r for r in recs.values() if readers is None or r.addressee in readers), key=lambda r: (r.priority, r.id))
     # An incident no analyst has assessed gets no regulatory verdict: the brief lists it as not yet assessed.
@@ -206,6 +216,8 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "priority_words": sections.PRIORITY_WORDS,
         "addressee_names": {a.value: n for a, n in sections.ADDRESSEE_NAMES.items()},
         "kind_words": sections.KIND_WORDS,
+        # Issue 16: as of when the brief speaks, the law in time, status facts (stale ones in the past tense).
+        **currency.context(ds, spec, computed, edition.date),
         "press_claims": press_claims,
         "corrections": corrections,
         "status_labels": {s.value: STATUS_LABELS[s] for s in ClaimStatus},
