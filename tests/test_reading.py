@@ -165,7 +165,7 @@ def test_regulator_page_one_decides(built: dict[str, Path]) -> None:
     first = re.sub(r"\s+", " ", pages[0])
     for heading in ("Bottom line", "Key judgements", "Decisions for you", "Risk level"):
         assert heading.lower() in first.lower(), heading
-    assert "Confidence:" in first and "Likelihood" in first
+    assert "confidence." in first and "Very unlikely (≤20%), moderate confidence." in first
     assert "Owner" in first and "By" in first
     assert "Contents" not in first  # no cover or contents before page 1
 

@@ -241,27 +241,25 @@ def test_the_annex_is_a_chapter_between_recommendations_and_sources(brief_html: 
     assert 'href="#annex"' in brief_html  # listed in the contents
 
 
-def test_the_annex_prints_flags_clocks_and_why(brief_html: str) -> None:
+def test_the_annex_prints_the_matrix_clocks_and_why(brief_html: str) -> None:
     annex = text(brief_html[brief_html.index('id="annex"') : brief_html.index('id="sources"')])
-    assert "EU.ART3_49" in annex and "Serious incident under Art. 3(49), point (b), (a)" in annex
-    assert "CoP.9_3(2 days)" in annex and "Initial report within 2 days (measure 9.3(1)): due 29 February 2028." in annex
-    assert "Reporting clocks (indicative)" in annex
+    # One row per finding, one column per provision, a short verdict per cell; no code of the tool.
+    assert "Findings by provision" in annex and "AI Act Art. 3(49)" in annex and "AI Act Art. 73" in annex
+    assert "Example model blackmail findingAppliesApplies" in annex  # Art. 3(49) and Art. 51 apply
+    assert "EU.ART3_49" not in annex and "CoP.9_3" not in annex and "OECD:" not in annex
+    assert "Reporting clocks" in annex
     for due in ("29 February 2028", "8 March 2028", "28 March 2028"):  # 2-day and 10-day initial reports; first update
         assert due in annex
-    assert "Does not apply: not a high-risk AI system." in annex
     assert "Designated, for this test" in annex  # the curated reason, with its citation
-    assert "OECD:serious-incident" in annex
-    assert "never-here: suppressed for this incident. Reason: Not needed for this test" in annex  # Critical: it would fire
-    assert "verify-report (regulator, priority 1): flag CoP.9_3; due 29 February 2028 (Initial report under CoP Measure 9.3 (measure 9.3(1)); indicative)." in annex
-    assert "Provisions the flags rest on" in annex and "Reporting periods by harm type" in annex
-    # Sources the project does not curate print as labels, without a footnote; the build does not fail.
-    assert "AI Act Art. 3(49)" in annex
+    assert "Not needed for this test" in annex  # withheld, with the analyst's reason
+    assert "What each provision requires" in annex and "Potential harm is not enough." in annex
 
 
-def test_recommendations_are_grouped_by_addressee_with_deadline_and_questions(brief_html: str) -> None:
-    recs = text(brief_html[brief_html.index('id="recommendations"') : brief_html.index('id="annex"')])
+def test_recommendations_carry_their_deadline_and_refer_to_page_one(brief_html: str) -> None:
+    recs = text(brief_html[brief_html.index('id="recommendations"') : brief_html.index('id="claims-register"')])
     assert "Deadline: 29 February 2028 (Initial report under CoP Measure 9.3 (measure 9.3(1)); indicative)." in recs
-    assert "Questions to put to the provider" in recs and "When did you file the initial report?" in recs
+    assert "By: 29 February 2028" in recs
+    assert "Decision 1 on page 1." in recs  # the decisions of page 1 are not said twice
     assert "Something suppressed" not in recs
 
 
@@ -290,14 +288,13 @@ def test_an_unresolved_incident_prints_the_same_deadlines_in_every_chapter_and_a
     assert result.exit_code == 0, result.output
     folder = root / "output" / "example" / "2028-05"
     regulator = (folder / "example-regulator.html").read_text()
-    chapter = text(regulator[regulator.index('id="recommendations"') : regulator.index('id="annex"')])
+    chapter = text(regulator[regulator.index('id="recommendations"') : regulator.index('id="claims-register"')])
     annex = text(regulator[regulator.index('id="annex"') : regulator.index('id="sources"')])
     every = "Every 28 days from 28 March 2028; next due after the edition date: 23 May 2028"
     initial = "29 February 2028"
     assert f"Deadline: {every} (Intermediate reports under CoP Measure 9.3 (measure 9.3); indicative)." in chapter
     assert f"Deadline: {initial} (Initial report under CoP Measure 9.3 (measure 9.3(1)); indicative)." in chapter
-    assert f"track-updates (regulator, priority 2): flag CoP.9_3; due {every} (Intermediate reports" in annex
-    assert f"verify-report (regulator, priority 1): flag CoP.9_3; due {initial} (Initial report" in annex
+    assert f"Intermediate reports {every}" in annex and f"Initial report {initial}" in annex
     # Every deadline any audience prints is one of these, worded the same.
     for aud in ("regulator", "executive", "technical", "public"):
         page = text((folder / f"example-{aud}.html").read_text())

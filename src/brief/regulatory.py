@@ -1445,7 +1445,7 @@ def provisions(tables: Tables) -> tuple[Provision, ...]:
     out.append(Provision("FRONTIER", entry["name"], (), " ".join(str(entry.get("rule") or "").split()), tuple(items)))
 
     items = [(r.id, f"“{r.text}” Named at rubric level {', '.join(r.levels)}{', or where harm was realised' if r.realised_harm else ''}.", (Ref(tables.nist_source, r.locator, r.locator),)) for r in tables.nist]
-    out.append(Provision("NIST.AI_RMF", "NIST AI RMF subcategories", (), "The rubric level (docs/risk-rubric.md section 5) names the subcategories a provider's and a regulator's risk management should address; the AI RMF is voluntary guidance, not an obligation.", tuple(items)))
+    out.append(Provision("NIST.AI_RMF", "NIST AI RMF subcategories", (), "The rubric level names the subcategories a provider's and a regulator's risk management should address; the AI RMF is voluntary guidance, not an obligation.", tuple(items)))
 
     entry = tables.flags["OECD"]
     refs = tables.refs("OECD")

@@ -50,8 +50,8 @@ def owner(spec: BriefSpec, addressee: Addressee) -> str:
 def by_when(priority: int, edition_date: dt.date, deadline: Any = None) -> tuple[dt.date | None, str]:
     """Return the date a recommendation is due by and its words: a reporting deadline where one
     runs, else the priority's horizon from the edition date; priority 3: the next edition."""
-    if deadline is not None and getattr(deadline, "due", None) and not getattr(deadline, "passed", False):
-        return deadline.due, deadline.text
+    if deadline is not None:  # a reporting clock runs: its report is due by its own date
+        return getattr(deadline, "due", None), deadline.text
     days = PRIORITY_HORIZON.get(priority)
     if days is None:
         return None, "Review at the next edition"
@@ -186,7 +186,7 @@ def derivation_rows(views: Sequence[Any], names: dict[str, str] | None = None) -
         if a.capped:
             moved.append("evidence cap holds")
         if a.floors:
-            moved.append("; ".join(f"the {names.get(f, 'capability floor').lower()} floor sets at least {a.floor_levels.get(f) or a.floor_level}" for f in a.floors))
+            moved.append("; ".join(f"capability floor {f}{'' if names.get(f, f) == f else ' (' + names[f].lower() + ')'} sets at least {a.floor_levels.get(f) or a.floor_level}" for f in a.floors))
         if a.overridden:
             moved.append(f"analyst override (computed {a.computed_level})")
         values = {code: value for code, value, _why in a.inputs_table}
@@ -233,6 +233,7 @@ class MatrixCell:
     state: str
     words: str  # "Applies: loss of control"
     detail: str  # the verdict sentence
+    rationale: tuple[str, ...] = ()  # the analyst's recorded reasons (Markdown with citations)
 
 
 @dataclass
@@ -290,7 +291,8 @@ def regulatory_matrix(views: Sequence[Any], regulatory: Any) -> tuple[list[Matri
             held = [f for f in flags if f.state == "yes"] or flags
             state = held[0].state
             words = "; ".join(dict.fromkeys(_short_verdict(f) for f in held))
-            cells.append(MatrixCell(state, words, " ".join(f.verdict for f in held)))
+            reasons = tuple(dict.fromkeys(text for f in held for text in f.rationale))
+            cells.append(MatrixCell(state, words, " ".join(f.verdict for f in held), reasons))
         rows.append(MatrixRow(view, cells))
     return list(columns.values()), rows
 
@@ -321,3 +323,34 @@ def method_facts(views: Sequence[Any], register: Sequence[ClaimGroup], groups: A
         n_known=sum(1 for r in rows if r["record"].n),
         unassessed=sum(1 for v in views if v.assessment is None),
     )
+
+
+# --- The law in time ----------------------------------------------------------------------------------
+
+
+@dataclass
+class LawLine:
+    state: str
+    text: str
+    refs: tuple[Any, ...]
+    caveat: str = ""
+
+
+def law_lines(items: Sequence[Any]) -> list[LawLine]:
+    """Return the duties in time as the annex prints them: one line per duty and model, except that
+    the models whose placing date is unknown share one line (the rule is said once, not per model)."""
+    out: list[LawLine] = []
+    unknown: dict[str, list[Any]] = {}
+    for t in items:
+        if t.binds is None and t.model:
+            unknown.setdefault(t.duty, []).append(t)
+        else:
+            out.append(LawLine(t.state, t.text, tuple(t.refs), t.caveat))
+    for group in unknown.values():
+        first = group[0]
+        models = [t.model for t in group]
+        rest = first.text.split(". ", 1)[1] if ". " in first.text else ""
+        who = models[0] if len(models) == 1 else ", ".join(models[:-1]) + " and " + models[-1]
+        head = f"Undetermined for {who}: " + ("its placing-on-market date is not recorded." if len(models) == 1 else "their placing-on-market dates are not recorded.")
+        out.append(LawLine("unknown", f"{head} {rest}".strip(), tuple(first.refs), first.caveat))
+    return out
