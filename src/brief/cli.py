@@ -34,7 +34,7 @@ ProjectOpt = Annotated[
     typer.Option("--project", "-C", help="Project folder (holding brief.toml); default: the current folder or its nearest parent with one."),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (use for every published edition).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors, and one line counting the warnings.")]
 
 
 def _version(value: bool) -> None:
@@ -173,8 +173,10 @@ def validate(
         config = load_config(project)
         report = run_validate(config)
         report.raise_if_failed(strict=strict)  # lists warnings too when it fails: print each once
-        for problem in report.warnings:
-            typer.echo(str(problem), err=True)
+        from brief.validate import warning_lines
+
+        for line in warning_lines(report.warnings, quiet=quiet):  # each, grouped by kind when many, or one count (-q)
+            typer.echo(line, err=True)
         ds = report.dataset
         if not quiet:
             typer.echo(
@@ -255,6 +257,32 @@ def pull(
 
         config = load_config(project)
         run_pull(config, names=remote or None, dry_run=dry_run, progress=not quiet)
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
+def assess(
+    incident: Annotated[str, typer.Argument(help="Id of the incident to assess (see `brief list incidents`).")],
+    accept_upstream: Annotated[bool, typer.Option("--accept-upstream", help="Record that the assessment was reviewed against the pulled record as it is now (after validate named changed fields).")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Write data/assessments/<id>.yaml: an assessment of a pulled incident that survives every pull.
+
+    The file starts with the rubric inputs commented out, each with its allowed values; any incident
+    field given there replaces the pulled one when the project loads. Example: brief assess aiid-114
+    """
+    _setup_logging(False)
+    try:
+        from brief.assess import write_starter
+        from brief.config import load_config
+
+        config = load_config(project)
+        path = write_starter(config, incident, accept=accept_upstream)
+        if accept_upstream:
+            typer.echo(f"{config.relative(path)}: upstream state recorded")
+        else:
+            typer.echo(f"{config.relative(path)}: written; fill in the risk inputs, then run brief validate")
     except BriefError as exc:
         _fail(exc)
 

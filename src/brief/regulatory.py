@@ -515,7 +515,10 @@ def add_days(start: dt.date, days: int, *, working_days: bool = False, roll_forw
 
 
 def long_date(day: dt.date) -> str:
-    """Return '2 August 2026' (no locale dependence)."""
+    """Return '2 August 2026', or at the date's precision 'April 2023' or '2023' (no locale dependence)."""
+    precision = getattr(day, "precision", "day")  # model.PartialDate: a month or a year only (issue 15)
+    if precision != "day":
+        return f"{day.strftime('%B')} {day.year}" if precision == "month" else str(day.year)
     return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
