@@ -549,7 +549,7 @@ def test_remote_table_is_checked(tmp_path: Path) -> None:
     result = brief(root, "pull")
     assert result.exit_code == 1 and "unknown setting 'timout' (did you mean 'timeout'?)" in result.output
     root = make_project(tmp_path / "c", remote_table("evals", "pdf", url="https://x.test/a.eval"))
-    assert "Input should be 'brief', 'aiid', 'inspect' or 'csv'" in brief(root, "pull").output
+    assert "Input should be 'brief', 'aiid', 'inspect', 'csv' or 'table'" in brief(root, "pull").output
 
 
 def test_build_offline_includes_pulled_incidents(tmp_path: Path, server: Server) -> None:

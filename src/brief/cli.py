@@ -261,6 +261,31 @@ def pull(
         _fail(exc)
 
 
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="The incident table: .csv, .json, .jsonl/.ndjson or .xlsx.")],
+    remote: Annotated[Optional[str], typer.Option("--remote", "-r", help="Name of the [[remote]] (kind = \"table\") whose column mapping to use; default: the one whose path is this file, else the file's name.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and validate, print what would change, write nothing.")] = False,
+    project: ProjectOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Import an incident table into data/remote/<name>/, all or nothing (mapping: [remote.columns] in brief.toml).
+
+    Each row becomes an incident (not yet assessed) citing a source marked as listed by the data
+    set. Example: brief import incidents.json --remote genai
+    """
+    _setup_logging(quiet)
+    try:
+        from brief.config import load_config
+        from brief.pull import import_file
+
+        config = load_config(project)
+        result = import_file(config, file, remote, dry_run=dry_run)
+        typer.echo(result.summary())
+    except BriefError as exc:
+        _fail(exc)
+
+
 @app.command()
 def assess(
     incident: Annotated[str, typer.Argument(help="Id of the incident to assess (see `brief list incidents`).")],
