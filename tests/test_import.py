@@ -209,3 +209,15 @@ def test_retracted_record_leaves_tag_scoped_briefs(tmp_path: Path) -> None:
     assert [i.id for i in scoped_incidents(report.dataset, "genai")] == ["genai-10", "genai-1"]
     row = {i["id"]: i for i in listed(root, "incidents")}["genai-2"]
     assert row["status"] == "retracted"
+
+
+def test_nist_ai_rmf_vocabulary_with_nearest_suggestion(tmp_path: Path) -> None:
+    from conftest import INCIDENT, write_project
+
+    incident = INCIDENT.replace("  topics: [blackmail]", "  topics: [blackmail]\n  rmf: [MEASURE-2.7, GOVERN 1.1, MEASUR-2.13]")
+    root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident})
+    result = brief(root, "validate")
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "NIST AI RMF" in line]
+    assert lines == ["data/incidents/example-finding.yaml:13: tags.rmf[2]: unknown NIST AI RMF 1.0 tag 'MEASUR-2.13' "
+                     "(nearest valid: 'MEASURE-2.13', 'MEASURE-2.3', 'MEASURE-2.1'; the vocabulary is packaged vocabulary nist-ai-rmf-1.0.yaml)"]

@@ -389,6 +389,7 @@ class Tags(Record):
     cop: list[str] = Field(default_factory=list)  # GPAI CoP specified systemic risks
     nist: list[str] = Field(default_factory=list)  # NIST AI 600-1 risks
     oecd: list[str] = Field(default_factory=list)  # OECD harm types
+    rmf: list[str] = Field(default_factory=list)  # NIST AI RMF 1.0 functions, categories, subcategories, e.g. "MEASURE-2.7"
     topics: list[str] = Field(default_factory=list)  # free tags, e.g. self-preservation
 
 

@@ -41,6 +41,7 @@ RESERVED_CHARS = "\ue000\ue001\ue002"  # brief's own placeholders while renderin
 # output/.cache/parse.marshal, keyed by content hash: parsing is most of a large project's load
 # time (issue 8). Small projects never write it, so their output/ holds only what builds publish.
 PARSE_CACHE_MIN_FILES = 1000
+PARSE_CACHE_MIN_BYTES = 2 * 2**20  # ... or a file at least this large
 PARALLEL_PARSE_MIN = 500  # files missing from the parse cache before they are parsed in worker processes
 
 
@@ -212,6 +213,8 @@ class _Collector:
             return None
         digest = text_digest(text)
         doc = self.cache.get(digest)
+        if len(text) >= PARSE_CACHE_MIN_BYTES:  # one large file (a sources.json of 60,000 items) is worth caching on its own (issue 15)
+            self.cache.lookups += PARSE_CACHE_MIN_FILES
         if doc is MISSING:
             try:
                 doc = load_plain(text)

@@ -28,9 +28,9 @@ from brief.errors import ConfigError, DataError, Location, Problem, SourceError
 from brief.model import ID_PATTERN, IncidentKind
 from brief.sources.importers import Imported, RawFile, plain_markdown, slug
 
-FIELDS = ("id", "title", "date", "summary", "url", "severity", "tags", "nist", "developer", "deployer", "models", "kind", "licence")
+FIELDS = ("id", "title", "date", "summary", "url", "severity", "tags", "nist", "rmf", "developer", "deployer", "models", "kind", "licence")
 REQUIRED = ("id", "title", "date")
-LIST_FIELDS = ("tags", "nist", "models")
+LIST_FIELDS = ("tags", "nist", "rmf", "models")
 TEXT_FIELDS = ("summary", "title")  # fields that may be marked as Markdown
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "excel", ".xlsm": "excel"}
 _ID_RE = re.compile(ID_PATTERN)
@@ -295,9 +295,10 @@ def _incident(row: _Row, wanted: dict[str, list[str]], prefix: str, marked: set[
     incident["summary"] = "\n\n".join(paragraphs)
     tags: dict[str, list[str]] = {"topics": [remote] + [t for c in wanted.get("tags", []) for t in _items(row.data.get(c)) if t != remote]}
     tags["topics"] = list(dict.fromkeys(tags["topics"]))
-    nist = [t for c in wanted.get("nist", []) for t in _items(row.data.get(c))]
-    if nist:
-        tags["nist"] = nist
+    for vocab in ("nist", "rmf"):  # controlled vocabularies: validate names a term that is not in them
+        terms = [t for c in wanted.get(vocab, []) for t in _items(row.data.get(c))]
+        if terms:
+            tags[vocab] = list(dict.fromkeys(terms))
     incident["tags"] = tags
     if ratings:
         incident["source_ratings"] = ratings
