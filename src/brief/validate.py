@@ -147,7 +147,8 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
         first = next(iter(unread.values()))
         listed = sum(1 for src in unread.values() if src.verification == Verification.listed)
         kinds = ", ".join(part for part in (f"{listed} listed by an imported data set" if listed else "", f"{len(unread) - listed} marked unverified" if len(unread) > listed else "") if part)
-        add(Problem(_at(first, "verification"), f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked ({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite checked sources", "warning"))
+        origin = first.__dict__.get("_origin")  # the file only: finding the line would parse a large sources.json again
+        add(Problem(Location(getattr(origin, "path", "?"), 0, "verification"), f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked ({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite checked sources", "warning"))
 
     # Evaluation rows.
     for ev in ds.evaluations:

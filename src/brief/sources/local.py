@@ -742,7 +742,7 @@ def _load_dataset(config: Config, overlays: bool = True) -> tuple[Dataset, list[
         return ds, col.problems
     # First, while this process is small (worker processes start as copies of it): parse the
     # incident files the cache lacks, in parallel when there are many.
-    col.preparse(_incident_files(data / "incidents"))
+    col.preparse(_incident_files(data / "incidents") + [p for d in remote_folders(data) for p in _incident_files(d / "incidents")])
     _load_sources(col, ds, data)
     _load_incidents(col, ds, data / "incidents")
     _load_evaluations(col, ds, data / "evaluations")
@@ -779,6 +779,7 @@ def load_folder(config: Config, folder: Path) -> tuple[Dataset, list[Problem]]:
     """Load one remote-shaped folder (sources.json, incidents/, evaluations/) on its own."""
     col = _Collector(config)
     ds = Dataset()
+    col.preparse(_incident_files(folder / "incidents"))  # an imported table: thousands of incident files (issue 15)
     _load_remote(col, ds, folder)
     return ds, col.problems
 
