@@ -103,6 +103,7 @@ def test_imported_text_prints_literally(tmp_path: Path) -> None:
     assert "<h3>Impact" not in html and "<strong>proto</strong>" not in html
     assert "npm scope @leanprover/x and [@foo] ran code" in html
     assert "April 2023" in html and "1 April 2023" not in html  # a month-only date prints as a month
+    assert "Licence: CC BY-SA 4.0." in html  # the record's own licence, in the sources list
     assert "GenAI incidents rates its severity “high” (the data set's rating, not this unit's risk level)" in html
 
 
@@ -221,3 +222,43 @@ def test_nist_ai_rmf_vocabulary_with_nearest_suggestion(tmp_path: Path) -> None:
     lines = [line for line in result.output.splitlines() if "NIST AI RMF" in line]
     assert lines == ["data/incidents/example-finding.yaml:13: tags.rmf[2]: unknown NIST AI RMF 1.0 tag 'MEASUR-2.13' "
                      "(nearest valid: 'MEASURE-2.13', 'MEASURE-2.3', 'MEASURE-2.1'; the vocabulary is packaged vocabulary nist-ai-rmf-1.0.yaml)"]
+
+
+def test_retracted_record_named_in_scope_is_marked(tmp_path: Path) -> None:
+    root = _json_project(tmp_path)
+    assert brief(root, "import", "incidents.json", "--remote", "genai").exit_code == 0
+    (root / "data/assessments").mkdir(parents=True)
+    (root / "data/assessments/genai-2.yaml").write_text(
+        "id: genai-2\nstatus: retracted\nstatus_reason: The data set withdrew the record [@genai-2-listing].\n", encoding="utf-8")
+    (root / "briefs/genai.yaml").write_text(TAGGED_BRIEF.replace("  tags: [genai]", "  tags: [genai]\n  incidents: [genai-2]"), encoding="utf-8")
+    result = brief(root, "build", "--brief", "genai", "--audience", "regulator", "--date", "2026-12-07", "--html-only")
+    assert result.exit_code == 0, result.output
+    html = (root / "output/genai/2026-12/genai-regulator.html").read_text()
+    assert '<span class="record-status">Retracted: The data set withdrew the record' in html
+
+
+def test_build_prints_only_its_briefs_warnings_and_quiet_counts(tmp_path: Path) -> None:
+    root = _json_project(tmp_path)
+    assert brief(root, "import", "incidents.json", "--remote", "genai").exit_code == 0
+    assert "no analyst has checked" in brief(root, "validate").output  # the imported rows' warning, project-wide
+    result = brief(root, "build", "--brief", "example", "--audience", "regulator", "--date", "2026-12-07", "--html-only")
+    assert result.exit_code == 0, result.output
+    assert "genai" not in result.output  # the example brief rests on none of the imported records
+    strict = brief(root, "build", "--brief", "example", "--audience", "regulator", "--date", "2026-12-07", "--html-only", "--strict", "--force")
+    assert strict.exit_code == 0, strict.output
+    (root / "briefs/genai.yaml").write_text(TAGGED_BRIEF, encoding="utf-8")
+    quiet = brief(root, "build", "--brief", "genai", "--audience", "regulator", "--date", "2026-12-07", "--html-only", "-q")
+    assert quiet.exit_code == 0, quiet.output
+    assert "1 warning (hidden by -q; run without -q to see them)" in quiet.output and "no analyst" not in quiet.output
+
+
+def test_many_warnings_are_grouped_by_kind() -> None:
+    from brief.errors import Location, Problem
+    from brief.validate import warning_lines
+
+    problems = [Problem(Location(f"data/incidents/x{i}.yaml", 5, "summary"), f"sentence states {i} without a citation: \"{i} users.\"", "warning") for i in range(30)]
+    problems.append(Problem(Location("data/sources.json", 3, "URL"), "source 'a' has no URL", "warning"))
+    lines = warning_lines(problems)
+    assert lines[0] == "31 warnings, grouped by kind (one example each):"
+    assert lines[1].startswith("30 x data/incidents/x0.yaml:5: summary: warning: sentence states 0 without a citation")
+    assert lines[2] == "data/sources.json:3: URL: warning: source 'a' has no URL" and len(lines) == 3
