@@ -167,3 +167,21 @@ def write_project(root: Path, overrides: dict[str, str | None] | None = None) ->
 def project(tmp_path: Path) -> Path:
     """A minimal valid project in a temporary folder."""
     return write_project(tmp_path / "proj")
+
+
+@pytest.fixture(scope="session")
+def default_project_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build every audience of the repository's own brief once per session; return its edition folder."""
+    from typer.testing import CliRunner
+
+    from brief.cli import app
+
+    root = tmp_path_factory.mktemp("default") / "project"
+    root.mkdir()
+    shutil.copy(REPO / "brief.toml", root / "brief.toml")
+    for folder in ("data", "briefs", "templates"):
+        shutil.copytree(REPO / folder, root / folder)
+    result = CliRunner().invoke(app, ["build", "--project", str(root), "--audience", "all", "--date", "2026-11-26", "--quiet"])
+    assert result.exit_code == 0, result.output
+    (brief_dir,) = [p for p in (root / "output").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return brief_dir / "2026-11"

@@ -45,22 +45,16 @@ def chromium() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Build every audience of the default brief once (PDF/UA-1), plus a PDF/A-3b executive brief."""
-    root = tmp_path_factory.mktemp("a11y") / "project"
-    root.mkdir()
-    shutil.copy(REPO / "brief.toml", root / "brief.toml")
-    for folder in ("data", "briefs", "templates"):
-        shutil.copytree(REPO / folder, root / folder)
-    result = runner.invoke(app, ["build", "--project", str(root), "--audience", "all", "--date", DATE, "--quiet"])
-    assert result.exit_code == 0, result.output
+def built(default_project_build: Path) -> dict[str, Path]:
+    """Every audience of the default brief (PDF/UA-1, built once per session), plus a PDF/A-3b executive brief."""
+    root = default_project_build.parent.parent.parent
     archive = runner.invoke(app, ["build", "--project", str(root), "--audience", "executive", "--date", DATE, "--edition", "2026-11-archive", "--pdf-variant", "pdf/a-3b", "--quiet"])
     assert archive.exit_code == 0, archive.output
-    (brief_dir,) = [p for p in (root / "output").iterdir() if p.is_dir() and not p.name.startswith(".")]
-    files: dict[str, Path] = {"folder": brief_dir / "2026-11"}
+    brief_dir = default_project_build.parent
+    files: dict[str, Path] = {"folder": default_project_build}
     for aud in AUDIENCES:
         for ext in ("html", "pdf"):
-            (path,) = (brief_dir / "2026-11").glob(f"*-{aud}.{ext}")
+            (path,) = default_project_build.glob(f"*-{aud}.{ext}")
             files[f"{aud}.{ext}"] = path
     (files["archive.pdf"],) = (brief_dir / "2026-11-archive").glob("*-executive.pdf")
     return files

@@ -61,7 +61,7 @@ def test_html_is_standalone_and_every_note_links_to_an_entry(built: Path) -> Non
     missing = [h for h in parser.hrefs if h not in parser.ids]
     assert missing == []
     notes = re.findall(r'<li id="note-(\d+)"', html)
-    assert notes == [str(n) for n in range(1, len(notes) + 1)] and len(notes) >= 8
+    assert notes == [str(n) for n in range(1, len(notes) + 1)] and len(notes) >= 3
     for number in notes:
         item = re.search(rf'<li id="note-{number}".*?</li>', html, re.S).group(0)
         assert re.search(r'href="#ref-[a-z0-9-]+"', item), item
@@ -75,11 +75,11 @@ def test_html_states_numbers_with_their_conditions_and_the_risk(built: Path) -> 
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "84% of rollouts of one condition" in text
     assert "n not disclosed" in text
-    assert "7/100" in text and "Wilson 95%" in text
+    assert "7/100" in text and "95% interval 3.4% to 13.7%" in text
     assert "Risk level: Moderate" in text
     assert "We judge it very unlikely (≤20%) that this behaviour causes real-world harm within 12 months." in text
     assert "We hold this assessment with moderate confidence." in text
-    assert "It is not a legal classification" in text
+    assert "not a legal classification" in text
     assert "26 November 2026" in text
     assert '<meta name="dcterms.created" content="2026-11-26T00:00:00Z">' in html
     assert "<!-- Templates considered: regulator/example.html, regulator/brief.html, brief.html -->" in html

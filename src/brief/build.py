@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from brief import __version__
+from brief import __version__, audiences
 from brief.config import Config, check_audience
 from brief.errors import BriefError, DataError, UsageError
 from brief.publish import atomic_write_bytes, check_name, output_lock, safe_join
@@ -290,7 +290,7 @@ def _render_tasks(tasks: list[_Task], jobs: int) -> None:
     try:
         # Longest first (the regulator brief lays out the most pages), so that the last task to
         # start is a short one; each result is taken in task order whatever the finishing order.
-        order = sorted(range(len(tasks)), key=lambda i: (_WEIGHT.get(tasks[i].audience, 1), -i), reverse=True)
+        order = sorted(range(len(tasks)), key=lambda i: ((8 if tasks[i].job.spec.layout == "compendium" else audiences.get(tasks[i].audience).weight), -i), reverse=True)
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")) as pool:
             futures = {i: pool.submit(_render_worker, i) for i in order}
             for i, task in enumerate(tasks):
@@ -300,7 +300,6 @@ def _render_tasks(tasks: list[_Task], jobs: int) -> None:
 
 
 # Relative layout cost of the audiences (pages of the default brief), to start long tasks first.
-_WEIGHT = {"regulator": 8, "compendium": 8, "technical": 4, "public": 2, "executive": 1}
 
 
 def _take(task: _Task, done: tuple[list[tuple[str, bytes, str, str, int]], int | None, list[tuple[int, str]]]) -> None:

@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from brief import audiences
 from brief.errors import ConfigError, DataError, Location, Problem, UsageError
 
 CONFIG_NAME = "brief.toml"
-AUDIENCES = ("regulator", "executive", "technical", "public")
+AUDIENCES = audiences.NAMES
 
 
 class ProjectSettings(BaseModel):

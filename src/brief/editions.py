@@ -62,7 +62,7 @@ def make_snapshot(ds: Any, spec: Any, incidents: list[Any], assessments: dict[st
     recs = {r.id: r.model_dump(mode="json", exclude_none=True) for r in recommendations}
     for r in recommendations:
         cited.update(cite_keys(r.rationale))
-    for text in [*spec.key_judgements, spec.bottom_line or ""]:
+    for text in [*(kj.text for kj in spec.key_judgements), spec.bottom_line or ""]:
         cited.update(cite_keys(text))
     sources = {k: ds.sources[k].model_dump(mode="json", exclude_none=True) for k in sorted(cited) if k in ds.sources}
     return {

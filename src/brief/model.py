@@ -14,11 +14,12 @@ from typing import Annotated, Any, ClassVar, Iterator, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator, model_validator
 
+from brief import audiences
 from brief.errors import Location
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 MARKING_PATTERN = r"[A-Z0-9][A-Z0-9 /:-]{0,40}"
-AUDIENCE_NAMES = ("regulator", "executive", "technical", "public")  # as brief.config.AUDIENCES
+AUDIENCE_NAMES = audiences.NAMES
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=120)]
 
 
@@ -447,6 +448,7 @@ class Incident(Record):
 
     id: Id
     title: str = Field(min_length=1)
+    short_title: str | None = None  # its name in tables ("Claude Opus 4: blackmail test")
     kind: IncidentKind
     date: Date  # when it happened or was first published
     developer: str | None = None
@@ -603,6 +605,31 @@ class Scope(Record):
     tags: list[str] = Field(default_factory=list)
 
 
+# ICD 203's likelihood terms; the rubric's likelihood scale says which band each one prints with.
+LIKELIHOOD_WORDS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely", "almost certain")
+
+
+def _judgement_text(value: Any) -> Any:
+    # A key judgement may be written as plain Markdown; it then carries no likelihood or confidence.
+    return {"text": value} if isinstance(value, str) else value
+
+
+class KeyJudgement(Record):
+    """A key judgement (ICD 203): the statement, and where it is a judgement, its likelihood and confidence."""
+
+    text: str = Field(min_length=1)  # Markdown with citations
+    likelihood: Literal[LIKELIHOOD_WORDS] | None = None  # type: ignore[valid-type]
+    confidence: Literal["low", "moderate", "high"] | None = None
+
+
+class Decision(Record):
+    """A decision page 1 asks of its reader: a recommendation, whose it is and by when."""
+
+    recommendation: Id
+    owner: str | None = None  # default: the brief's owner for the recommendation's addressee
+    by: Date | None = None  # default: from the recommendation's priority and the edition date
+
+
 class BriefSpec(Record):
     """One brief (briefs/<id>.yaml): what it covers, for whom, how often."""
 
@@ -615,7 +642,7 @@ class BriefSpec(Record):
     cadence: Literal["monthly", "quarterly"] = "monthly"
     classification: str = "OFFICIAL"
     authors: list[str] = Field(default_factory=list)
-    key_judgements: list[str] = Field(default_factory=list)  # Markdown with citations
+    key_judgements: list[Annotated[KeyJudgement, BeforeValidator(_judgement_text)]] = Field(default_factory=list)
     bottom_line: str | None = None
     citation_style: str | None = None  # overrides brief.toml
     # "compendium": one page per incident in scope (templates/compendium/), for large scopes; sources
@@ -624,12 +651,36 @@ class BriefSpec(Record):
     # Marking printed on every page, per audience; by default the classification, and PUBLIC for
     # the public brief (which carries no internal marking). E.g. {executive: "OFFICIAL-SENSITIVE"}.
     markings: dict[str, str] = Field(default_factory=dict)
+    # Who owns the decisions page 1 asks for, by addressee: {regulator: "AI Office, Model Evaluation Unit"}.
+    owners: dict[str, str] = Field(default_factory=dict)
+    # The decisions page 1 asks of the reader (at most three); by default the first recommendations
+    # of the focus incident addressed to the reader, by priority.
+    decisions: list[Decision] = Field(default_factory=list, max_length=3)
+    # Page budget per audience, over the audience's default (`brief build` warns when a PDF exceeds it).
+    pages: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
 
     @field_validator("classification")
     @classmethod
     def _marking(cls, value: str) -> str:
         if not re.fullmatch(MARKING_PATTERN, value):
             raise ValueError(f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. OFFICIAL)")
+        return value
+
+    @field_validator("pages")
+    @classmethod
+    def _page_audiences(cls, value: dict[str, int]) -> dict[str, int]:
+        for audience in value:
+            if audience not in AUDIENCE_NAMES:
+                raise ValueError(f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCE_NAMES)})")
+        return value
+
+    @field_validator("owners")
+    @classmethod
+    def _owner_addressees(cls, value: dict[str, str]) -> dict[str, str]:
+        names = [a.value for a in Addressee]
+        for addressee in value:
+            if addressee not in names:
+                raise ValueError(f"unknown addressee {addressee!r} (expected one of {', '.join(names)})")
         return value
 
     @field_validator("markings")
@@ -646,7 +697,7 @@ class BriefSpec(Record):
         """Return the marking printed on every page of this audience's brief."""
         if audience in self.markings:
             return self.markings[audience]
-        return "PUBLIC" if audience == "public" else self.classification
+        return audiences.get(audience).marking or self.classification
 
 
 # --- Prose -------------------------------------------------------------------------------------
@@ -686,7 +737,7 @@ def prose_fields(record: Record, sourced_events: bool = True) -> Iterator[tuple[
         if record.question:
             yield "question", record.question
     elif isinstance(record, BriefSpec):
-        for i, text in enumerate(record.key_judgements):
-            yield f"key_judgements[{i}]", text
+        for i, kj in enumerate(record.key_judgements):
+            yield f"key_judgements[{i}].text", kj.text
         if record.bottom_line:
             yield "bottom_line", record.bottom_line

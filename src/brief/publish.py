@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+from brief import audiences
 from brief.errors import BriefError, UsageError
 
 log = logging.getLogger(__name__)
@@ -119,9 +120,9 @@ def write_index(config: Any) -> list[Path]:
             for f in current.manifest["files"]:
                 href = current.folder.relative_to(out).as_posix() + "/" + f["name"]
                 files.append(dict(f, href=href, size=_size(f["bytes"])))
-            audiences: dict[str, dict[str, Any]] = {}
+            by_audience: dict[str, dict[str, Any]] = {}
             for f in files:
-                audiences.setdefault(f["audience"], {})[f["format"]] = f
+                by_audience.setdefault(f["audience"], {})[f["format"]] = f
             rows.append(
                 {
                     "id": edition_id,
@@ -129,7 +130,7 @@ def write_index(config: Any) -> list[Path]:
                     "date_text": long_date(current.date),
                     "revision": current.revision,
                     "corrections": current.manifest.get("corrections", []),
-                    "audiences": dict(sorted(audiences.items(), key=lambda kv: _AUDIENCE_ORDER.get(kv[0], 9))),
+                    "audiences": dict(sorted(by_audience.items(), key=lambda kv: audiences.order(kv[0]))),
                     "earlier_revisions": [
                         {"revision": r.revision, "href": r.folder.relative_to(out).as_posix() + "/", "files": r.manifest["files"]} for r in revs[:-1]
                     ],
@@ -158,9 +159,6 @@ def write_index(config: Any) -> list[Path]:
     atomic_write_text(out / "index.html", html)
     atomic_write_text(out / "feed.xml", feed)
     return [out / "index.html", out / "feed.xml"]
-
-
-_AUDIENCE_ORDER = {"regulator": 0, "executive": 1, "technical": 2, "public": 3}
 
 
 def _size(n: int) -> str:

@@ -60,7 +60,7 @@ def interval_text(ev: Evaluation) -> str:
     share = ev.share
     if share is not None and ev.n:
         low, high = wilson(share * ev.n, ev.n)
-        return f"{pct(low)} to {pct(high)} (Wilson 95%)"
+        return f"{pct(low)} to {pct(high)}"
     return ""
 
 

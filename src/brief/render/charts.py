@@ -112,6 +112,21 @@ class Bar:
     value_text: str
     bounds: tuple[float, float] | None
     n_text: str
+    from_figure: bool = False  # read off a published figure, not stated in the text
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Shorten a label to about `limit` characters at a word boundary, never inside a quotation."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    # An opening quote without its closing one: cut before the quotation instead of inside it.
+    for opening, closing in (("'", "'"), ("‘", "’"), ("“", "”"), ('"', '"')):
+        count = cut.count(opening) if opening == closing else cut.count(opening) - cut.count(closing)
+        if (count % 2 if opening == closing else count > 0):
+            cut = cut[: cut.index(opening) if opening == closing else cut.rindex(opening)]
+    cut = cut.rstrip(" ,;'(‘“\"")
+    return (cut or text[:limit].rsplit(" ", 1)[0]) + "…"
 
 
 def _differences(texts: Sequence[str], limit: int = 26) -> list[str]:
@@ -127,9 +142,7 @@ def _differences(texts: Sequence[str], limit: int = 26) -> list[str]:
     for text in texts:
         rest = text[cut:].strip(" ;,").strip()
         rest = re.sub(r"\s*\([^)]*\)\s*$", "", rest)  # drop a trailing parenthesis
-        if len(rest) > limit:
-            rest = rest[: limit].rsplit(" ", 1)[0].rstrip(" ,;'") + "…"
-        out.append(rest)
+        out.append(_shorten(rest, limit))
     return out
 
 
@@ -152,8 +165,9 @@ def bars_for(rows: Sequence[dict[str, Any]]) -> tuple[list[Bar], str]:
     for r, label, more in zip(chosen, labels, extra):
         if label in dupes and more:
             label = f"{label} ({more})"
-        bars.append(Bar(label, float(r["share"]), r["value"], r["bounds"], r["n"]))
-    return bars, metric
+        bars.append(Bar(label, float(r["share"]), r["value"], r["bounds"], r["n"], r["record"].verification == "P-fig"))
+    # Highest first within the study (stable: equal values keep the data's order).
+    return sorted(bars, key=lambda b: -b.share), metric
 
 
 def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Markup:
@@ -178,7 +192,9 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
         w = max(plot_w * bar.share, 0.0)
         disclosed = bar.bounds is not None
         fill = ACCENT if disclosed else "#8da2c0"
-        if w > 0:
+        if w > 0 and bar.from_figure:  # read off a figure: outlined and hatched, never solid like a stated value
+            body.append(f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" fill="url(#{_e(ident)}-hatch)" stroke="{ACCENT}" stroke-width="1.2"/>')
+        elif w > 0:
             body.append(f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" fill="{fill}"/>')
         end = label_w + w
         if disclosed:
@@ -188,10 +204,14 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
             for xx in (x1, x2):
                 body.append(f'<line x1="{_x(xx)}" y1="{_x(mid - 5)}" x2="{_x(xx)}" y2="{_x(mid + 5)}" stroke="{INK}" stroke-width="1.4"/>')
             end = max(end, x2)
-        note = bar.value_text + ("" if disclosed else " (n not disclosed)")
+        note = bar.value_text + ("" if disclosed else " (n not disclosed)") + (" read from figure" if bar.from_figure else "")
         body.append(f'<text x="{_x(end + 6)}" y="{_x(mid + 4)}" font-size="10.5" fill="{INK}">{_e(note)}</text>')
+    if any(b.from_figure for b in bars):
+        body.insert(0, f'<defs><pattern id="{_e(ident)}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+                    f'<rect width="5" height="5" fill="#fff"/><line x1="0" y1="0" x2="0" y2="5" stroke="{ACCENT}" stroke-width="1.6"/></pattern></defs>')
     described = "; ".join(
-        f"{b.label} {b.value_text}" + (f" (95% interval {b.bounds[0] * 100:.0f}% to {b.bounds[1] * 100:.0f}%, n = {b.n_text})" if b.bounds else " (n not disclosed)")
+        f"{b.label} {b.value_text}" + (" read from a figure" if b.from_figure else "")
+        + (f" (95% interval {b.bounds[0] * 100:.0f}% to {b.bounds[1] * 100:.0f}%, n = {b.n_text})" if b.bounds else " (n not disclosed)")
         for b in bars
     )
     return _svg(ident, width, height, f"Bar chart: {title}. {described}.", body, "result-bars")

@@ -11,6 +11,7 @@ from brief import __version__, recommend, regulatory, risk, stats
 from brief.config import Config
 from brief.regulatory import long_date  # one owner of date wording; re-exported for templates
 from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
+from brief.render import sections
 from brief.render.presentation import audience_context
 from brief.sources.local import Dataset
 from brief.validate import rubric_path, scoped_incidents
@@ -160,7 +161,13 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
     questions = [r for r in sorted(recs.values(), key=lambda r: (r.priority, r.id)) if r.question]
 
     press_claims = [(view, c) for view in views for c in view.incident.claims if c.kind == "press"]
-    corrections = [(view, c) for view, c in press_claims if c.status != ClaimStatus.confirmed]
+    corrections = [(view, c) for view, c in press_claims if sections.press_error(c)]
+    register = sections.claims_register(views)
+    regulatory_annex = recommend.regulatory_annex(config.data_dir, ds.recommendations, [(v.incident, v.assessment) for v in views], edition.date)
+    readers = sections.AUDIENCE_ADDRESSEES.get(audience)
+    audience_recs = sorted((r for r in recs.values() if readers is None or r.addressee in readers), key=lambda r: (r.priority, r.id))
+    reg_columns, reg_rows = sections.regulatory_matrix(views, regulatory_annex)
+    derivations = sections.derivation_rows(views, rule_names(config, focus))
 
     return {
         "project": config.settings,
@@ -177,7 +184,27 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "priority_recommendations": sorted(recs.values(), key=lambda r: (r.priority, r.id))[:3],
         "questions": questions,
         # Flags, reporting clocks and cross-walk per incident for the regulatory annex (regulatory.py).
-        "regulatory": recommend.regulatory_annex(config.data_dir, ds.recommendations, [(v.incident, v.assessment) for v in views], edition.date),
+        "regulatory": regulatory_annex,
+        # Each fact in one home (render/sections.py): page 1's decisions, the numbered claims
+        # register, the press errors, every derivation as one table, the regulatory matrix.
+        "decisions": sections.decisions(spec, list(recs.values()), focus, edition.date, audience),
+        "claims_register": register,
+        "claim_numbers": {(g.view.id, c.claim.id): c.number for g in register for c in g.claims},
+        "press_rows": sections.press_errors(register),
+        "derivations": derivations,
+        "input_codes": sections.INPUT_CODES,
+        "input_legend": sections.input_legend(derivations),
+        "reg_columns": reg_columns,
+        "reg_rows": reg_rows,
+        "audience_recommendations": [
+            (r, sections.owner(spec, r.addressee), sections.by_when(r.priority, edition.date, getattr(r, "deadline", None))[1]) for r in audience_recs
+        ],
+        "key_evaluations": list(focus.incident.evaluations) if focus else [],
+        "method": sections.method_facts(views, register, groups),
+        "likelihood_bands": likelihood_bands(config, focus),
+        "priority_words": sections.PRIORITY_WORDS,
+        "addressee_names": {a.value: n for a, n in sections.ADDRESSEE_NAMES.items()},
+        "kind_words": sections.KIND_WORDS,
         "press_claims": press_claims,
         "corrections": corrections,
         "status_labels": {s.value: STATUS_LABELS[s] for s in ClaimStatus},
@@ -188,6 +215,20 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         # Marking, charts and evaluation details of the audience templates (render/presentation.py).
         **audience_context(config, spec, audience, views, groups, focus),
     }
+
+
+def rule_names(config: Config, focus: IncidentView | None) -> dict[str, str]:
+    """Return the names of the rubric's amplifiers, cap and floors by code ("A1" -> "Breadth")."""
+    version = focus.incident.risk.rubric if focus is not None and focus.incident.risk else "v0.1"
+    rubric = risk.load_rubric(rubric_path(config, version))
+    return {rule.code: rule.name for rule in (*rubric.amplifiers, *rubric.floors)}
+
+
+def likelihood_bands(config: Config, focus: IncidentView | None) -> dict[str, str]:
+    """Return the band each ICD 203 likelihood term prints with, from the rubric's likelihood scale."""
+    version = focus.incident.risk.rubric if focus is not None and focus.incident.risk else "v0.1"
+    rubric = risk.load_rubric(rubric_path(config, version))
+    return {term: band.band for band in rubric.likelihood.values() for term in band.icd203}
 
 
 def source_name(src: Any) -> str:

@@ -14,18 +14,11 @@ from typing import Any, Sequence
 
 from markupsafe import Markup
 
-from brief import risk
+from brief import audiences, risk
 from brief.config import Config
 from brief.model import BriefSpec
 from brief.render import charts
 from brief.validate import rubric_path
-
-AUDIENCE_LABELS = {
-    "regulator": "Regulator brief",
-    "executive": "Executive brief",
-    "technical": "Technical brief",
-    "public": "Public brief",
-}
 
 # Risk levels in plain words, for the public brief.
 LEVEL_WORDS = {
@@ -54,7 +47,7 @@ class EvaluationDetail:
     name: str
     ident: str
     rows: list[dict[str, Any]]  # the context's rows, each with "condition_label"
-    conditions: list[tuple[str, str]]  # (label, text)
+    conditions: list[tuple[str, str]]  # (label, what sets this condition apart)
     metrics: list[str]
     evaluators: list[str]
     models: int
@@ -63,6 +56,22 @@ class EvaluationDetail:
     from_figures: int
     notes: list[tuple[str, str]]  # (row label, note)
     chart: Figure | None
+    common: str = ""  # what every condition shares, said once
+
+
+def split_conditions(texts: Sequence[str]) -> tuple[str, list[str]]:
+    """Return what several conditions share (their common clauses, said once) and what sets each apart.
+
+    Conditions are written as clauses separated by semicolons; a clause every condition has is
+    shared. With one condition, or nothing shared, each condition is returned whole."""
+    clauses = [[c.strip() for c in t.split(";") if c.strip()] for t in texts]
+    if len(clauses) < 2:
+        return "", list(texts)
+    shared = [c for c in clauses[0] if all(c in other for other in clauses[1:])]
+    if not shared:
+        return "", list(texts)
+    rest = ["; ".join(c for c in cl if c not in shared) or "no further condition" for cl in clauses]
+    return "; ".join(shared), rest
 
 
 def marking(spec: BriefSpec, audience: str) -> str:
@@ -81,10 +90,7 @@ def risk_matrices(config: Config, views: Sequence[Any]) -> dict[str, Figure]:
         ident = f"matrix-{view.id}"
         svg = charts.risk_matrix(rubric, a, ident, name="this finding")
         s, lk = a.matrix_cell
-        caption = (
-            f"Where the finding sits in the rubric {rubric.version} matrix: severity S{s}, likelihood L{lk}. "
-            f"The matrix gives the base level ({rubric.matrix[lk][s - 1]}); amplifiers, the evidence cap and capability floors then set the level ({a.level})."
-        )
+        caption = f"{view.incident.short_title or view.incident.title} in the rubric {rubric.version} matrix: S{s}, L{lk}, base level {rubric.matrix[lk][s - 1]}, final level {a.level}."
         out[view.id] = Figure(ident, svg, caption)
     return out
 
@@ -107,9 +113,9 @@ def _chart(name: str, rows: Sequence[dict[str, Any]], min_bars: int = 2) -> Figu
     known = sum(1 for b in bars if b.bounds)
     caption = f"{metric[:1].upper() + metric[1:] if metric != 'share' else 'Results'} by model, {name}."
     if known:
-        caption += " Whiskers show 95% Wilson intervals from the stated number of samples."
+        caption += " Whiskers: 95% Wilson intervals."
     if known < len(bars):
-        caption += " Lighter bars: the number of samples is not disclosed, so no interval is drawn."
+        caption += " Lighter bars: n not disclosed."
     return Figure(ident, svg, caption, name, sources)
 
 
@@ -128,6 +134,18 @@ def headline_chart(groups: "OrderedDict[str, list[dict[str, Any]]]", keywords: S
     return _chart(chosen, groups[chosen]) if chosen else None
 
 
+def focus_chart(focus: Any, groups: "OrderedDict[str, list[dict[str, Any]]]") -> Figure | None:
+    """Return a chart of the focus finding's own evaluation results (its own numbers, not another study's)."""
+    if focus is None:
+        return None
+    for name in focus.incident.evaluations:
+        if name in groups:
+            fig = _chart(name, groups[name], min_bars=2)
+            if fig is not None:
+                return fig
+    return None
+
+
 def evaluation_details(groups: "OrderedDict[str, list[dict[str, Any]]]") -> list[EvaluationDetail]:
     """Return every evaluation with its conditions de-duplicated (C1, C2 ...) and its caveats."""
     details = []
@@ -135,6 +153,7 @@ def evaluation_details(groups: "OrderedDict[str, list[dict[str, Any]]]") -> list
         labels: OrderedDict[str, str] = OrderedDict()
         for r in rows:
             labels.setdefault(r["record"].condition, f"C{len(labels) + 1}")
+        common, apart = split_conditions(list(labels))
         out_rows = [dict(r, condition_label=labels[r["record"].condition]) for r in rows]
         metrics = list(OrderedDict((r["record"].metric, None) for r in rows))
         evaluators = list(OrderedDict((r["record"].evaluator or r["record"].developer or "", None) for r in rows if (r["record"].evaluator or r["record"].developer)))
@@ -144,7 +163,8 @@ def evaluation_details(groups: "OrderedDict[str, list[dict[str, Any]]]") -> list
                 name=name,
                 ident=f"eval-{charts.slug(name)}",
                 rows=out_rows,
-                conditions=[(label, text) for text, label in labels.items()],
+                conditions=[(label, text) for label, text in zip(labels.values(), apart)],
+                common=common,
                 metrics=metrics,
                 evaluators=evaluators,
                 models=len({r["record"].model for r in rows}),
@@ -158,14 +178,41 @@ def evaluation_details(groups: "OrderedDict[str, list[dict[str, Any]]]") -> list
     return details
 
 
+@dataclass
+class Headline:
+    """The focus finding's headline number, with its condition, sample size and source."""
+
+    value: str
+    sentence: str
+    source: str
+    locator: str | None
+
+
+def headline(focus: Any, groups: "OrderedDict[str, list[dict[str, Any]]]") -> Headline | None:
+    """Return the first stated number of the focus finding's own evaluations, said with its condition."""
+    if focus is None:
+        return None
+    for name in focus.incident.evaluations:
+        for r in groups.get(name, []):
+            ev = r["record"]
+            if ev.value is None:
+                continue
+            n = f"n = {r['n']}" if ev.n else "the number of samples is not disclosed"
+            sentence = f"{ev.metric[:1].upper() + ev.metric[1:]}, {ev.model}, in {name.lower()}. Condition: {ev.condition}. Here {n}."
+            return Headline(r["value"], sentence, ev.source, ev.locator)
+    return None
+
+
 def audience_context(config: Config, spec: BriefSpec, audience: str, views: Sequence[Any], groups: "OrderedDict[str, list[dict[str, Any]]]", focus: Any) -> dict[str, Any]:
     """Return the context keys the audience templates add to build_context's."""
     keywords = list(focus.incident.tags.topics) if focus is not None else []
     return {
         "marking": marking(spec, audience),
-        "audience_label": AUDIENCE_LABELS.get(audience, f"{audience.capitalize()} brief"),
+        "audience_label": audiences.label(audience),
         "risk_matrices": risk_matrices(config, views),
         "headline_chart": headline_chart(groups, keywords),
+        "headline": headline(focus, groups),
+        "headline_figure": focus_chart(focus, groups),
         "evaluation_details": evaluation_details(groups),
         "level_words": LEVEL_WORDS,
     }
