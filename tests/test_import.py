@@ -262,3 +262,30 @@ def test_many_warnings_are_grouped_by_kind() -> None:
     assert lines[0] == "31 warnings, grouped by kind (one example each):"
     assert lines[1].startswith("30 x data/incidents/x0.yaml:5: summary: warning: sentence states 0 without a citation")
     assert lines[2] == "data/sources.json:3: URL: warning: source 'a' has no URL" and len(lines) == 3
+
+
+def test_json_and_starred_yaml_take_the_fast_readers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from brief.sources import yamlio
+
+    def slow(text: str) -> None:
+        raise AssertionError("the pure-Python loader was used")
+
+    monkeypatch.setattr(yamlio, "load_lined", slow)
+    sources = json.dumps([{"id": f"s{i}", "title": f"A *starred* title {i}", "type": "report"} for i in range(50)], indent=2)
+    assert yamlio.load_plain(sources)[49]["title"] == "A *starred* title 49"
+    assert yamlio.load_plain("id: x\ntitle: Model data *exposed*\n")["title"] == "Model data *exposed*"
+
+
+def test_aiid_pull_writes_no_uncited_number_and_lists_its_sources(tmp_path: Path) -> None:
+    from test_pull import INCIDENTS_CSV
+
+    snapshot = tmp_path / "snap"
+    snapshot.mkdir()
+    (snapshot / "incidents.csv").write_text(INCIDENTS_CSV, encoding="utf-8")  # no reports.csv: reports are only counted
+    root = make_project(tmp_path, remote_table("aiid", "aiid", path=str(snapshot)))
+    assert brief(root, "pull").exit_code == 0
+    result = brief(root, "validate")
+    assert result.exit_code == 0, result.output
+    assert "without a citation" not in result.output
+    assert "3 cited sources no analyst has checked (3 listed by an imported data set)" in result.output
+    assert {s["verification"] for s in listed(root, "sources") if s["id"].startswith("aiid-")} == {"listed"}
