@@ -701,17 +701,19 @@ def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
         doc = col.parse(path)
         if doc is None:
             continue
-        top = col.lines[path].at() if path in col.lines else doc
+        def top(doc: Any = doc, path: Path = path) -> Any:  # line marks only for a problem
+            return col.lines[path].at() if path in col.lines else doc
+
         if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
             col.add(path, col.line(path, doc), "id", "an assessment needs `id:` naming the incident it assesses (expected a mapping with id)")
             continue
         key = doc["id"]
         if path.stem != key:
-            col.add(path, line_of(top, ("id",)), "id", f"id {key!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")
+            col.add(path, line_of(top(), ("id",)), "id", f"id {key!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")
         base = ds.incidents.get(key)
         if base is None:
             if key not in ds.broken:
-                col.add(path, line_of(top, ("id",)), "id", f"assessment of incident {key!r}, which no pulled or curated record has (removed upstream?): kept, not used", "warning")
+                col.add(path, line_of(top(), ("id",)), "id", f"assessment of incident {key!r}, which no pulled or curated record has (removed upstream?): kept, not used", "warning")
             continue
         upstream = fingerprint(base)
         merged, given = merge(base.model_dump(mode="json"), doc)
@@ -724,10 +726,10 @@ def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
         record.with_overlay(place, given)
         changed = changed_fields(doc.get(UPSTREAM_KEY), upstream)
         if changed is None:
-            col.add(path, line_of(top, (UPSTREAM_KEY,)), UPSTREAM_KEY, f"records no upstream state: run `brief assess {key} --accept-upstream` after checking it against the pulled record", "warning")
+            col.add(path, line_of(top(), (UPSTREAM_KEY,)), UPSTREAM_KEY, f"records no upstream state: run `brief assess {key} --accept-upstream` after checking it against the pulled record", "warning")
         elif changed:
             record.__dict__["_reassess"] = tuple(changed)
-            col.add(path, line_of(top, (UPSTREAM_KEY,)), UPSTREAM_KEY,
+            col.add(path, line_of(top(), (UPSTREAM_KEY,)), UPSTREAM_KEY,
                     f"the pulled record of {key!r} changed since this assessment was written ({', '.join(changed)}): "
                     f"reassess, then run `brief assess {key} --accept-upstream`", "warning")
         ds.incidents[key] = record
