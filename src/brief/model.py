@@ -217,11 +217,6 @@ class Verification(str, Enum):
     listed = "listed"  # listed by an incident database or data set brief imported; no analyst has read it
     unverified = "unverified"  # could not be found or checked
 
-    @property
-    def read(self) -> bool:
-        """Whether an analyst has read the source (only `consulted` says so)."""
-        return self is Verification.consulted
-
 
 class CaptureNote(Record):
     """Why a source has no capture under data/captures/ (`brief capture`): a reviewed decision."""
