@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,7 +99,7 @@ def run(cmd: list[str], cwd: Path) -> dict:
         "t = time.perf_counter(); rc = _run(); dt = time.perf_counter() - t\n"
         "print('BENCH', rc, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env={**__import__("os").environ, "PYTHONPATH": str(REPO / "src")})
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     tail = [line for line in proc.stderr.splitlines() if line.startswith("BENCH ")][-1].split()
     return {"exit": int(tail[1]), "seconds": round(float(tail[2]), 2), "peak_mib": round(int(tail[3]) / 1024, 1),
             "stdout": proc.stdout, "stderr": "\n".join(line for line in proc.stderr.splitlines() if not line.startswith("BENCH "))}
