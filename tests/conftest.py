@@ -22,6 +22,7 @@ SOURCES = [
         "issued": {"date-parts": [[2025, 5]]},
         "URL": "https://example.org/card.pdf",
         "reliability": "primary",
+        "verification": "consulted",
         "checked": "Read in full.",
     },
     {

@@ -96,7 +96,7 @@ CASES: dict[str, Case] = {
     "yaml-second-document": Case({REC: RECOMMENDATIONS + "---\n- id: x\n"}, f"{REC}:7: invalid YAML: expected a single document in the stream, but found another document"),
     "yaml-python-tag": Case(inc("title: Example model blackmail finding", "title: !!python/object/apply:os.system [echo hi]"), f"{INC}:2: invalid YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
     "yaml-complex-key": Case({INC: INCIDENT + "? [a, b]\n: c\n"}, f"{INC}:42: a mapping key must be a plain value"),
-    "json-missing-comma": Case({SRC: json.dumps(SOURCES, indent=2).replace("},\n  {", "}\n  {", 1)}, f"{SRC}:24: invalid YAML: did not find expected ',' or ']' (in the list opened at line 1: a missing comma, bracket or quote?)"),
+    "json-missing-comma": Case({SRC: json.dumps(SOURCES, indent=2).replace("},\n  {", "}\n  {", 1)}, f"{SRC}:25: invalid YAML: did not find expected ',' or ']' (in the list opened at line 1: a missing comma, bracket or quote?)"),
     "yaml-nesting-too-deep": Case({INC: INCIDENT + "deep: " + "[" * 20000 + "]" * 20000 + "\n"}, f"{INC}: YAML nesting is too deep"),
     # --- wrong types ---------------------------------------------------------------------------
     "type-title-number": Case(inc("title: Example model blackmail finding", "title: 123"), f"{INC}:2: title: wrong type: a number (123) (expected text)"),
@@ -127,11 +127,11 @@ CASES: dict[str, Case] = {
     "typo-brief-field": Case(brf("audiences:", "audience:"), f"{BRF}:7: audience: unknown field 'audience' (did you mean 'audiences'?)"),
     "typo-recommendation-field": Case({REC: RECOMMENDATIONS.replace("  priority: 1", "  prority: 1")}, f"{REC}:4: [0].prority: unknown field 'prority' (did you mean 'priority'?)"),
     "typo-csv-column": Case(eva(",model,", ",modle,"), f"{EVA}:1: modle: unknown column 'modle' (did you mean 'model'?)"),
-    "typo-source-csl-variable": Case(sources(dict(SOURCES[0], publisher=None, publsher="ExampleLab"), SOURCES[1]), f"{SRC}:23: publsher: unknown field 'publsher' (did you mean 'publisher' or 'publisher-place'?)"),
+    "typo-source-csl-variable": Case(sources(dict(SOURCES[0], publisher=None, publsher="ExampleLab"), SOURCES[1]), f"{SRC}:24: publsher: unknown field 'publsher' (did you mean 'publisher' or 'publisher-place'?)"),
     "typo-toml-setting": Case({"brief.toml": TOML.replace("organisation", "organsation")}, "brief.toml:3: project.organsation: unknown setting 'organsation' (did you mean 'organisation'?)"),
     # --- duplicate ids across files ------------------------------------------------------------
     "duplicate-incident": Case({"data/incidents/other.yaml": INCIDENT}, "data/incidents/other.yaml:1: id: duplicate incident id 'example-finding' (first defined at data/incidents/example-finding.yaml:1)"),
-    "duplicate-source": Case({"data/sources/more.json": json.dumps([SOURCES[1]], indent=2)}, f"{SRC}:24: id: duplicate source id 'press-2025' (first defined at data/sources/more.json:2)"),
+    "duplicate-source": Case({"data/sources/more.json": json.dumps([SOURCES[1]], indent=2)}, f"{SRC}:25: id: duplicate source id 'press-2025' (first defined at data/sources/more.json:2)"),
     "duplicate-evaluation": Case({"data/evaluations/more.csv": EVALUATIONS.splitlines()[0] + "\n" + EVALUATIONS.splitlines()[2] + "\n"}, "data/evaluations/more.csv:2: id: duplicate evaluation id 'ex-2' (first defined at data/evaluations/example.csv:3)"),
     "duplicate-recommendation": Case({"data/recommendations/more.yaml": RECOMMENDATIONS}, "data/recommendations/more.yaml:1: id: duplicate recommendation id 'ask-protocol' (first defined at data/recommendations.yaml:1)"),
     "duplicate-brief": Case({"briefs/other.yaml": BRIEF}, "briefs/other.yaml:1: id: duplicate brief id 'example' (first defined at briefs/example.yaml:1)"),

@@ -152,7 +152,7 @@ MARKERS = [
 
 @pytest.fixture(scope="module")
 def sources() -> dict[str, Source]:
-    return {item["id"]: Source.model_validate({**item, "reliability": rel}) for item, rel in ITEMS}
+    return {item["id"]: Source.model_validate({**item, "reliability": rel, "verification": item.get("verification", "consulted")}) for item, rel in ITEMS}
 
 
 @pytest.fixture(autouse=True)

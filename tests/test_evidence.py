@@ -191,13 +191,13 @@ def sources(site: Site) -> list[dict[str, Any]]:
     card = dict(SOURCES[0], URL=site.url("/card.pdf"))
     press = dict(SOURCES[1], URL=site.url("/page.html"), verification="consulted")
     more = [
-        {"id": "notes-2025", "type": "document", "title": "Protocol notes", "URL": site.url("/notes.txt"), "reliability": "primary"},
-        {"id": "moved-2025", "type": "webpage", "title": "A page that moved", "URL": site.url("/old"), "reliability": "secondary"},
-        {"id": "gone-2025", "type": "webpage", "title": "A page that is gone", "URL": site.url("/gone"), "reliability": "secondary",
+        {"id": "notes-2025", "type": "document", "title": "Protocol notes", "URL": site.url("/notes.txt"), "reliability": "primary", "verification": "consulted"},
+        {"id": "moved-2025", "type": "webpage", "title": "A page that moved", "URL": site.url("/old"), "reliability": "secondary", "verification": "consulted"},
+        {"id": "gone-2025", "type": "webpage", "title": "A page that is gone", "URL": site.url("/gone"), "reliability": "secondary", "verification": "consulted",
          "archived": "https://web.archive.org/web/2025/https://example.org/gone"},
-        {"id": "slow-2025", "type": "webpage", "title": "A slow page", "URL": site.url("/slow"), "reliability": "secondary"},
-        {"id": "changing-2025", "type": "webpage", "title": "A page that changes", "URL": site.url("/changing"), "reliability": "secondary"},
-        {"id": "offline-2025", "type": "report", "title": "A report without a URL", "number": "R-1", "reliability": "primary"},
+        {"id": "slow-2025", "type": "webpage", "title": "A slow page", "URL": site.url("/slow"), "reliability": "secondary", "verification": "consulted"},
+        {"id": "changing-2025", "type": "webpage", "title": "A page that changes", "URL": site.url("/changing"), "reliability": "secondary", "verification": "consulted"},
+        {"id": "offline-2025", "type": "report", "title": "A report without a URL", "number": "R-1", "reliability": "primary", "verification": "consulted"},
     ]
     return [card, press, *more]
 
@@ -396,9 +396,9 @@ def test_stale_capture_decisions_and_moved_urls_are_warned_about(tmp_path: Path,
     code, _out, err = run(root, "validate")
     assert code == 0
     assert err == [
-        "data/sources.json:23: capture: warning: source 'dev-2025-card' records that no capture is available, but data/captures/dev-2025-card/ holds one "
+        "data/sources.json:24: capture: warning: source 'dev-2025-card' records that no capture is available, but data/captures/dev-2025-card/ holds one "
         "(remove \"capture\" from the source)",
-        "data/sources.json:42: URL: warning: the capture of 'press-2025' was fetched from " + site.url("/page.html") + ", not from the source's URL "
+        "data/sources.json:43: URL: warning: the capture of 'press-2025' was fetched from " + site.url("/page.html") + ", not from the source's URL "
         "(capture again with `brief capture press-2025 --replace`)",
     ]
 

@@ -265,8 +265,8 @@ def test_unsafe_source_links_are_shown_as_text_and_warned_about(hostile_build: d
     assert "javascript:alert(2)" in html and 'href="javascript:' not in html
     lines = runner.invoke(app, ["validate", "-C", str(hostile_build["root"])]).stderr.splitlines()
     assert [line for line in lines if "web address" in line] == [
-        "data/sources.json:38: URL: warning: 'javascript:alert(1)' is not a web address (expected http:// or https://; it is shown as text)",
-        "data/sources.json:42: archived: warning: 'javascript:alert(2)' is not a web address (expected http:// or https://; it is shown as text)",
+        "data/sources.json:39: URL: warning: 'javascript:alert(1)' is not a web address (expected http:// or https://; it is shown as text)",
+        "data/sources.json:43: archived: warning: 'javascript:alert(2)' is not a web address (expected http:// or https://; it is shown as text)",
     ]
 
 

@@ -288,10 +288,10 @@ def test_aiid_snapshot(tmp_path: Path, server: Server) -> None:
     text = (root / "data/remote/aiid/current/incidents/aiid-1.yaml").read_text()
     assert "risk: null" in text
     summary = yaml.safe_load(text)["summary"]
-    assert summary == (
-        "An Uber test vehicle struck and killed a pedestrian in Tempe, Arizona. <script>alert(1)</script> "
-        "\\[@dev-2025-card] [@aiid-incident-1]\n\n"  # pulled text cites nothing; our renderer escapes the HTML
-        "Alleged harmed or nearly harmed parties: elaine-herzberg.\n\n"
+    assert summary == (  # pulled text is plain text: Markdown and citation characters escaped (issue 15)
+        "An Uber test vehicle struck and killed a pedestrian in Tempe, Arizona. \\<script\\>alert(1)\\</script\\> "
+        "\\[\\@dev-2025-card\\] [@aiid-incident-1]\n\n"
+        "Alleged harmed or nearly harmed parties: elaine-herzberg [@aiid-incident-1].\n\n"
         "Reports: [@aiid-report-1; @aiid-report-2]."
     )
     sources = {s["id"]: s for s in listed(root, "sources")}
@@ -315,7 +315,7 @@ def test_aiid_filter_by_ids_and_from_a_local_folder(tmp_path: Path) -> None:
     assert "incident id(s) 99 listed in this remote's table but not imported" in result.output
     assert [i["id"] for i in listed(root, "incidents") if i["id"].startswith("aiid-")] == ["aiid-2"]
     text = (root / "data/remote/aiid/current/incidents/aiid-2.yaml").read_text()
-    assert "1 further report (reports.csv was not pulled)" in text
+    assert "lists further reports on this incident (reports.csv was not pulled) [@aiid-incident-2]" in text  # no uncited count (issue 15)
 
 
 def test_aiid_missing_column_is_a_clear_error(tmp_path: Path, server: Server) -> None:
@@ -550,7 +550,7 @@ def test_remote_table_is_checked(tmp_path: Path) -> None:
     result = brief(root, "pull")
     assert result.exit_code == 1 and "unknown setting 'timout' (did you mean 'timeout'?)" in result.output
     root = make_project(tmp_path / "c", remote_table("evals", "pdf", url="https://x.test/a.eval"))
-    assert "Input should be 'brief', 'aiid', 'inspect' or 'csv'" in brief(root, "pull").output
+    assert "Input should be 'brief', 'aiid', 'inspect', 'csv' or 'table'" in brief(root, "pull").output
 
 
 def test_build_offline_includes_pulled_incidents(tmp_path: Path, server: Server) -> None:

@@ -652,7 +652,7 @@ def test_recommendation_triggers_are_checked(tmp_path: Path) -> None:
     lines = problems_for(tmp_path, {"data/recommendations.yaml": recs})
     assert "data/recommendations.yaml:5: rationale: warning: recommendation 'ask-protocol' has a rationale that cites no source (expected at least one [@source-id, locator])" in lines
     vocab = REPO / "data" / "vocab" / "cop-systemic-risks.yaml"
-    assert f"data/recommendations.yaml:7: triggers.tags[0]: unknown GPAI Code of Practice, Appendix 1.4 specified systemic risks tag 'loss-of-control' (nearest valid: 'cop:loss_of_control'; the vocabulary is {vocab})" in lines
+    assert f"data/recommendations.yaml:7: triggers.tags[0]: unknown GPAI Code of Practice, Appendix 1.4 specified systemic risks tag 'loss-of-control' (nearest valid: 'cop:loss_of_control'; the vocabulary is packaged vocabulary {vocab.name})" in lines
     assert "data/recommendations.yaml:8: triggers.flags[1]: unknown flag 'EU.GPAI_SR=presumd' (nearest valid: 'EU.GPAI_SR=presumed', 'EU.GPAI_SR=yes', 'EU.GPAI_SR=designated')" in lines
     assert len({line for line in lines if ": triggers." in line}) == 2  # topic tags and valid flags pass
 

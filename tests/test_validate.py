@@ -79,7 +79,7 @@ def test_claim_without_source_and_duplicate_ids(tmp_path: Path) -> None:
     assert code == 1
     assert "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source (a confirmed claim needs at least one source with a locator)" in lines
     assert "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source and no reported_by: say who made it" in lines
-    assert "data/sources.json:43: id: duplicate source id 'dev-2025-card' (first defined at data/sources.json:2)" in lines
+    assert "data/sources.json:44: id: duplicate source id 'dev-2025-card' (first defined at data/sources.json:2)" in lines
 
 
 def test_strict_makes_warnings_fatal(tmp_path: Path) -> None:
@@ -94,13 +94,13 @@ def test_strict_makes_warnings_fatal(tmp_path: Path) -> None:
     assert lines == [
         "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: warning: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)",
         # and its quote cannot be checked: press-2025 has no capture (brief/evidence.py)
-        "data/sources.json:25: id: warning: no capture of 'press-2025': the quotes of confirmed claim 'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
+        "data/sources.json:26: id: warning: no capture of 'press-2025': the quotes of confirmed claim 'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
     ]
     code, lines = validate(root, "--strict")
     assert code == 1
     assert lines == [
         "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)",
-        "data/sources.json:25: id: no capture of 'press-2025': the quotes of confirmed claim 'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
+        "data/sources.json:26: id: no capture of 'press-2025': the quotes of confirmed claim 'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
         "Aborted: 2 errors in the data.",
     ]
 

@@ -71,9 +71,10 @@ def build(
 
     # 1-3. Load and validate everything; stop once with every problem.
     report = validate(config, today=date or dt.date.today())
-    report.raise_if_failed(strict=strict)
-    for problem in report.warnings:  # not fatal without --strict, but never silent
-        log.warning("%s", problem)
+    report.raise_if_failed(strict=strict, briefs=briefs)
+    from brief.validate import log_warnings, scoped_warnings
+
+    log_warnings(scoped_warnings(report, briefs), log)  # not fatal without --strict, but never silent: the briefs' own (issue 15)
     ds = report.dataset
     ids = briefs or sorted(ds.briefs)
     for brief_id in ids:

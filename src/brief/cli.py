@@ -34,7 +34,7 @@ ProjectOpt = Annotated[
     typer.Option("--project", "-C", help="Project folder (holding brief.toml); default: the current folder or its nearest parent with one."),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (use for every published edition).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors, and one line counting the warnings.")]
 
 
 def _version(value: bool) -> None:
@@ -173,8 +173,10 @@ def validate(
         config = load_config(project)
         report = run_validate(config)
         report.raise_if_failed(strict=strict)  # lists warnings too when it fails: print each once
-        for problem in report.warnings:
-            typer.echo(str(problem), err=True)
+        from brief.validate import warning_lines
+
+        for line in warning_lines(report.warnings, quiet=quiet):  # each, grouped by kind when many, or one count (-q)
+            typer.echo(line, err=True)
         ds = report.dataset
         if not quiet:
             typer.echo(
@@ -261,6 +263,57 @@ def pull(
 
         config = load_config(project)
         run_pull(config, names=remote or None, dry_run=dry_run, progress=not quiet)
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="The incident table: .csv, .json, .jsonl/.ndjson or .xlsx.")],
+    remote: Annotated[Optional[str], typer.Option("--remote", "-r", help="Name of the [[remote]] (kind = \"table\") whose column mapping to use; default: the one whose path is this file, else the file's name.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and validate, print what would change, write nothing.")] = False,
+    project: ProjectOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Import an incident table into data/remote/<name>/, all or nothing (mapping: [remote.columns] in brief.toml).
+
+    Each row becomes an incident (not yet assessed) citing a source marked as listed by the data
+    set. Example: brief import incidents.json --remote genai
+    """
+    _setup_logging(quiet)
+    try:
+        from brief.config import load_config
+        from brief.pull import import_file
+
+        config = load_config(project)
+        result = import_file(config, file, remote, dry_run=dry_run)
+        typer.echo(result.summary())
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
+def assess(
+    incident: Annotated[str, typer.Argument(help="Id of the incident to assess (see `brief list incidents`).")],
+    accept_upstream: Annotated[bool, typer.Option("--accept-upstream", help="Record that the assessment was reviewed against the pulled record as it is now (after validate named changed fields).")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Write data/assessments/<id>.yaml: an assessment of a pulled incident that survives every pull.
+
+    The file starts with the rubric inputs commented out, each with its allowed values; any incident
+    field given there replaces the pulled one when the project loads. Example: brief assess aiid-114
+    """
+    _setup_logging(False)
+    try:
+        from brief.assess import write_starter
+        from brief.config import load_config
+
+        config = load_config(project)
+        path = write_starter(config, incident, accept=accept_upstream)
+        if accept_upstream:
+            typer.echo(f"{config.relative(path)}: upstream state recorded")
+        else:
+            typer.echo(f"{config.relative(path)}: written; fill in the risk inputs, then run brief validate")
     except BriefError as exc:
         _fail(exc)
 

@@ -61,8 +61,8 @@ class RemoteSettings(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     """Folder name under data/remote/ and the name `brief pull --remote` takes."""
-    kind: Literal["brief", "aiid", "inspect", "csv"]
-    """brief (another unit's data package), aiid (AI Incident Database CSVs), inspect (Inspect AI logs) or csv (evaluation rows)."""
+    kind: Literal["brief", "aiid", "inspect", "csv", "table"]
+    """brief (another unit's data package), aiid (AI Incident Database CSVs), inspect (Inspect AI logs), csv (evaluation rows) or table (any incident table: CSV, JSON, JSON Lines, Excel)."""
     url: str | None = None
     """One URL to pull (https; http only for loopback hosts or with insecure = true)."""
     urls: list[str] = Field(default_factory=list)
@@ -78,6 +78,19 @@ class RemoteSettings(BaseModel):
     """aiid: import only incidents dated on or after this day."""
     until: dt.date | None = None
     """aiid: import only incidents dated on or before this day."""
+    # kind = "table" (sources/importers/table.py, issue 15):
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+    """table: brief field = source column (a list joins several columns), e.g. summary = "description"."""
+    records: str | None = None
+    """table: the key of a JSON object that holds the list of records."""
+    id_prefix: str = ""
+    """table: put before each row's id, e.g. "genai-"."""
+    markdown: list[str] = Field(default_factory=list)
+    """table: brief fields whose column holds Markdown (the rest is plain text, printed literally)."""
+    sheet: str | None = None
+    """table: the Excel sheet to read (default: the first)."""
+    title: str | None = None
+    """table: the data set's name as printed in sources (default: the remote's name)."""
     timeout: float = Field(default=30.0, gt=0, le=600)
     """Seconds to wait for a connection or for the next bytes of a response."""
     retries: int = Field(default=3, ge=0, le=10)

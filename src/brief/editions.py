@@ -42,6 +42,8 @@ def make_snapshot(ds: Any, spec: Any, incidents: list[Any], assessments: dict[st
     eval_names: set[str] = set()
     for inc in incidents:
         data = inc.model_dump(mode="json", exclude_none=True)
+        if getattr(inc, "reassess", None):  # the pulled record changed under its assessment overlay (issue 15)
+            data["reassess"] = list(inc.reassess)
         a = assessments.get(inc.id)
         if a is not None:
             data["assessment"] = {"level": a.level, "computed_level": a.computed_level, "confidence": a.confidence}
@@ -154,6 +156,13 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> Diff:
         add(Change("incident-added", f"New incident: {ni[key]['title']} ({key}).", key))
     for key in sorted(oi.keys() - ni.keys()):
         add(Change("incident-removed", f"Removed incident: {oi[key]['title']} ({key}).", key))
+    for key in sorted(ni):
+        stale, before = ni[key].get("reassess"), oi.get(key, {}).get("reassess")
+        if stale and stale != before:
+            add(Change("reassessment", f"{ni[key]['title']} ({key}) needs reassessment: its pulled record changed since it was assessed ({', '.join(stale)}).", key))
+        status, was = ni[key].get("status"), oi.get(key, {}).get("status")
+        if status and status != was and key in oi:
+            add(Change("incident-status", f"{ni[key]['title']} ({key}) is now {status}: {ni[key].get('status_reason', '')}".rstrip(": "), key))
     for key in sorted(oi.keys() & ni.keys()):
         a, b = oi[key], ni[key]
         la, lb = (a.get("assessment") or {}).get("level"), (b.get("assessment") or {}).get("level")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from brief.config import Config
@@ -21,6 +22,13 @@ def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
             row = inc.model_dump(mode="json", include={"id", "title", "kind", "date", "developer", "models", "tags"})
             row["claims"] = len(inc.claims)
             row["assessed"] = inc.assessed
+            if inc.status:
+                row["status"] = inc.status
+            if inc.assessment_file:  # an assessment overlay (issue 15): where each field comes from
+                row["assessment"] = inc.assessment_file
+                row["field_origins"] = {name: inc.field_origin(name) for name in sorted(inc.model_fields_set | {"risk"})}
+                if inc.reassess:
+                    row["reassess"] = inc.reassess
             records.append((inc, row))
     elif kind == "sources":
         records = [(s, s.model_dump(mode="json", exclude_none=True)) for s in ds.sources.values()]
@@ -30,11 +38,17 @@ def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
         raise UsageError(f"unknown kind {kind!r}")
     out = []
     remotes = _RemoteOrigins(config)
+    records.sort(key=lambda pair: natural_key(str(pair[1].get("id", ""))))
     for record, row in records:
         origin = record.origin
         row["origin"] = {"file": origin.path, "line": origin.line, **remotes.of(origin.path)} if origin else None
         out.append(row)
     return out
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort key that orders the numbers inside ids by value: aiid-2 before aiid-10 before aiid-104."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
 
 
 class _RemoteOrigins:

@@ -12,7 +12,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Iterator, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator, model_validator
 
 from brief import audiences
 from brief.errors import Location
@@ -43,6 +43,12 @@ class Record(BaseModel):
             origin = self.__dict__["_origin"] = origin()
         return origin
 
+    def with_overlay(self, place: "Record", fields: frozenset[str]) -> "Record":
+        """Say that `fields` of this record come from another file, located by `place` (an assessment overlay)."""
+        place.__dict__["fields"] = fields
+        self.__dict__["_overlay"] = place
+        return self
+
     def with_origin(self, origin: Location, doc: Any = None) -> "Record":
         self.__dict__["_origin"] = origin
         self.__dict__["_doc"] = doc
@@ -67,6 +73,9 @@ class Record(BaseModel):
 
     def locate(self, field: str) -> Location:
         """Return the Location of a field path like `claims[1].sources[0].id` in this record's file."""
+        overlay = self.__dict__.get("_overlay")  # an assessment overlay's fields are in its own file (issue 15)
+        if overlay is not None and field and re.split(r"[.\[]", field, maxsplit=1)[0] in overlay.fields:
+            return overlay.locate(field)
         base = self.origin or Location("?")
         line = base.line
         doc = self.__dict__.get("_doc")
@@ -82,11 +91,95 @@ class Record(BaseModel):
         return Location(base.path, line, field)
 
 
+class DateWithoutDay(ValueError):
+    """Day arithmetic (a deadline, a review date) on a date known only to the month or year."""
+
+
+class PartialDate(dt.date):
+    """A date known to the month (`2023-04`) or the year (`2023`) only (issue 15).
+
+    It prints at its precision (`isoformat()` gives "2023-04"; render's long_date "April 2023"),
+    sorts and compares by the start of its period (so it never counts as newer than a day within
+    it), equals only a PartialDate of the same precision, and refuses day arithmetic: adding days
+    to "April 2023" would invent a day."""
+
+    __slots__ = ("precision",)
+
+    def __new__(cls, year: int, month: int | None = None) -> "PartialDate":
+        self = super().__new__(cls, year, month or 1, 1)
+        self.precision = "month" if month else "year"
+        return self
+
+    def isoformat(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}" if self.precision == "month" else f"{self.year:04d}"
+
+    __str__ = isoformat
+
+    def __repr__(self) -> str:
+        return f"PartialDate({self.isoformat()!r})"
+
+    def __reduce__(self) -> Any:
+        return (PartialDate, (self.year, self.month if self.precision == "month" else None))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, dt.date):
+            return date_precision(other) == self.precision and dt.date.__eq__(self, other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        return hash((self.year, self.month if self.precision == "month" else 0, self.precision))
+
+    def _no_days(self, other: Any) -> Any:
+        raise DateWithoutDay(f"the date {self.isoformat()} has no day: counting days from it needs a full date (expected YYYY-MM-DD)")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = _no_days
+
+
+def date_precision(day: dt.date) -> str:
+    """Return "day", "month" or "year": how much of a date is known."""
+    return getattr(day, "precision", "day")
+
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def parse_partial(value: Any) -> Any:
+    """Turn '2023' or '2023-04' (or YAML's 2023) into a PartialDate; anything else is returned as given."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return PartialDate(value)
+    if isinstance(value, str):
+        m = _PARTIAL_DATE.match(value.strip())
+        if m:
+            month = int(m.group(2)) if m.group(2) else None
+            if month is not None and not 1 <= month <= 12:
+                raise ValueError(f"bad date {value!r} (month {month} does not exist; expected YYYY, YYYY-MM or YYYY-MM-DD)")
+            return PartialDate(int(m.group(1)), month)
+    return value
+
+
 def _date_not_number(value: Any) -> Any:
     # YAML hands over numbers where a date was meant; pydantic would read `date: 0` as 1970-01-01.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)")
+    if isinstance(value, str) and _PARTIAL_DATE.match(value.strip()):
+        raise ValueError(f"the date {value!r} has no day: this date counts days (a deadline or review), so it needs a full date (expected YYYY-MM-DD)")
     return value
+
+
+def _date_at_precision(value: Any) -> Any:
+    # A year or a month is a date too (issue 15): 10,203 of 15,666 records of one data set give no day.
+    value = parse_partial(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)")
+    return value
+
+
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
 
 
 def _number_not_bool(value: Any) -> Any:
@@ -98,7 +191,9 @@ def _number_not_bool(value: Any) -> Any:
 
 # Dates and numbers of curated records: refuse the silent coercions above, with the field's line.
 # (Only these fields run Python during validation; everything else stays in pydantic-core.)
-Date = Annotated[dt.date, BeforeValidator(_date_not_number)]
+Date = Annotated[dt.date, BeforeValidator(_date_at_precision), PlainSerializer(_iso, return_type=str, when_used="json"),
+                 WithJsonSchema({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "description": "YYYY, YYYY-MM or YYYY-MM-DD"})]
+Day = Annotated[dt.date, BeforeValidator(_date_not_number)]  # a date days are counted from: a full date only
 Int = Annotated[int, BeforeValidator(_number_not_bool)]
 Float = Annotated[float, BeforeValidator(_number_not_bool)]
 
@@ -119,6 +214,7 @@ class Verification(str, Enum):
 
     consulted = "consulted"  # read (live or archived copy) by the curator
     corroborated = "corroborated"  # title/URL/date seen in several citations, not read
+    listed = "listed"  # listed by an incident database or data set brief imported; no analyst has read it
     unverified = "unverified"  # could not be found or checked
 
 
@@ -138,13 +234,14 @@ class Source(Record):
     type: str
     title: str = Field(min_length=1)
     reliability: Reliability
-    verification: Verification = Verification.consulted
+    verification: Verification  # no default: leaving it out must not claim the source was read (issue 15)
     checked: str | None = None  # how it was checked, in words
     archived: str | None = None  # URL of an archived copy
     capture: CaptureNote | None = None  # why there is no capture to check quotes against (evidence.py)
     URL: str | None = None
     accessed: dict[str, Any] | None = None
     issued: dict[str, Any] | None = None
+    licence: str | None = None  # the record's own content licence where it has one, e.g. "CC BY-SA 4.0"
 
     # CSL-JSON item types we accept (CSL 1.0.2).
     CSL_TYPES: ClassVar[frozenset[str]] = frozenset(
@@ -182,7 +279,7 @@ class Source(Record):
     def csl(self) -> dict[str, Any]:
         """Return the plain CSL-JSON item (brief's own fields removed)."""
         data = self.model_dump(mode="json", exclude_none=True, by_alias=True)
-        for own in ("reliability", "verification", "checked", "archived", "capture"):
+        for own in ("reliability", "verification", "checked", "archived", "capture", "licence"):
             data.pop(own, None)
         return data
 
@@ -263,9 +360,9 @@ class Override(Record):
     level: Literal["Low", "Moderate", "High", "Critical"]
     justification: str = ""
     analyst: str = ""
-    date: Date | None = None
+    date: Day | None = None
     reviewer: str | None = None
-    review_by: Date | None = None
+    review_by: Day | None = None
 
 
 class RiskInputs(Record):
@@ -292,6 +389,7 @@ class Tags(Record):
     cop: list[str] = Field(default_factory=list)  # GPAI CoP specified systemic risks
     nist: list[str] = Field(default_factory=list)  # NIST AI 600-1 risks
     oecd: list[str] = Field(default_factory=list)  # OECD harm types
+    rmf: list[str] = Field(default_factory=list)  # NIST AI RMF 1.0 functions, categories, subcategories, e.g. "MEASURE-2.7"
     topics: list[str] = Field(default_factory=list)  # free tags, e.g. self-preservation
 
 
@@ -352,8 +450,8 @@ class RegulatoryFacts(Record):
 
     realised_harm: bool | None = None  # None: derived from risk.evidence (E4) or kind
     harm_types: list[str] = Field(default_factory=list)  # realised harm, data/regulatory/clocks.yaml ids
-    awareness_date: Date | None = None  # when the provider became aware (reporting clocks start)
-    resolved_date: Date | None = None  # when the incident was resolved (final report)
+    awareness_date: Day | None = None  # when the provider became aware (reporting clocks start)
+    resolved_date: Day | None = None  # when the incident was resolved (final report)
     high_risk_system: bool | None = None  # a high-risk AI system under AI Act Art. 6 (Art. 73)
     gpai_systemic_risk: Literal["designated", "presumed", "unknown", "no"] | None = None  # AI Act Art. 51
     training_compute_disclosed: bool | None = None  # Art. 51(2) presumption: more than 10^25 FLOP
@@ -362,6 +460,14 @@ class RegulatoryFacts(Record):
     framework_reports: list[FrameworkReport] = Field(default_factory=list)
     status: list[StatusFact] = Field(default_factory=list)  # dated, sourced status facts (issue 16)
     rationale: dict[str, str] = Field(default_factory=dict)  # fact name -> cited sentence
+
+
+class SourceRating(Record):
+    """A rating the source data set gives an incident (e.g. its "severity"): the source's word, never our risk level."""
+
+    source: Id  # the source (data set row) that gives it
+    name: str = Field(min_length=1)  # what the data set calls it, e.g. "severity"
+    value: str = Field(min_length=1)  # the data set's value, as given
 
 
 class Suppression(Record):
@@ -400,10 +506,40 @@ class Incident(Record):
     regulatory: RegulatoryFacts | None = None  # inputs of the regulatory flags and clocks
     suppress: list[Suppression] = Field(default_factory=list)  # library recommendations withheld
     plain: PlainIncident | None = None  # the public brief's wording; None: not yet written
+    # Record status (issue 15): a retracted record stays in the data but leaves briefs unless named.
+    status: Literal["retracted", "disputed"] | None = None
+    status_reason: str | None = None  # why (Markdown with citations); required with a status
+    status_source: Id | None = None  # who retracted or disputes it
+    licence: str | None = None  # the record's own content licence where it differs from the project's
+    source_ratings: list[SourceRating] = Field(default_factory=list)  # the data set's own ratings (not our risk level)
+
+    @model_validator(mode="after")
+    def _status_explained(self) -> "Incident":
+        if self.status is not None and not (self.status_reason or "").strip():
+            raise ValueError(f"status_reason: a {self.status} record needs a reason (say who {self.status} it and why)")
+        return self
 
     @property
     def assessed(self) -> bool:
         return self.risk is not None
+
+    @property
+    def reassess(self) -> list[str]:
+        """The upstream fields that changed since this incident's assessment overlay was written (issue 15)."""
+        return list(self.__dict__.get("_reassess", ()))
+
+    @property
+    def assessment_file(self) -> str | None:
+        """The assessment overlay (data/assessments/<id>.yaml) merged over this record, if any."""
+        overlay = self.__dict__.get("_overlay")
+        return overlay.origin.path if overlay is not None and overlay.origin else None
+
+    def field_origin(self, name: str) -> str | None:
+        """Return the file a top-level field came from: the assessment overlay or the record's own file."""
+        overlay = self.__dict__.get("_overlay")
+        if overlay is not None and name in overlay.fields:
+            return overlay.origin.path if overlay.origin else None
+        return self.origin.path if self.origin else None
 
 
 # --- Evaluations -------------------------------------------------------------------------------

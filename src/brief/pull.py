@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "lock.json"
 LOCK_VERSION = 1
-IMPORTER_VERSION = 1
+IMPORTER_VERSION = 2  # 2: plain text escaped, sources marked listed, no uncited report count (issue 15)
 """Bump when an importer's output changes, so that the next pull re-imports unchanged downloads."""
 
 
@@ -96,6 +96,36 @@ def pull(config: Config, names: list[str] | None = None, dry_run: bool = False, 
     return results
 
 
+def import_file(config: Config, file: Path, name: str | None = None, dry_run: bool = False) -> RemoteResult:
+    """`brief import FILE`: import an incident table (CSV, JSON, JSON Lines, Excel) as a `kind = "table"` remote.
+
+    The mapping comes from the [[remote]] named `name` (or the table remote whose path is this
+    file); without one, columns named like brief's fields are taken as they are (description ->
+    summary). The records land in data/remote/<name>/ all or nothing, with a lock file, as a pull."""
+    from brief.sources.importers.table import default_remote_name, table_format
+
+    path = file.expanduser()
+    shown = path if path.is_absolute() else Path.cwd() / path
+    if not shown.is_file() and not path.is_absolute() and (config.root / path).is_file():  # relative to the project (-C)
+        shown = config.root / path
+    if not shown.is_file():
+        raise UsageError(f"{file}: no such file")
+    if table_format(shown.name) is None:
+        raise UsageError(f"{file}: not a table file (expected .csv, .json, .jsonl, .ndjson or .xlsx)")
+    tables = [r for r in config.remotes if r.kind == "table"]
+    if name is not None:
+        remote = next((r for r in config.remotes if r.name == name), None)
+        if remote is not None and remote.kind != "table":
+            raise UsageError(f"remote {name!r} in brief.toml is kind = {remote.kind!r}, not a table")
+        if remote is None:
+            remote = RemoteSettings(name=name, kind="table", path=str(shown))
+    else:
+        same = [r for r in tables if r.path and (config.root / r.path).resolve() == shown.resolve()]
+        remote = same[0] if same else RemoteSettings(name=default_remote_name(shown), kind="table", path=str(shown))
+    remote = remote.model_copy(update={"path": str(shown.resolve()), "url": None, "urls": []})
+    return pull_remote(config, remote, dry_run=dry_run)
+
+
 def select_remotes(config: Config, names: list[str] | None) -> list[RemoteSettings]:
     """Return the remotes to pull: all of brief.toml's, or the named ones (unknown names are a usage error)."""
     if not config.remotes:
@@ -112,14 +142,52 @@ def select_remotes(config: Config, names: list[str] | None) -> list[RemoteSettin
 def pull_remote(config: Config, remote: RemoteSettings, dry_run: bool = False,
                 progress: Callable[[str, int | None, int], None] | None = None, now: dt.datetime | None = None) -> RemoteResult:
     """Pull one remote all or nothing; return what changed."""
-    from brief.sources.remote import Fetcher
-
     started = time.perf_counter()
     now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     inputs = _inputs(config, remote)
     root = config.data_dir / "remote"
     created_root = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
+    try:
+        with remote_lock(root, remote.name):
+            return _pull_locked(config, remote, root, created_root, dry_run, progress, now, started, inputs)
+    finally:
+        if created_root and root.is_dir() and not any(root.iterdir()):  # a dry run or a failed first pull leaves no trace
+            with contextlib.suppress(OSError):
+                root.rmdir()
+
+
+@contextlib.contextmanager
+def remote_lock(root: Path, name: str) -> Iterator[None]:
+    """Hold data/remote/.<name>.lock while a remote is pulled: a second pull of it fails at once, with a message."""
+    import fcntl
+
+    path = root / f".{name}.lock"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise SourceError(f"remote {name!r} is being pulled by another brief process ({path.name} in data/remote/ is locked); wait for it to finish") from None
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                break  # still the lock file in place (not one a finished pull just removed)
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)
+
+
+def _pull_locked(config: Config, remote: RemoteSettings, root: Path, created_root: bool, dry_run: bool,
+                 progress: Callable[[str, int | None, int], None] | None, now: dt.datetime, started: float, inputs: list[str]) -> RemoteResult:
+    from brief.sources.remote import Fetcher
+
     _recover(root, remote.name)
     folder = root / remote.name
     old_lock = read_lock(folder)
@@ -378,6 +446,7 @@ _COLLECT: dict[str, Callable[[_Downloader, list[str]], list[RawFile]]] = {
     "aiid": _collect_aiid,
     "inspect": _collect_plain((".json", ".eval")),
     "csv": _collect_plain((".csv",)),
+    "table": _collect_plain((".csv", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")),
 }
 
 
@@ -394,6 +463,11 @@ def _convert(remote: RemoteSettings, raw_files: list[RawFile]) -> Imported:
         from brief.sources.importers.csvrows import import_rows
 
         return import_rows(remote.name, raw_files)
+    if remote.kind == "table":
+        from brief.sources.importers.table import import_table
+
+        return import_table(remote.name, raw_files, remote.columns, records=remote.records, id_prefix=remote.id_prefix,
+                            markdown=remote.markdown, sheet=remote.sheet, title=remote.title)
     out = Imported()
     for raw in raw_files[1:]:  # the manifest comes first
         out.files[raw.name.removeprefix("files/")] = raw.path.read_bytes()
@@ -412,6 +486,7 @@ def _write_current(current: Path, imported: Imported, name: str, final: str) -> 
     from brief.sources.local import EVALUATION_COLUMNS
 
     origins: dict[str, str] = {}
+    dumper = _yaml_dumper()
     current.mkdir(parents=True)
     if imported.sources:
         items = sorted(imported.sources, key=lambda s: s["id"])
@@ -421,7 +496,7 @@ def _write_current(current: Path, imported: Imported, name: str, final: str) -> 
         rel = f"incidents/{check_name(incident['id'], 'incident id')}.yaml"
         path = current / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(incident, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        path.write_text(yaml.dump(incident, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
         origins[rel] = f"{final}/current/{rel}"
     if imported.evaluations:
         buffer = io.StringIO(newline="")
@@ -440,6 +515,12 @@ def _write_current(current: Path, imported: Imported, name: str, final: str) -> 
         path.write_bytes(data)
         origins[rel] = f"{final}/current/{rel}"
     return origins
+
+
+def _yaml_dumper() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C emitter: 15,000 incident files in seconds
 
 
 def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: dict[str, str]) -> dict[str, str]:
@@ -480,8 +561,9 @@ def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: di
     errors = [p for p in shown if p.is_error]
     if errors:
         raise DataError(shown, summary=f"Aborted: remote {remote.name!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the pulled data.")
-    for problem in shown:
-        log.warning("%s", problem)
+    from brief.validate import log_warnings
+
+    log_warnings(shown, log)  # each, grouped by kind when many, or one count under -q
     records: dict[str, str] = {}
     for kind, items in (("source", staged.sources.values()), ("incident", staged.incidents.values()), ("evaluation", staged.evaluations)):
         for record in items:
@@ -547,6 +629,8 @@ def _settings_key(remote: RemoteSettings) -> dict[str, Any]:
         "incidents": sorted(remote.incidents),
         "since": remote.since.isoformat() if remote.since else None,
         "until": remote.until.isoformat() if remote.until else None,
+        **({"table": {"columns": remote.columns, "records": remote.records, "id_prefix": remote.id_prefix, "markdown": remote.markdown,
+                      "sheet": remote.sheet, "title": remote.title}} if remote.kind == "table" else {}),
     }
 
 

@@ -61,7 +61,7 @@ __all__ = [
     "view",
 ]
 
-VOCAB_FILES = {"mit": "mit.yaml", "cop": "cop-systemic-risks.yaml", "nist": "nist-600-1.yaml", "oecd": "oecd-harm-types.yaml"}
+VOCAB_FILES = {"mit": "mit.yaml", "cop": "cop-systemic-risks.yaml", "nist": "nist-600-1.yaml", "oecd": "oecd-harm-types.yaml", "rmf": "nist-ai-rmf-1.0.yaml"}
 RULE_FILES = ("clocks.yaml", "flags.yaml", "frameworks.yaml", "application.yaml")
 FACT_NAMES = tuple(name for name in RegulatoryFacts.model_fields if name not in ("framework_reports", "rationale", "status"))
 REPORT_STATUSES = ("reached", "cannot-rule-out", "alert", "ruled-out")
@@ -123,6 +123,11 @@ class Vocabulary:
     path: str
     terms: tuple[Term, ...]
 
+    @property
+    def where(self) -> str:
+        """Name the file for messages: the project's path, or "packaged vocabulary X" for brief's own copy (issue 15)."""
+        return f"packaged vocabulary {Path(self.path).name}" if Path(self.path).is_absolute() else self.path
+
     def find(self, tag: str) -> Term | None:
         """Return the term a tag names (its id, its label or both, any case), or None."""
         return _term_index(self.terms).get(_fold(tag))
@@ -138,8 +143,13 @@ class Vocabulary:
         for key in difflib.get_close_matches(_fold(tag), list(names), n=n * 2, cutoff=0.4):
             if names[key] not in out:
                 out.append(names[key])
-        if not out:  # nothing close: name the first few so the message still helps
-            out = [names[_fold(t.id)] for t in self.terms[:n]]
+        if not out:  # nothing close enough: still the most similar ones, never simply the first few (issue 15)
+            ranked = sorted(names, key=lambda key: -difflib.SequenceMatcher(None, _fold(tag), key).ratio())
+            for key in ranked:
+                if names[key] not in out:
+                    out.append(names[key])
+                if len(out) == n:
+                    break
         return out[:n]
 
 
@@ -1590,7 +1600,7 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
                 if term is None or term.id in seen:  # locate only for a problem: it may parse the file again
                     where = inc.locate(f"tags.{prefix}[{i}]")
                 if term is None:
-                    add(Problem(where, f"unknown {vocab.name} tag {tag!r} (nearest valid: {_nearest_words(vocab.nearest(str(tag)))}; the vocabulary is {vocab.path})"))
+                    add(Problem(where, f"unknown {vocab.name} tag {tag!r} (nearest valid: {_nearest_words(vocab.nearest(str(tag)))}; the vocabulary is {vocab.where})"))
                 elif term.id in seen:
                     add(Problem(where, f"{tag!r} repeats tags.{prefix}[{seen[term.id]}] ({term.display})", "warning"))
                 else:
@@ -1622,7 +1632,7 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
             prefix, _, name = str(tag).partition(":")
             vocab = tables.vocabularies.get(prefix) if name else None
             if vocab is not None and vocab.find(name) is None:
-                add(Problem(rec.locate(f"triggers.tags[{i}]"), f"unknown {vocab.name} tag {name!r} (nearest valid: {_nearest_words([f'{prefix}:{n}' for n in vocab.nearest(name)])}; the vocabulary is {vocab.path})"))
+                add(Problem(rec.locate(f"triggers.tags[{i}]"), f"unknown {vocab.name} tag {name!r} (nearest valid: {_nearest_words([f'{prefix}:{n}' for n in vocab.nearest(name)])}; the vocabulary is {vocab.where})"))
         for i, token in enumerate(rec.triggers.flags):
             if token not in known:
                 close = difflib.get_close_matches(token, sorted(known), n=3, cutoff=0.5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import logging
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -12,8 +13,11 @@ from typing import Any, Iterable
 from brief import evidence, numbers, readability, regulatory
 from brief.config import AUDIENCES, Config
 from brief.errors import DataError, Location, Problem
-from brief.model import ClaimStatus, Incident, Reliability, Source, Verification, prose_fields
+from brief.model import ClaimStatus, Incident, Reliability, Source, Verification, date_precision, prose_fields
 from brief.sources.local import Dataset, load_dataset, paused_gc
+
+
+UNCHECKED = (Verification.unverified, Verification.listed)  # no analyst has read these sources
 
 
 @dataclass
@@ -31,10 +35,13 @@ class Report:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
 
-    def raise_if_failed(self, strict: bool = False) -> None:
-        """Raise one DataError listing every problem when there are errors (or warnings under strict)."""
-        if self.errors or (strict and self.warnings):
-            problems = self.problems
+    def raise_if_failed(self, strict: bool = False, briefs: list[str] | None = None) -> None:
+        """Raise one DataError listing every problem when there are errors (or warnings under strict:
+        with `briefs`, only the warnings about what those briefs rest on)."""
+        warnings = scoped_warnings(self, briefs) if strict and briefs else self.warnings
+        if self.errors or (strict and warnings):
+            kept = {id(p) for p in warnings}
+            problems = [p for p in self.problems if p.is_error or id(p) in kept]
             if strict:
                 problems = [Problem(p.location, p.message, "error") if not p.is_error else p for p in problems]
             raise DataError(problems)
@@ -66,13 +73,15 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
     def located(where: Location | Any) -> Location:
         return where() if callable(where) else where
 
+    unread: dict[str, Source] = {}  # cited sources no analyst has read: one line for all (issue 15)
+
     def cited(text: str, where: Location | Any) -> None:
         for key in prose.keys(text):
             if key not in sources:
                 if missing(key, "sources", sources):
                     add(Problem(located(where), f"unknown citation key {key!r}{_suggest(key, sources)}"))
-            elif sources[key].verification == Verification.unverified:
-                add(Problem(located(where), f"cites {key!r}, a source marked unverified: find and check it, or drop the citation", "warning"))
+            elif sources[key].verification in UNCHECKED:
+                unread.setdefault(key, sources[key])
 
     def source_ref(key: str, where: Location | Any) -> Source | None:
         if key not in sources:
@@ -105,8 +114,9 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
                     continue
                 if not ref.locator:
                     add(Problem(_at(inc, f"{f}.sources[{j}].locator"), f"no locator for {ref.id!r} (give a section, page or paragraph)", "warning"))
-                if src.verification == Verification.unverified:
-                    add(Problem(_at(inc, f"{f}.sources[{j}].id"), f"{ref.id!r} is unverified and cannot support a claim (move it to reported_by)", "error" if claim.status == ClaimStatus.confirmed else "warning"))
+                if src.verification in UNCHECKED:
+                    what = "is unverified" if src.verification == Verification.unverified else "is only listed by an imported data set (no analyst has read it)"
+                    add(Problem(_at(inc, f"{f}.sources[{j}].id"), f"{ref.id!r} {what} and cannot support a claim (move it to reported_by)", "error" if claim.status == ClaimStatus.confirmed else "warning"))
                 elif claim.status == ClaimStatus.confirmed and src.reliability != Reliability.primary:
                     add(Problem(_at(inc, f"{f}.sources[{j}].id"), f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)", "warning"))
             for j, ref in enumerate(claim.reported_by):
@@ -125,8 +135,20 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
                 add(Problem(_at(inc, f"related[{i}]"), f"unknown incident {rel!r}{_suggest(rel, ds.incidents)}"))
         if inc.date > today:
             add(Problem(_at(inc, "date"), f"date {inc.date} is in the future", "warning"))
+        facts = inc.regulatory
+        if facts and facts.harm_types and facts.awareness_date is None and date_precision(inc.date) != "day":
+            add(Problem(_at(inc, "regulatory.harm_types"), f"reporting deadlines count days from the awareness date, and the incident date {inc.date} has no day: give regulatory.awareness_date (YYYY-MM-DD)"))
+        if inc.status_source:
+            source_ref(inc.status_source, partial(_at, inc, "status_source"))
         if inc.risk:
             problems.extend(_risk_problems(inc, config, today, rubrics))
+
+    if unread:  # one line, not one warning per citing record (issue 15)
+        first = next(iter(unread.values()))
+        listed = sum(1 for src in unread.values() if src.verification == Verification.listed)
+        kinds = ", ".join(part for part in (f"{listed} listed by an imported data set" if listed else "", f"{len(unread) - listed} marked unverified" if len(unread) > listed else "") if part)
+        origin = first.__dict__.get("_origin")  # the file only: finding the line would parse a large sources.json again
+        add(Problem(Location(getattr(origin, "path", "?"), 0, "verification"), f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked ({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite checked sources", "warning"))
 
     # Evaluation rows.
     for ev in ds.evaluations:
@@ -220,7 +242,7 @@ def _all_tags(ds: Dataset) -> set[str]:
 def incident_tags(inc: Incident) -> set[str]:
     """Return an incident's tags, vocabulary-prefixed (`cop:loss_of_control`) and bare topics."""
     t = inc.tags
-    out = {f"mit:{x}" for x in t.mit} | {f"cop:{x}" for x in t.cop} | {f"nist:{x}" for x in t.nist} | {f"oecd:{x}" for x in t.oecd}
+    out = {f"mit:{x}" for x in t.mit} | {f"cop:{x}" for x in t.cop} | {f"nist:{x}" for x in t.nist} | {f"oecd:{x}" for x in t.oecd} | {f"rmf:{x}" for x in t.rmf}
     out |= {f"topic:{x}" for x in t.topics} | set(t.topics)
     return out
 
@@ -232,7 +254,7 @@ def scoped_incidents(ds: Dataset, brief_id: str) -> list[Incident]:
     if spec.scope.tags:
         wanted = set(spec.scope.tags)
         for inc in ds.incidents.values():
-            if incident_tags(inc) & wanted:
+            if inc.status != "retracted" and incident_tags(inc) & wanted:  # a retracted record only when named
                 chosen.setdefault(inc.id, inc)
     focus = spec.focus
     return sorted(chosen.values(), key=lambda i: (i.id != focus, -i.date.toordinal(), i.id))
@@ -246,3 +268,93 @@ def validate(config: Config, today: dt.date | None = None) -> Report:
         problems = problems + check(ds, config, today, prose)
     prose.save()
     return Report(ds, problems)
+
+
+# --- what a command prints (issue 15) ----------------------------------------------------------
+
+GROUP_AFTER = 20  # more warnings than this are printed grouped by kind, one example each
+
+
+def warning_kind(message: str) -> str:
+    """Return a warning's kind: its message with quoted values and numbers taken out."""
+    import re
+
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|“[^”]*”", "…", message)
+    text = re.sub(r"\d[\d,.]*", "N", text)
+    return text.split(" (", 1)[0].split(":", 1)[0].strip()
+
+
+def summarise(problems: list[Problem]) -> list[str]:
+    """Return one line per kind of problem: how many, and one example."""
+    groups: dict[str, list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault(warning_kind(problem.message), []).append(problem)
+    lines = []
+    for items in sorted(groups.values(), key=len, reverse=True):
+        lines.append(f"{len(items):,} x {items[0]}" if len(items) > 1 else str(items[0]))
+    return lines
+
+
+def warning_lines(warnings: list[Problem], quiet: bool = False) -> list[str]:
+    """Return what a command prints for its warnings: each (a few), grouped by kind (many), or one count (quiet)."""
+    if not warnings:
+        return []
+    if quiet:
+        return [f"{len(warnings):,} warning{'s' if len(warnings) != 1 else ''} (hidden by -q; run without -q to see them)"]
+    if len(warnings) <= GROUP_AFTER:
+        return [str(p) for p in warnings]
+    return [f"{len(warnings):,} warnings, grouped by kind (one example each):"] + summarise(warnings)
+
+
+def log_warnings(warnings: list[Problem], log: Any) -> None:
+    """Log a command's warnings (quiet when the logger does not print INFO: `-q`)."""
+    for line in warning_lines(warnings, quiet=not log.isEnabledFor(logging.INFO)):
+        log.warning("%s", line)
+
+
+def touched_paths(ds: Dataset, brief_ids: list[str]) -> tuple[set[str], set[str]]:
+    """Return the files and the source ids the named briefs rest on (their warnings are the ones shown)."""
+    from brief.citations import cite_keys
+
+    paths: set[str] = set()
+    keys: set[str] = set()
+    for brief_id in brief_ids:
+        spec = ds.briefs.get(brief_id)
+        if spec is None:
+            continue
+        if spec.origin:
+            paths.add(spec.origin.path)
+        for inc in scoped_incidents(ds, brief_id):
+            if inc.origin:
+                paths.add(inc.origin.path)
+            if inc.assessment_file:
+                paths.add(inc.assessment_file)
+            for _field, text in prose_fields(inc):
+                keys.update(cite_keys(text))
+            for claim in inc.claims:
+                keys.update(ref.id for ref in claim.sources + claim.reported_by)
+            for ev in ds.evaluations_named(inc.evaluations):
+                if ev.origin:
+                    paths.add(ev.origin.path)
+                keys.add(ev.source)
+            for rec in inc.recommendations:
+                if rec in ds.recommendations and ds.recommendations[rec].origin:
+                    paths.add(ds.recommendations[rec].origin.path)
+    return paths, keys
+
+
+def scoped_warnings(report: "Report", brief_ids: list[str] | None) -> list[Problem]:
+    """Return the warnings about what the named briefs rest on (all of them when no brief is named)."""
+    if not brief_ids:
+        return report.warnings
+    paths, keys = touched_paths(report.dataset, brief_ids)
+    sources = report.dataset.sources
+    source_files = {src.origin.path for key in keys if key in sources and (src := sources[key]).origin}
+    out = []
+    for problem in report.warnings:
+        where = problem.location.path
+        if where in paths:
+            out.append(problem)
+        elif where in source_files and any(repr(key) in problem.message or f"{key}" == problem.location.field for key in keys):
+            out.append(problem)
+    return out

@@ -273,6 +273,9 @@ def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, An
             if src.verification.value != "consulted":
                 extra += f' <span class="verification">[{html.escape(src.verification.value)}: {html.escape(src.checked or "not read by the curators")}]</span>'
             extra += bibliography_notes(src, (evidence or {}).get(entry.key), entry.html)  # access date, dead original link (evidence.py)
+            if getattr(src, "licence", None):  # the record's own content licence (issue 15; the project declares none)
+                extra += f' <span class="licence">Licence: {html.escape(src.licence)}.</span>'
+
             if src.archived:
                 url = html.escape(src.archived, quote=True)
                 link = f'<a href="{url}">{url}</a>' if safe_href(src.archived) else url  # no javascript: or file: links

@@ -41,6 +41,7 @@ RESERVED_CHARS = "\ue000\ue001\ue002"  # brief's own placeholders while renderin
 # output/.cache/parse.marshal, keyed by content hash: parsing is most of a large project's load
 # time (issue 8). Small projects never write it, so their output/ holds only what builds publish.
 PARSE_CACHE_MIN_FILES = 1000
+PARSE_CACHE_MIN_BYTES = 2 * 2**20  # ... or a file at least this large
 PARALLEL_PARSE_MIN = 500  # files missing from the parse cache before they are parsed in worker processes
 
 
@@ -212,6 +213,8 @@ class _Collector:
             return None
         digest = text_digest(text)
         doc = self.cache.get(digest)
+        if len(text) >= PARSE_CACHE_MIN_BYTES:  # one large file (a sources.json of 60,000 items) is worth caching on its own (issue 15)
+            self.cache.lookups += PARSE_CACHE_MIN_FILES
         if doc is MISSING:
             try:
                 doc = load_plain(text)
@@ -355,6 +358,8 @@ def _message(cls: type[BaseModel], err: dict[str, Any]) -> str:
     kind = err["type"]
     value = err.get("input")
     if kind == "missing":
+        if err["loc"] and err["loc"][-1] == "verification" and cls is Source:  # no default may claim a source was read (issue 15)
+            return "required field is missing (expected consulted, corroborated, listed or unverified: say whether an analyst read the source)"
         return "required field is missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
@@ -677,13 +682,60 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
-    """Load every record under data/ and briefs/; return them with every problem found."""
+def load_dataset(config: Config, overlays: bool = True) -> tuple[Dataset, list[Problem]]:
+    """Load every record under data/ and briefs/; return them with every problem found.
+
+    `overlays=False`: the incidents as pulled or curated, without data/assessments/ merged over them."""
     with paused_gc():
-        return _load_dataset(config)
+        return _load_dataset(config, overlays)
 
 
-def _load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
+def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
+    """Merge each data/assessments/<id>.yaml over the incident it assesses (brief/assess.py)."""
+    from brief.assess import UPSTREAM_KEY, changed_fields, fingerprint, merge
+
+    if not folder.is_dir():
+        return
+    for path in _incident_files(folder):
+        ds.files.append(path)
+        doc = col.parse(path)
+        if doc is None:
+            continue
+        def top(doc: Any = doc, path: Path = path) -> Any:  # line marks only for a problem
+            return col.lines[path].at() if path in col.lines else doc
+
+        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+            col.add(path, col.line(path, doc), "id", "an assessment needs `id:` naming the incident it assesses (expected a mapping with id)")
+            continue
+        key = doc["id"]
+        if path.stem != key:
+            col.add(path, line_of(top(), ("id",)), "id", f"id {key!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")
+        base = ds.incidents.get(key)
+        if base is None:
+            if key not in ds.broken:
+                col.add(path, line_of(top(), ("id",)), "id", f"assessment of incident {key!r}, which no pulled or curated record has (removed upstream?): kept, not used", "warning")
+            continue
+        upstream = fingerprint(base)
+        merged, given = merge(base.model_dump(mode="json"), doc)
+        record = col.model(Incident, merged, path)
+        if record is None:
+            continue  # reported at the overlay's lines; the pulled record stays as it is
+        place = Record.model_construct()
+        place.__dict__.update(_origin=record.__dict__.get("_origin"), _doc=record.__dict__.get("_doc"))
+        record.with_origin(base.__dict__.get("_origin"), base.__dict__.get("_doc"))  # type: ignore[arg-type]
+        record.with_overlay(place, given)
+        changed = changed_fields(doc.get(UPSTREAM_KEY), upstream)
+        if changed is None:
+            col.add(path, line_of(top(), (UPSTREAM_KEY,)), UPSTREAM_KEY, f"records no upstream state: run `brief assess {key} --accept-upstream` after checking it against the pulled record", "warning")
+        elif changed:
+            record.__dict__["_reassess"] = tuple(changed)
+            col.add(path, line_of(top(), (UPSTREAM_KEY,)), UPSTREAM_KEY,
+                    f"the pulled record of {key!r} changed since this assessment was written ({', '.join(changed)}): "
+                    f"reassess, then run `brief assess {key} --accept-upstream`", "warning")
+        ds.incidents[key] = record
+
+
+def _load_dataset(config: Config, overlays: bool = True) -> tuple[Dataset, list[Problem]]:
     col = _Collector(config)
     ds = Dataset()
     data = config.data_dir
@@ -692,7 +744,7 @@ def _load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
         return ds, col.problems
     # First, while this process is small (worker processes start as copies of it): parse the
     # incident files the cache lacks, in parallel when there are many.
-    col.preparse(_incident_files(data / "incidents"))
+    col.preparse(_incident_files(data / "incidents") + [p for d in remote_folders(data) for p in _incident_files(d / "incidents")])
     _load_sources(col, ds, data)
     _load_incidents(col, ds, data / "incidents")
     _load_evaluations(col, ds, data / "evaluations")
@@ -700,6 +752,8 @@ def _load_dataset(config: Config) -> tuple[Dataset, list[Problem]]:
     _load_briefs(col, ds, config.briefs_dir)
     for remote_dir in remote_folders(data):
         _load_remote(col, ds, remote_dir)
+    if overlays:
+        _load_assessments(col, ds, data / "assessments")
     col.cache.save(PARSE_CACHE_MIN_FILES)
     return ds, col.problems
 
@@ -727,6 +781,7 @@ def load_folder(config: Config, folder: Path) -> tuple[Dataset, list[Problem]]:
     """Load one remote-shaped folder (sources.json, incidents/, evaluations/) on its own."""
     col = _Collector(config)
     ds = Dataset()
+    col.preparse(_incident_files(folder / "incidents"))  # an imported table: thousands of incident files (issue 15)
     _load_remote(col, ds, folder)
     return ds, col.problems
 

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 BACKOFF_SECONDS = 0.5
 """First pause before a retry; doubled after each further failure (tests patch it smaller)."""
 BACKOFF_MAX_SECONDS = 8.0
+RETRY_AFTER_MAX_SECONDS = 60.0
+"""Longest Retry-After honoured; a server asking for more fails the pull with its answer (tests patch it smaller)."""
 DEADLINE_FACTOR = 10
 """A whole download may take at most this many times the remote's timeout (a trickling server)."""
 MAX_REDIRECTS = 5
@@ -162,6 +164,10 @@ class Fetcher:
                     tries = f" (after {attempt} attempts)" if attempt > 1 else ""
                     raise self.fail(url, exc.cause + tries) from None
                 pause = min(BACKOFF_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX_SECONDS)
+                if exc.retry_after is not None:  # the server's Retry-After, honoured up to a cap (issue 15)
+                    if exc.retry_after > RETRY_AFTER_MAX_SECONDS:
+                        raise self.fail(url, f"{exc.cause}; the server asks to retry after {exc.retry_after:.0f} s, more than the {RETRY_AFTER_MAX_SECONDS:g} s brief waits (pull again later)") from None
+                    pause = max(pause, exc.retry_after)
                 log.info("remote %r: %s: %s; retrying in %.1f s", self.remote, url, exc.cause, pause)
                 time.sleep(pause)
 
@@ -195,7 +201,7 @@ class Fetcher:
                     return Fetched(url, b"", True, response.headers.get("ETag") or conditional.get("If-None-Match"),
                                    response.headers.get("Last-Modified") or conditional.get("If-Modified-Since"))
                 if response.status_code in RETRY_STATUSES:
-                    raise _Retryable(f"HTTP {response.status_code} {response.reason or ''}".rstrip())
+                    raise _Retryable(f"HTTP {response.status_code} {response.reason or ''}".rstrip(), retry_after_seconds(response.headers.get("Retry-After")))
                 if response.status_code != 200:
                     raise HTTPStatusError(str(self.fail(url, f"HTTP {response.status_code} {response.reason or ''}".rstrip())), response.status_code)
                 ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower() or None
@@ -242,11 +248,28 @@ class Fetcher:
 
 
 class _Retryable(Exception):
-    """A failure worth another attempt (5xx, timeout, dropped connection)."""
+    """A failure worth another attempt (5xx, timeout, dropped connection); `retry_after` in seconds when the server said."""
 
-    def __init__(self, cause: str):
+    def __init__(self, cause: str, retry_after: float | None = None):
         super().__init__(cause)
         self.cause = cause
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Return the pause a Retry-After header asks for (seconds or an HTTP date), or None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def _type_ok(ctype: str, fmt: str) -> bool:

@@ -72,3 +72,27 @@ def parse_day(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text.strip()[:10])
     except ValueError:
         return None
+
+
+# Characters Markdown (CommonMark) or our citation markers read anywhere in a line, and the
+# constructs they start at a line's beginning (lists, quotes, setext underlines, numbered lists).
+_MD_INLINE = re.compile(r"([\\`*_\[\]{}<>#@|~!&$^])")
+_MD_LINE_START = re.compile(r"^([ \t]*)([-+=>]|\d+[.)])(?=\s|$)", re.M)
+
+
+def plain_markdown(text: str) -> str:
+    """Return plain text as Markdown that prints it literally (issue 15).
+
+    Imported descriptions are plain text: `__proto__` must not print as bold, "### Impact" must not
+    become a heading, "@leanprover/x" or "[@x]" must not be read as a citation. Every character
+    Markdown or a citation marker reads is backslash-escaped; leading indentation (a code block) is
+    dropped; paragraphs (blank lines) are kept, single line breaks join into one line."""
+    paragraphs = [" ".join(line.strip() for line in block.splitlines() if line.strip()) for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))]
+    out = []
+    for para in paragraphs:
+        if not para:
+            continue
+        para = _MD_INLINE.sub(r"\\\1", para)
+        para = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) if not m.group(2)[0].isdigit() else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], para)
+        out.append(para)
+    return "\n\n".join(out)

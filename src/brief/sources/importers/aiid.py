@@ -19,9 +19,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from brief.citations import parse_markers
 from brief.errors import DataError, Location, Problem, SourceError
-from brief.sources.importers import Imported, RawFile, csl_date, parse_day
+from brief.sources.importers import Imported, RawFile, csl_date, parse_day, plain_markdown
 
 INCIDENTS = "incidents.csv"
 REPORTS = "reports.csv"
@@ -218,13 +217,13 @@ def _incident(table: _Table, line: int, row: dict[str, str], filters: Filters, r
     if not title:
         bad("title", "incident has no title")
         return None
-    description = _neutralise(row["description"].strip()) or "(No description in the AI Incident Database.)"
+    description = plain_markdown(row["description"].strip()) or "(No description in the AI Incident Database.)"
     source_id = f"aiid-incident-{number}"
     # The marker goes before the final full stop, as pandoc and Chicago place a note's call.
     summary = [f"{description[:-1]} [@{source_id}]." if description.endswith(".") else f"{description} [@{source_id}]"]
     harmed = lists["Alleged harmed or nearly harmed parties"]
     if harmed:
-        summary.append(f"Alleged harmed or nearly harmed parties: {', '.join(harmed)}.")
+        summary.append(f"Alleged harmed or nearly harmed parties: {plain_markdown(', '.join(harmed))} [@{source_id}].")
     numbers = []
     for text in lists["reports"]:
         try:
@@ -236,10 +235,9 @@ def _incident(table: _Table, line: int, row: dict[str, str], filters: Filters, r
     if cited:
         used.update(cited)
         summary.append("Reports: [" + "; ".join(f"@aiid-report-{n}" for n in cited) + "].")
-    missing = len(numbers) - len(cited)
-    if missing:
-        why = "reports.csv was not pulled" if reports is None else "not in reports.csv"
-        summary.append(f"The AI Incident Database lists {missing} further report{'s' if missing != 1 else ''} ({why}).")
+    if len(numbers) > len(cited):  # no count in the text: a number the tool writes would trip the uncited-number check
+        why = "reports.csv was not pulled" if reports is None else "they are not in reports.csv"
+        summary.append(f"The AI Incident Database lists further reports on this incident ({why}) [@{source_id}].")
     out.sources.append({
         "id": source_id,
         "type": "webpage",
@@ -249,8 +247,8 @@ def _incident(table: _Table, line: int, row: dict[str, str], filters: Filters, r
         "issued": csl_date(day),
         "accessed": csl_date(table.raw.retrieved),
         "reliability": "secondary",
-        "verification": "corroborated",
-        "checked": f"Imported by brief pull from {table.where} on {table.raw.retrieved.isoformat()}; not yet read by an analyst.",
+        "verification": "listed",
+        "checked": f"Listed by the AI Incident Database ({table.where}, imported by brief pull on {table.raw.retrieved.isoformat()}); not read by an analyst.",
     })
     incident: dict[str, Any] = {
         "id": f"aiid-{number}",
@@ -277,13 +275,6 @@ def _problem(table: _Table, line: int, field_: str, message: str) -> Problem:
     return Problem(Location(table.where, line, field_), message)
 
 
-def _neutralise(text: str) -> str:
-    """Escape bracketed spans that would parse as citation markers: pulled text cites nothing."""
-    for start, _end, _citation in reversed(parse_markers(text)):
-        text = text[:start] + "\\" + text[start:]
-    return text
-
-
 def _reports(remote: str, table: _Table | None, out: Imported) -> dict[int, dict[str, Any]]:
     assert table is not None
     found: dict[int, dict[str, Any]] = {}
@@ -299,7 +290,7 @@ def _reports(remote: str, table: _Table | None, out: Imported) -> dict[int, dict
             "type": "webpage",
             "title": title,
             "reliability": "secondary",
-            "verification": "corroborated",
+            "verification": "listed",
             "checked": f"Listed as report {number} in the AI Incident Database ({table.where}, retrieved {table.raw.retrieved.isoformat()}); not yet read by an analyst.",
         }
         authors = _json_list(row.get("authors", ""))
