@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from brief.model import PartialDate, TimelineEntry
-from brief.regulatory import long_date
+from brief.dates import long_date
 from test_pull import Reply, Server, brief, listed, make_project, remote_table, server  # noqa: F401 - fixture
 
 RECORDS = [

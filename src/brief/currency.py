@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from brief.model import BriefSpec, Incident, StatusFact
-from brief.regulatory import InTime, Tables, long_date
+from brief.dates import long_date
+from brief.regulatory import InTime, Tables
 
 __all__ = ["FactView", "add_months", "context", "information_as_of", "months_between", "stale_lines", "unverified_lines", "wording"]
 
