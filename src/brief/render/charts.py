@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 from markupsafe import Markup
 
-FONT = "'Liberation Sans', 'DejaVu Sans', Arial, sans-serif"
+FONT = "'Brief Sans', 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif"
 INK = "#1b1f24"
 MUTED = "#4a5360"
 RULE = "#c9ced6"

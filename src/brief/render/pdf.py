@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote, urlparse
@@ -16,6 +17,31 @@ from urllib.parse import unquote, urlparse
 from brief.errors import RenderError, UsageError
 
 log = logging.getLogger(__name__)
+
+# The print fonts travel with the package (brief/fonts/, Liberation 2.1.5 under the SIL OFL 1.1,
+# unmodified), so a PDF is laid out with the same glyph metrics, and is byte-identical, on every
+# machine. print.css names them by these families only; no system font is needed or used.
+FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONT_FACES = {
+    "Brief Serif": {("normal", "normal"): "LiberationSerif-Regular.ttf", ("bold", "normal"): "LiberationSerif-Bold.ttf",
+                    ("normal", "italic"): "LiberationSerif-Italic.ttf", ("bold", "italic"): "LiberationSerif-BoldItalic.ttf"},
+    "Brief Sans": {("normal", "normal"): "LiberationSans-Regular.ttf", ("bold", "normal"): "LiberationSans-Bold.ttf",
+                   ("normal", "italic"): "LiberationSans-Italic.ttf", ("bold", "italic"): "LiberationSans-BoldItalic.ttf"},
+    "Brief Mono": {("normal", "normal"): "LiberationMono-Regular.ttf", ("bold", "normal"): "LiberationMono-Bold.ttf"},
+}  # fmt: skip
+
+
+def font_faces_css() -> str:
+    """Return the @font-face rules of the packaged print fonts (absolute file URLs)."""
+    rules = []
+    for family, faces in FONT_FACES.items():
+        for (weight, style), name in faces.items():
+            path = FONTS_DIR / name
+            if not path.is_file():
+                raise RenderError(f"packaged font {path} is missing: reinstall brief")
+            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); font-weight: {weight}; font-style: {style}; }}')
+    return "\n".join(rules) + "\n"
+
 
 # The PDF standards a brief may be written to: tagged PDF/UA for reading, PDF/A-3 for archives
 # (PDF/A-3 allows the data snapshot and manifest as embedded files).
@@ -142,6 +168,106 @@ def _install_part_hooks() -> None:
     wpdf.resolve_links, wpdf.add_tags = resolve_part_links, add_part_tags
 
 
+# Print typography: the text runs a line must not break inside (print.css: `.nobr { white-space: nowrap }`).
+# One filter over the print document's text (render/pdf.py), not hand edits of the data.
+_MODEL = r"(?:Claude|GPT|Gemini|Grok|Llama|Qwen|DeepSeek|Mistral|Kimi)(?:[ \-](?:Opus|Sonnet|Haiku|Pro|Flash|Ultra|mini|preview|[RV]\d(?:[\w.]*\w)?|\d(?:[\w.]*\w)?))+"
+_NUMBER = r"[−\-]?\d[\d,]*(?:\.\d+)?"
+JOIN_RE = re.compile(
+    "|".join(
+        (
+            rf"{_NUMBER}%?\s?±\s?{_NUMBER}%?(?:\s?(?:pp|points))?",  # 63% ± 13%
+            rf"{_NUMBER}(?:\s?×|\s%)(?!\w)",  # 2.53×, 84 %
+            _MODEL,  # Claude Opus 4, GPT-4o
+            r"\b[A-Za-z]*\d[\w.]*-[\w.]*\w\b|\b[A-Za-z]+-\d(?:[\w.]*\w)?\b",  # o1-preview, o4-mini, GPT-4.1
+        )
+    )
+)
+_SKIP_RE = re.compile(r"<(svg|style|script|title)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]*>")
+_NOTE_OPEN_RE = re.compile(r'<span class="footnote" id="note-\d+">')
+_SPAN_RE = re.compile(r"<span\b|</span>")
+
+
+def _join_text(text: str) -> str:
+    return JOIN_RE.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text) if text.strip() else text
+
+
+def print_joins(doc: str) -> str:
+    """Return the print document with no line break inside "63% ± 13%", "2.53×", "Claude Opus 4",
+    "o1-preview", nor between a note call and the word before it.
+
+    Only text between tags in the <body> is changed (never SVG, styles or attributes): joined runs
+    are wrapped in `<span class="nobr">`, and a footnote with the word it follows in one too (the
+    note itself wraps normally: print.css resets white-space on `.footnote`)."""
+    start = doc.find("<body")
+    if start < 0:
+        return doc
+    head, body = doc[:start], doc[start:]
+    out, pos = [], 0
+    for skip in list(_SKIP_RE.finditer(body)) + [None]:
+        end = skip.start() if skip else len(body)
+        chunk, cursor = [], pos
+        for tag in _TAG_RE.finditer(body, pos, end):
+            chunk += [_join_text(body[cursor : tag.start()]), tag.group(0)]
+            cursor = tag.end()
+        chunk.append(_join_text(body[cursor:end]))
+        out.append("".join(chunk))
+        if skip:
+            out.append(skip.group(0))
+            pos = skip.end()
+    return head + _join_notes("".join(out))
+
+
+def _join_notes(doc: str) -> str:
+    out, pos = [], 0
+    for opening in _NOTE_OPEN_RE.finditer(doc):
+        if opening.start() < pos:
+            continue
+        depth, end = 0, None
+        for span in _SPAN_RE.finditer(doc, opening.start()):
+            depth += 1 if span.group(0) != "</span>" else -1
+            if depth == 0:
+                end = span.end()
+                break
+        if end is None:
+            break
+        before = doc[pos : opening.start()]
+        word = re.search(r"[^\s>]+$", before)
+        if word is None or word.group(0).endswith(">"):
+            out += [before, doc[opening.start() : end]]
+        else:
+            out += [before[: word.start()], '<span class="nobr">', word.group(0), doc[opening.start() : end], "</span>"]
+        pos = end
+    out.append(doc[pos:])
+    return "".join(out)
+
+
+def note_placement(document: Any) -> dict[str, tuple[list[int], list[int]]]:
+    """Return {note id: (pages of its call, pages printing its text)} for a laid-out document."""
+    from weasyprint.formatting_structure import boxes
+
+    found: dict[str, tuple[list[int], list[int]]] = {}
+
+    def walk(box: Any, page: int, in_area: bool) -> None:
+        in_area = in_area or isinstance(box, boxes.FootnoteAreaBox)
+        tag = getattr(box, "element_tag", "") or ""
+        element = getattr(box, "element", None)
+        if tag.endswith("::footnote-call") and element is not None:
+            found.setdefault(element.get("id") or "", ([], []))[0].append(page)
+            return
+        if in_area and element is not None and tag == element.tag and "footnote" in (element.get("class") or "").split():
+            entry = found.setdefault(element.get("id") or "", ([], []))[1]
+            if page not in entry:
+                entry.append(page)
+            return
+        for child in getattr(box, "children", None) or ():
+            walk(child, page, in_area)
+
+    for number, page in enumerate(document.pages, 1):
+        walk(page._page_box, number, False)
+    return found
+
+
 def write_pdf(
     html: str,
     css: str,
@@ -166,6 +292,7 @@ def write_pdf(
     try:
         check_weasyprint()
         from weasyprint import CSS, HTML, Attachment
+        from weasyprint.text.fonts import FontConfiguration
 
         _fix_page_references()
         if part is not None:
@@ -173,16 +300,21 @@ def write_pdf(
                 raise RenderError(f"laying out a document in parts needs WeasyPrint {' or '.join(v + 'x' for v in PART_WEASYPRINT)}")
             _install_part_hooks()
             _part_prefix = part
-        fetcher = _fetcher_class()(allowed_dirs)
+        fetcher = _fetcher_class()([*allowed_dirs, FONTS_DIR])
         when = dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc)
         files = [
             Attachment(string=data, name=name, description=description, created=when, modified=when, url_fetcher=fetcher)
             for name, data, description in (attachments or [])
         ]
-        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=[CSS(string=css, url_fetcher=fetcher, base_url=base_dir.resolve().as_uri() + "/")],
-            presentational_hints=False,
+        fonts = FontConfiguration()
+        stylesheet = CSS(string=font_faces_css() + css, url_fetcher=fetcher, base_url=base_dir.resolve().as_uri() + "/", font_config=fonts)
+        document = HTML(string=print_joins(html), base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], presentational_hints=False, font_config=fonts,
         )
+        placement = note_placement(document)
+        if os.environ.get("BRIEF_NOTE_REPORT"):
+            bad = {k: v for k, v in placement.items() if v[0] != v[1]}
+            print("NOTES", len(placement), "bad", len(bad), sorted(bad.items(), key=lambda kv: int(kv[0].split("-")[-1]) if kv[0].split("-")[-1].isdigit() else 0), "pages", len(document.pages))
         options: dict[str, Any] = {"pdf_variant": variant} if variant else {}
         if files:
             options["attachments"] = files
