@@ -243,29 +243,91 @@ def _join_notes(doc: str) -> str:
 
 
 def note_placement(document: Any) -> dict[str, tuple[list[int], list[int]]]:
-    """Return {note id: (pages of its call, pages printing its text)} for a laid-out document."""
+    """Return {note id: (pages of its call, pages printing its text)} of a laid-out document, and
+    make each note call a link to its note (a reader clicks "27" and lands on note 27).
+
+    The call becomes an `a::footnote-call` box, so the PDF's structure tree holds it as a Link with
+    its annotation (PDF/UA), as any other internal link."""
     from weasyprint.formatting_structure import boxes
+    from weasyprint.urls import get_link
 
     found: dict[str, tuple[list[int], list[int]]] = {}
 
-    def walk(box: Any, page: int, in_area: bool) -> None:
+    def walk(box: Any, number: int, page: Any, in_area: bool) -> None:
         in_area = in_area or isinstance(box, boxes.FootnoteAreaBox)
         tag = getattr(box, "element_tag", "") or ""
         element = getattr(box, "element", None)
         if tag.endswith("::footnote-call") and element is not None:
-            found.setdefault(element.get("id") or "", ([], []))[0].append(page)
+            note = element.get("id") or ""
+            found.setdefault(note, ([], []))[0].append(number)
+            if note and box.link is None:
+                box.element_tag = "a::footnote-call"
+                box.link = get_link(f"#{note}", box.style.base_url)
+                x, y, width, height = box.hit_area()
+                page.links.append(("internal", note, (x, y, x + width, y + height), box))
             return
         if in_area and element is not None and tag == element.tag and "footnote" in (element.get("class") or "").split():
             entry = found.setdefault(element.get("id") or "", ([], []))[1]
-            if page not in entry:
-                entry.append(page)
+            if number not in entry:
+                entry.append(number)
             return
         for child in getattr(box, "children", None) or ():
-            walk(child, page, in_area)
+            walk(child, number, page, in_area)
 
     for number, page in enumerate(document.pages, 1):
-        walk(page._page_box, number, False)
+        walk(page._page_box, number, page, False)
     return found
+
+
+def misplaced_notes(placement: dict[str, tuple[list[int], list[int]]]) -> list[str]:
+    """Return one line per note not printed on the page of its call (or printed nowhere)."""
+    problems = []
+    for note, (calls, printed) in sorted(placement.items(), key=lambda kv: (kv[1][0] or [0])[0]):
+        if not printed:
+            problems.append(f"{note} is called on page {calls[0]} and printed nowhere")
+        elif not calls:
+            problems.append(f"{note} is printed on page {printed[0]} without a call")
+        elif printed != calls[:1]:
+            problems.append(f"{note} is called on page {calls[0]} and printed on page{'s' if len(printed) > 1 else ''} {', '.join(map(str, printed))}")
+    return problems
+
+
+_NOTE_RETRIES = 3
+# The block a note call is laid out in, walking up from the note; a cell's row, a caption's figure.
+_CALL_BLOCKS = {"p": None, "li": None, "dd": None, "dt": None, "blockquote": None, "figure": None, "div": None,
+                "h2": None, "h3": None, "h4": None, "td": "tr", "th": "tr", "figcaption": "figure"}  # fmt: skip
+
+
+def _local(tag: Any) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _break_before_calls(root: Any, notes: list[str]) -> bool:
+    """Start the block of each given note's call on a new page; return whether any block changed.
+
+    Where WeasyPrint 70 prints a note a page after its call, or drops it (its footnote-policy
+    abort path can lose a note reported while the block of its call is pushed to the next page),
+    the block holding the call starts the next page, where the call and its note are laid out
+    together. A few lines of white space are the price of a note on the wrong page."""
+    wanted = set(notes)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    changed = False
+    for element in root.iter():
+        if element.get("id") not in wanted:
+            continue
+        block = parents.get(element)
+        while block is not None and _local(block.tag) not in _CALL_BLOCKS:
+            block = parents.get(block)
+        if block is None:
+            continue
+        outer = _CALL_BLOCKS[_local(block.tag)]
+        while outer and block is not None and _local(block.tag) != outer:
+            block = parents.get(block)
+        style = (block.get("style") or "") if block is not None else "break-before: page"
+        if "break-before: page" not in style:
+            block.set("style", (style + "; " if style else "") + "break-before: page")
+            changed = True
+    return changed
 
 
 def write_pdf(
@@ -308,13 +370,16 @@ def write_pdf(
         ]
         fonts = FontConfiguration()
         stylesheet = CSS(string=font_faces_css() + css, url_fetcher=fetcher, base_url=base_dir.resolve().as_uri() + "/", font_config=fonts)
-        document = HTML(string=print_joins(html), base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], presentational_hints=False, font_config=fonts,
-        )
-        placement = note_placement(document)
-        if os.environ.get("BRIEF_NOTE_REPORT"):
-            bad = {k: v for k, v in placement.items() if v[0] != v[1]}
-            print("NOTES", len(placement), "bad", len(bad), sorted(bad.items(), key=lambda kv: int(kv[0].split("-")[-1]) if kv[0].split("-")[-1].isdigit() else 0), "pages", len(document.pages))
+        source = HTML(string=print_joins(html), base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+        document = source.render(stylesheets=[stylesheet], presentational_hints=False, font_config=fonts)
+        misplaced = misplaced_notes(note_placement(document))
+        for _ in range(_NOTE_RETRIES):  # WeasyPrint 70 may still report a note to the next page, or lose it
+            if not misplaced or not _break_before_calls(source.etree_element, [line.split()[0] for line in misplaced]):
+                break
+            document = source.render(stylesheets=[stylesheet], presentational_hints=False, font_config=fonts)
+            misplaced = misplaced_notes(note_placement(document))
+        if misplaced:
+            raise RenderError(f"a note would not be printed on the page of its call: {'; '.join(misplaced[:3])}" + (f" (and {len(misplaced) - 3} more)" if len(misplaced) > 3 else ""))
         options: dict[str, Any] = {"pdf_variant": variant} if variant else {}
         if files:
             options["attachments"] = files
