@@ -376,6 +376,7 @@ def write_pdf(
         for _ in range(_NOTE_RETRIES):  # WeasyPrint 70 may still report a note to the next page, or lose it
             if not misplaced or not _break_before_calls(source.etree_element, [line.split()[0] for line in misplaced]):
                 break
+            log.info("pdf: laying out again, starting the paragraph of a misplaced note on a new page: %s", "; ".join(misplaced))
             document = source.render(stylesheets=[stylesheet], presentational_hints=False, font_config=fonts)
             misplaced = misplaced_notes(note_placement(document))
         if misplaced:
