@@ -169,7 +169,7 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
     for tick in (0, 25, 50, 75, 100):
         x = label_w + plot_w * tick / 100
         body.append(f'<line x1="{_x(x)}" y1="{top - 4}" x2="{_x(x)}" y2="{top + row_h * len(bars)}" stroke="{RULE}" stroke-width="{1 if tick else 1.4}"/>')
-        body.append(f'<text x="{_x(x)}" y="{top - 9}" text-anchor="middle" font-size="10" fill="{MUTED}">{tick}%</text>')
+        body.append(f'<text x="{_x(x)}" y="{top - 9}" text-anchor="middle" font-size="11" fill="{MUTED}">{tick}%</text>')
     for i, bar in enumerate(bars):
         y = top + i * row_h
         mid = y + row_h / 2
