@@ -15,13 +15,14 @@ from typing import Any, Iterable
 from urllib.parse import unquote, urlparse
 
 from brief.errors import RenderError, UsageError
+from brief.render.templates import packaged_templates
 
 log = logging.getLogger(__name__)
 
-# The print fonts travel with the package (brief/fonts/, Liberation 2.1.5 under the SIL OFL 1.1,
-# unmodified), so a PDF is laid out with the same glyph metrics, and is byte-identical, on every
-# machine. print.css names them by these families only; no system font is needed or used.
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+# The print fonts travel with the package's templates (templates/fonts/, Liberation 2.1.5 under the
+# SIL OFL 1.1, unmodified), so a PDF is laid out with the same glyph metrics, and is byte-identical,
+# on every machine. print.css names them by these families only; no system font is needed or used.
+FONTS_DIR = packaged_templates() / "fonts"
 FONT_FACES = {
     "Brief Serif": {("normal", "normal"): "LiberationSerif-Regular.ttf", ("bold", "normal"): "LiberationSerif-Bold.ttf",
                     ("normal", "italic"): "LiberationSerif-Italic.ttf", ("bold", "italic"): "LiberationSerif-BoldItalic.ttf"},
@@ -369,15 +370,17 @@ def write_pdf(
             for name, data, description in (attachments or [])
         ]
         fonts = FontConfiguration()
-        stylesheet = CSS(string=font_faces_css() + css, url_fetcher=fetcher, base_url=base_dir.resolve().as_uri() + "/", font_config=fonts)
-        source = HTML(string=print_joins(html), base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        document = source.render(stylesheets=[stylesheet], presentational_hints=False, font_config=fonts)
+        base_url = base_dir.resolve().as_uri() + "/"
+        # Two sheets: the print CSS keeps its own start (an @import must come first).
+        stylesheets = [CSS(string=text, url_fetcher=fetcher, base_url=base_url, font_config=fonts) for text in (font_faces_css(), css)]
+        source = HTML(string=print_joins(html), base_url=base_url, url_fetcher=fetcher)
+        document = source.render(stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
         misplaced = misplaced_notes(note_placement(document))
         for _ in range(_NOTE_RETRIES):  # WeasyPrint 70 may still report a note to the next page, or lose it
             if not misplaced or not _break_before_calls(source.etree_element, [line.split()[0] for line in misplaced]):
                 break
             log.info("pdf: laying out again, starting the paragraph of a misplaced note on a new page: %s", "; ".join(misplaced))
-            document = source.render(stylesheets=[stylesheet], presentational_hints=False, font_config=fonts)
+            document = source.render(stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
             misplaced = misplaced_notes(note_placement(document))
         if misplaced:
             raise RenderError(f"a note would not be printed on the page of its call: {'; '.join(misplaced[:3])}" + (f" (and {len(misplaced) - 3} more)" if len(misplaced) > 3 else ""))
