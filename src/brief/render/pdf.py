@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote, urlparse
@@ -59,7 +60,9 @@ def check_variant(value: str) -> str:
 def check_weasyprint() -> None:
     """Import WeasyPrint, or raise a RenderError saying what to install."""
     try:
-        import weasyprint  # noqa: F401
+        with warnings.catch_warnings():  # a machine without any font is fine: the print fonts are packaged
+            warnings.filterwarnings("ignore", message="No fonts configured in FontConfig", category=UserWarning)
+            import weasyprint  # noqa: F401
     except OSError as exc:  # Pango / HarfBuzz missing
         raise RenderError(f"WeasyPrint cannot start ({exc}); install Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)") from None
 
