@@ -114,6 +114,7 @@ ITEMS = [
       "URL": "https://arxiv.org/abs/2412.04984"}, "primary"),
     ({"id": "eu-ai-act-2024", "type": "legislation",
       "title": "Regulation (EU) 2024/1689 laying down harmonised rules on artificial intelligence (Artificial Intelligence Act)",
+      "title-short": "AI Act",
       "container-title": "Official Journal of the European Union", "number": "Regulation (EU) 2024/1689",
       "issued": {"date-parts": [[2024, 6, 13]]}, "URL": "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"},
      "primary"),
@@ -210,12 +211,18 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _markers(style: str) -> list[str]:
+    # Chicago (18th ed.) cites social-media posts in notes only: brief refuses a cited source missing
+    # from the Sources list (test_source_the_style_leaves_out_of_the_bibliography_is_an_error).
+    return [m for m in MARKERS if not (style == "chicago-notes-bibliography" and "bowman" in m)]
+
+
 def _pandoc_reference(tmp_path: Path, style: str) -> _Pandoc:
     """Render the fixture the way a user would: Markdown with citations, pandoc --citeproc."""
     import pypandoc
 
     (tmp_path / "refs.json").write_text(json.dumps([item for item, _ in ITEMS], ensure_ascii=False), encoding="utf-8")
-    sentences = [f"Sentence {i}.{marker}" for i, marker in enumerate(MARKERS, 1)]
+    sentences = [f"Sentence {i}.{marker}" for i, marker in enumerate(_markers(style), 1)]
     paragraphs = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
     (tmp_path / "doc.md").write_text("\n\n".join(paragraphs) + "\n\n::: {#refs}\n:::\n", encoding="utf-8")
     out = subprocess.run(
@@ -230,21 +237,21 @@ def _pandoc_reference(tmp_path: Path, style: str) -> _Pandoc:
 
 @pytest.mark.parametrize("style", ["chicago-notes-bibliography", "apa", "ieee"])
 def test_notes_and_entries_read_exactly_as_pandoc(tmp_path, sources, style):
-    citations = [c for m in MARKERS for _, _, c in parse_markers(m)]
-    assert len(citations) == len(MARKERS)
+    markers = _markers(style)
+    citations = [c for m in markers for _, _, c in parse_markers(m)]
+    assert len(citations) == len(markers)
     rendered = CitationEngine(sources, style).render(citations)
     reference = _pandoc_reference(tmp_path, style)
 
     assert rendered.note_style is (style == "chicago-notes-bibliography")
     expected_notes = reference.notes if rendered.note_style else reference.intext
-    assert len(expected_notes) == len(MARKERS)
+    assert len(expected_notes) == len(markers)
     assert [rendered.text_of(n) for n in rendered.notes] == [_norm(n) for n in expected_notes]
 
     # Every source, grouped primary -> secondary -> social; pandoc's order within each group.
     ours = [(e.key, rendered.text_of(e.html)) for e in rendered.bibliography]
     theirs = [(key, _norm(text)) for key, text in reference.bib if text.strip()]
     assert sorted(ours) == sorted(theirs)
-    # Chicago (18th ed.) cites posts on social media in notes only: pandoc prints no entry for them.
     printed = {k for k, _ in theirs}
     assert printed == set(sources) - ({"bowman-2025-x"} if style == "chicago-notes-bibliography" else set())
     ranks = [list(Reliability).index(e.reliability) for e in rendered.bibliography]
@@ -263,8 +270,32 @@ def test_notes_and_entries_read_exactly_as_pandoc(tmp_path, sources, style):
         url = sources[entry.key].URL
         assert f'<a href="{url}">' in entry.html.replace("&amp;", "&")
     if rendered.note_style:
+        notes = [rendered.text_of(n) for n in rendered.notes]
         assert '<a href="https://www-cdn.anthropic.com/' in rendered.notes[0]
-        assert rendered.text_of(rendered.notes[4]) != rendered.text_of(rendered.notes[0])  # short form
+        # Chicago: the first note in full, later notes in the short form with their own locator.
+        assert notes[0].startswith("Anthropic, System Card: Claude Opus 4 & Claude Sonnet 4 (Anthropic, 2025), sec. 4.1.1.2, https://")
+        assert notes[4] == "Anthropic, System Card: Claude Opus 4 & Claude Sonnet 4, sec. 4.1.1.2."
+        assert notes[5] == "Anthropic, System Card: Claude Opus 4 & Claude Sonnet 4, 27."
+        assert "Artificial Intelligence Act" in notes[3] and notes[3].endswith("Art. 73.")
+        assert notes[8] == "AI Act, Art. 73."  # title-short for a long title
+
+
+def test_source_the_style_leaves_out_of_the_bibliography_is_an_error(sources):
+    """A cited source must be in the Sources list: its notes link there. Chicago lists no 'post'."""
+    citations = [Citation((CiteItem("bowman-2025-x"),)), Citation((CiteItem("bbc-2025-blackmail"),))]
+    with pytest.raises(DataError) as err:
+        CitationEngine(sources).render(citations)
+    [line] = [str(p) for p in err.value.problems]
+    assert "type:" in line and "'bowman-2025-x'" in line and "type 'post'" in line and "chicago-notes-bibliography" in line
+    assert len(CitationEngine(sources, "apa").render(citations).bibliography) == 2  # APA lists it
+
+
+def test_lower_case_model_names_keep_their_case(sources):
+    item = {"id": "o1-card", "type": "report", "title": "OpenAI o1 System Card", "author": [{"literal": "OpenAI"}],
+            "publisher": "OpenAI", "issued": {"date-parts": [[2024, 12, 5]]}, "reliability": "primary"}  # fmt: skip
+    rendered = CitationEngine({"o1-card": Source.model_validate(item)}).render([Citation((CiteItem("o1-card"),))])
+    assert "OpenAI o1 System Card" in rendered.text_of(rendered.notes[0])
+    assert "OpenAI o1 System Card" in rendered.text_of(rendered.bibliography[0].html)
 
 
 def test_bibliography_keys_add_uncited_sources(sources):
@@ -343,7 +374,7 @@ def test_cache_hit_skips_pandoc(sources, monkeypatch, tmp_path):
         return real(args, **kwargs)
 
     monkeypatch.setattr(cit.subprocess, "run", counting)
-    citations = [c for m in MARKERS for _, _, c in parse_markers(m)]
+    citations = [c for m in _markers("chicago-notes-bibliography") for _, _, c in parse_markers(m)]
     cache = tmp_path / "cache"
 
     first = CitationEngine(sources, cache_dir=cache).render(citations)

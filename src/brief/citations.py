@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 DEFAULT_STYLE = "chicago-notes-bibliography"
 
 # Bump when the post-processing of pandoc's output changes, so cached results are not reused.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _MEMO_SIZE = 128
 _PANDOC_TIMEOUT = 120
 
@@ -478,6 +478,21 @@ _PARA_TOKEN = "BRIEFCITE"
 _PARA_RE = re.compile(_PARA_TOKEN + r"(\d{5})")
 
 
+# A name written in lower case with a digit ("o1", "o3-mini") is a product name: CSL's title case
+# would print "O1". It is kept as written with CSL's nocase markup, as a curator would mark it.
+_LOWER_NAME_RE = re.compile(r"(?<![\w<>/\"=-])([a-z]+\d[\w.]*(?:-[a-z\d]+)*)(?![\w>])")
+_CASED_FIELDS = ("title", "title-short", "container-title", "collection-title")
+
+
+def _keep_case(item: dict[str, Any]) -> dict[str, Any]:
+    """Return the CSL item with lower-case product names in its titles protected from title case."""
+    for name in _CASED_FIELDS:
+        value = item.get(name)
+        if isinstance(value, str) and _LOWER_NAME_RE.search(value):
+            item[name] = _LOWER_NAME_RE.sub(r'<span class="nocase">\1</span>', value)
+    return item
+
+
 class CitationEngine:
     """Render citations and bibliography with pandoc's citeproc, one pandoc call per document."""
 
@@ -508,7 +523,7 @@ class CitationEngine:
         if not keys:
             return Rendered([], [], self.note_style, self.style)
 
-        items = [{**self.sources[k].csl(), "id": k} for k in keys]
+        items = [_keep_case({**self.sources[k].csl(), "id": k}) for k in keys]
         items_json = json.dumps(items, ensure_ascii=False, sort_keys=True, indent=1)
         cited = {k for c in citations for k in c.keys}
         document = self._document(citations, [k for k in keys if k not in cited])
@@ -645,17 +660,35 @@ class CitationEngine:
         missing = [i + 1 for i, n in enumerate(notes) if n is None]
         if missing:
             raise RenderError(f"pandoc --citeproc output lacks citation {missing[0]} of {count} (style {self.style})")
-        bib = []
+        bib, unprinted = [], []
         for el in elements:
             if el.tag == "div" and "csl-entry" in el.cls() and el.attrs.get("id", "").startswith("ref-"):
                 fragment = _serialise(el.children).strip()
                 if fragment:
                     bib.append([el.attrs["id"][4:], fragment])
-                else:  # e.g. Chicago prints social-media posts in notes only, not in the bibliography
-                    log.info("citations: style %s prints no bibliography entry for %s", self.style, el.attrs["id"][4:])
-        return {"notes": notes, "bib": bib}
+                else:  # e.g. Chicago (18th ed.) prints social-media posts in notes only, not in the bibliography
+                    unprinted.append(el.attrs["id"][4:])
+        return {"notes": notes, "bib": bib, "unprinted": unprinted}
+
+    def _unprinted(self, key: str) -> Problem:
+        """Say why the style prints no bibliography entry for a cited source, at the source."""
+        source = self.sources[key]
+        item = source.csl()
+        if item.get("type") == "post":
+            why = f"style {self.style} prints no bibliography entry for type 'post' (social-media posts are cited in notes only)"
+            fix = "a type the Sources list shows, e.g. webpage"
+        elif not any(item.get(v) for v in ("archive", "archive-place", "container-title", "DOI", "number", "publisher", "references", "URL")):
+            why = f"style {self.style} prints no bibliography entry for a source without container-title, publisher, URL, DOI, number or archive"
+            fix = "one of those fields"
+        else:
+            why = f"style {self.style} prints no bibliography entry for this {item.get('type')} source"
+            fix = "a type and fields the style lists in its bibliography"
+        origin = source.origin or Location("sources", 0)
+        return Problem(Location(origin.path, origin.line, "type"), f"cited source {key!r} would be missing from the Sources list: {why} (expected {fix})")
 
     def _finish(self, raw: dict[str, Any]) -> Rendered:
+        if raw.get("unprinted"):  # a cited source must be listed: its notes link to its entry
+            raise DataError([self._unprinted(k) for k in raw["unprinted"]])
         rank = {Reliability.primary: 0, Reliability.secondary: 1, Reliability.social: 2}
         entries = []
         for key, fragment in raw["bib"]:

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 from markupsafe import Markup
 
-FONT = "'Liberation Sans', 'DejaVu Sans', Arial, sans-serif"
+FONT = "'Brief Sans', 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif"
 INK = "#1b1f24"
 MUTED = "#4a5360"
 RULE = "#c9ced6"
@@ -183,7 +183,7 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
     for tick in (0, 25, 50, 75, 100):
         x = label_w + plot_w * tick / 100
         body.append(f'<line x1="{_x(x)}" y1="{top - 4}" x2="{_x(x)}" y2="{top + row_h * len(bars)}" stroke="{RULE}" stroke-width="{1 if tick else 1.4}"/>')
-        body.append(f'<text x="{_x(x)}" y="{top - 9}" text-anchor="middle" font-size="10" fill="{MUTED}">{tick}%</text>')
+        body.append(f'<text x="{_x(x)}" y="{top - 9}" text-anchor="middle" font-size="11" fill="{MUTED}">{tick}%</text>')
     for i, bar in enumerate(bars):
         y = top + i * row_h
         mid = y + row_h / 2

@@ -31,13 +31,12 @@ TOKEN = "\ue000{}\ue001"
 TOKEN_RE = re.compile("\ue000(\\d+)\ue001")
 NOTE_PUNCT_RE = re.compile("[ \t]*(\ue000\\d+\ue001)([.,;:!?]+)")
 SPACE_TOKEN_RE = re.compile("[ \t]+(\ue000\\d+\ue001)")
-TO_REF_RE = re.compile(r'<a class="to-ref" href="#ref-[^"]*">([^<]*)</a>')
+NOTE_SRC_RE = re.compile(r' <span class="note-src">.*?</span>')
 NOTES_SLOT = "\ue002NOTES\ue002"
 BIB_SLOT = "\ue002BIBLIOGRAPHY\ue002"
 # `print_part(kind, **data)` in a template: where the print document may be cut (see PrintParts).
 PART_MARK = "\ue003{}\ue003"
 PART_RE = re.compile("\ue003([^\ue003]*)\ue003")
-RELIABILITY_WORDS = {"primary": "primary source", "secondary": "secondary source (press or commentary)", "social": "social-media post"}
 
 
 @dataclass
@@ -200,10 +199,11 @@ def render(
     bib_html = _bibliography(rendered, sources, context.get("evidence"))
     screen = _notes_html(rendered, collector, sources) if rendered.note_style else ""
     html_doc = TOKEN_RE.sub(lambda m: _note_ref(int(m.group(1))), body).replace(NOTES_SLOT, screen).replace(BIB_SLOT, bib_html)
-    print_doc = TOKEN_RE.sub(lambda m: _footnote(int(m.group(1)), rendered.notes[int(m.group(1)) - 1], collector.citations[int(m.group(1)) - 1], sources), body)
+    # A source's reliability is said once, in the sources list (grouped primary / press / social), not in every note.
+    print_doc = TOKEN_RE.sub(lambda m: _footnote(int(m.group(1)), rendered.notes[int(m.group(1)) - 1]), body)
     print_doc = print_doc.replace(NOTES_SLOT, "").replace(BIB_SLOT, bib_html)
-    if BIB_SLOT not in body:  # no sources list in this audience's template: name the kind of source, link nowhere
-        html_doc, print_doc = TO_REF_RE.sub(r"\1", html_doc), TO_REF_RE.sub(r"\1", print_doc)
+    if BIB_SLOT not in body:  # no sources list in this audience's template: no link to an entry
+        html_doc = NOTE_SRC_RE.sub("", html_doc)
     parts = _print_parts(print_doc)
     html_doc, print_doc = PART_RE.sub("", html_doc), PART_RE.sub("", print_doc)  # the markers never reach the output
     print_css = read_asset(config_templates, "print.css")
@@ -233,14 +233,19 @@ def _note_ref(number: int) -> str:
 
 
 def _source_links(citation: Citation, sources: dict[str, Any]) -> str:
-    links = []
-    for item in citation.items:
-        src = sources.get(item.key)
-        if src is None:
-            continue
-        word = RELIABILITY_WORDS.get(src.reliability.value, src.reliability.value)
-        links.append(f'<a class="to-ref" href="#ref-{html.escape(item.key)}">{html.escape(word)}</a>')
-    return " ".join(links)
+    """Link a note to its sources' entries (where their reliability is said, once)."""
+    keys = [key for key in dict.fromkeys(item.key for item in citation.items) if key in sources]
+    if not keys:
+        return ""
+    def link(key: str, text: str) -> str:
+        label = html.escape(f"{text}: {short_label(sources[key])}", quote=True)
+        return f'<a class="to-ref" href="#ref-{html.escape(key)}" aria-label="{label}">{text}</a>'
+
+    if len(keys) == 1:
+        links = link(keys[0], "source entry")
+    else:
+        links = "source entries " + ", ".join(link(key, str(i)) for i, key in enumerate(keys, 1))
+    return f' <span class="note-src">[{links}]</span>'
 
 
 def _notes_html(rendered: Any, collector: Collector, sources: dict[str, Any]) -> str:
@@ -249,8 +254,7 @@ def _notes_html(rendered: Any, collector: Collector, sources: dict[str, Any]) ->
     items = []
     for number, (note, citation) in enumerate(zip(rendered.notes, collector.citations), start=1):
         items.append(
-            f'<li id="note-{number}" value="{number}"><span class="note-text">{note}</span> '
-            f'<span class="note-src">[{_source_links(citation, sources)}]</span> '
+            f'<li id="note-{number}" value="{number}"><span class="note-text">{note}</span>{_source_links(citation, sources)} '
             f'<a class="backlink" href="#noteref-{number}" role="doc-backlink" aria-label="Back to the text of note {number}">↩</a></li>'
         )
     return (
@@ -259,8 +263,8 @@ def _notes_html(rendered: Any, collector: Collector, sources: dict[str, Any]) ->
     )
 
 
-def _footnote(number: int, note: str, citation: Citation, sources: dict[str, Any]) -> str:
-    return f'<span class="footnote" id="note-{number}">{note} <span class="note-src">[{_source_links(citation, sources)}]</span></span>'
+def _footnote(number: int, note: str) -> str:
+    return f'<span class="footnote" id="note-{number}">{note}</span>'
 
 
 def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, Any] | None = None) -> str:

@@ -9,13 +9,41 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
+import warnings
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote, urlparse
 
 from brief.errors import RenderError, UsageError
+from brief.render.templates import packaged_templates
 
 log = logging.getLogger(__name__)
+
+# The print fonts travel with the package's templates (templates/fonts/, Liberation 2.1.5 under the
+# SIL OFL 1.1, unmodified), so a PDF is laid out with the same glyph metrics, and is byte-identical,
+# on every machine. print.css names them by these families only; no system font is needed or used.
+FONTS_DIR = packaged_templates() / "fonts"
+FONT_FACES = {
+    "Brief Serif": {("normal", "normal"): "LiberationSerif-Regular.ttf", ("bold", "normal"): "LiberationSerif-Bold.ttf",
+                    ("normal", "italic"): "LiberationSerif-Italic.ttf", ("bold", "italic"): "LiberationSerif-BoldItalic.ttf"},
+    "Brief Sans": {("normal", "normal"): "LiberationSans-Regular.ttf", ("bold", "normal"): "LiberationSans-Bold.ttf",
+                   ("normal", "italic"): "LiberationSans-Italic.ttf", ("bold", "italic"): "LiberationSans-BoldItalic.ttf"},
+    "Brief Mono": {("normal", "normal"): "LiberationMono-Regular.ttf", ("bold", "normal"): "LiberationMono-Bold.ttf"},
+}  # fmt: skip
+
+
+def font_faces_css() -> str:
+    """Return the @font-face rules of the packaged print fonts (absolute file URLs)."""
+    rules = []
+    for family, faces in FONT_FACES.items():
+        for (weight, style), name in faces.items():
+            path = FONTS_DIR / name
+            if not path.is_file():
+                raise RenderError(f"packaged font {path} is missing: reinstall brief")
+            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); font-weight: {weight}; font-style: {style}; }}')
+    return "\n".join(rules) + "\n"
+
 
 # The PDF standards a brief may be written to: tagged PDF/UA for reading, PDF/A-3 for archives
 # (PDF/A-3 allows the data snapshot and manifest as embedded files).
@@ -32,7 +60,9 @@ def check_variant(value: str) -> str:
 def check_weasyprint() -> None:
     """Import WeasyPrint, or raise a RenderError saying what to install."""
     try:
-        import weasyprint  # noqa: F401
+        with warnings.catch_warnings():  # a machine without any font is fine: the print fonts are packaged
+            warnings.filterwarnings("ignore", message="No fonts configured in FontConfig", category=UserWarning)
+            import weasyprint  # noqa: F401
     except OSError as exc:  # Pango / HarfBuzz missing
         raise RenderError(f"WeasyPrint cannot start ({exc}); install Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)") from None
 
@@ -142,6 +172,168 @@ def _install_part_hooks() -> None:
     wpdf.resolve_links, wpdf.add_tags = resolve_part_links, add_part_tags
 
 
+# Print typography: the text runs a line must not break inside (print.css: `.nobr { white-space: nowrap }`).
+# One filter over the print document's text (render/pdf.py), not hand edits of the data.
+_MODEL = r"(?:Claude|GPT|Gemini|Grok|Llama|Qwen|DeepSeek|Mistral|Kimi)(?:[ \-](?:Opus|Sonnet|Haiku|Pro|Flash|Ultra|mini|preview|[RV]\d(?:[\w.]*\w)?|\d(?:[\w.]*\w)?))+"
+_NUMBER = r"[−\-]?\d[\d,]*(?:\.\d+)?"
+JOIN_RE = re.compile(
+    "|".join(
+        (
+            rf"{_NUMBER}%?\s?±\s?{_NUMBER}%?(?:\s?(?:pp|points))?",  # 63% ± 13%
+            rf"{_NUMBER}(?:\s?×|\s%)(?!\w)",  # 2.53×, 84 %
+            _MODEL,  # Claude Opus 4, GPT-4o
+            r"\b[A-Za-z]*\d[\w.]*-[\w.]*\w\b|\b[A-Za-z]+-\d(?:[\w.]*\w)?\b",  # o1-preview, o4-mini, GPT-4.1
+        )
+    )
+)
+_SKIP_RE = re.compile(r"<(svg|style|script|title)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]*>")
+_NOTE_OPEN_RE = re.compile(r'<span class="footnote" id="note-\d+">')
+_SPAN_RE = re.compile(r"<span\b|</span>")
+
+
+def _join_text(text: str) -> str:
+    return JOIN_RE.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text) if text.strip() else text
+
+
+def print_joins(doc: str) -> str:
+    """Return the print document with no line break inside "63% ± 13%", "2.53×", "Claude Opus 4",
+    "o1-preview", nor between a note call and the word before it.
+
+    Only text between tags in the <body> is changed (never SVG, styles or attributes): joined runs
+    are wrapped in `<span class="nobr">`, and a footnote with the word it follows in one too (the
+    note itself wraps normally: print.css resets white-space on `.footnote`)."""
+    start = doc.find("<body")
+    if start < 0:
+        return doc
+    head, body = doc[:start], doc[start:]
+    out, pos = [], 0
+    for skip in list(_SKIP_RE.finditer(body)) + [None]:
+        end = skip.start() if skip else len(body)
+        chunk, cursor = [], pos
+        for tag in _TAG_RE.finditer(body, pos, end):
+            chunk += [_join_text(body[cursor : tag.start()]), tag.group(0)]
+            cursor = tag.end()
+        chunk.append(_join_text(body[cursor:end]))
+        out.append("".join(chunk))
+        if skip:
+            out.append(skip.group(0))
+            pos = skip.end()
+    return head + _join_notes("".join(out))
+
+
+def _join_notes(doc: str) -> str:
+    out, pos = [], 0
+    for opening in _NOTE_OPEN_RE.finditer(doc):
+        if opening.start() < pos:
+            continue
+        depth, end = 0, None
+        for span in _SPAN_RE.finditer(doc, opening.start()):
+            depth += 1 if span.group(0) != "</span>" else -1
+            if depth == 0:
+                end = span.end()
+                break
+        if end is None:
+            break
+        before = doc[pos : opening.start()]
+        word = re.search(r"[^\s>]+$", before)
+        if word is None or word.group(0).endswith(">"):
+            out += [before, doc[opening.start() : end]]
+        else:
+            out += [before[: word.start()], '<span class="nobr">', word.group(0), doc[opening.start() : end], "</span>"]
+        pos = end
+    out.append(doc[pos:])
+    return "".join(out)
+
+
+def note_placement(document: Any) -> dict[str, tuple[list[int], list[int]]]:
+    """Return {note id: (pages of its call, pages printing its text)} of a laid-out document, and
+    make each note call a link to its note (a reader clicks "27" and lands on note 27).
+
+    The call becomes an `a::footnote-call` box, so the PDF's structure tree holds it as a Link with
+    its annotation (PDF/UA), as any other internal link."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.urls import get_link
+
+    found: dict[str, tuple[list[int], list[int]]] = {}
+
+    def walk(box: Any, number: int, page: Any, in_area: bool) -> None:
+        in_area = in_area or isinstance(box, boxes.FootnoteAreaBox)
+        tag = getattr(box, "element_tag", "") or ""
+        element = getattr(box, "element", None)
+        if tag.endswith("::footnote-call") and element is not None:
+            note = element.get("id") or ""
+            found.setdefault(note, ([], []))[0].append(number)
+            if note and box.link is None:
+                box.element_tag = "a::footnote-call"
+                box.link = get_link(f"#{note}", box.style.base_url)
+                x, y, width, height = box.hit_area()
+                page.links.append(("internal", note, (x, y, x + width, y + height), box))
+            return
+        if in_area and element is not None and tag == element.tag and "footnote" in (element.get("class") or "").split():
+            entry = found.setdefault(element.get("id") or "", ([], []))[1]
+            if number not in entry:
+                entry.append(number)
+            return
+        for child in getattr(box, "children", None) or ():
+            walk(child, number, page, in_area)
+
+    for number, page in enumerate(document.pages, 1):
+        walk(page._page_box, number, page, False)
+    return found
+
+
+def misplaced_notes(placement: dict[str, tuple[list[int], list[int]]]) -> list[str]:
+    """Return one line per note not printed on the page of its call (or printed nowhere)."""
+    problems = []
+    for note, (calls, printed) in sorted(placement.items(), key=lambda kv: (kv[1][0] or [0])[0]):
+        if not printed:
+            problems.append(f"{note} is called on page {calls[0]} and printed nowhere")
+        elif not calls:
+            problems.append(f"{note} is printed on page {printed[0]} without a call")
+        elif printed != calls[:1]:
+            problems.append(f"{note} is called on page {calls[0]} and printed on page{'s' if len(printed) > 1 else ''} {', '.join(map(str, printed))}")
+    return problems
+
+
+_NOTE_RETRIES = 3
+# The block a note call is laid out in, walking up from the note; a cell's row, a caption's figure.
+_CALL_BLOCKS = {"p": None, "li": None, "dd": None, "dt": None, "blockquote": None, "figure": None, "div": None,
+                "h2": None, "h3": None, "h4": None, "td": "tr", "th": "tr", "figcaption": "figure"}  # fmt: skip
+
+
+def _local(tag: Any) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _break_before_calls(root: Any, notes: list[str]) -> bool:
+    """Start the block of each given note's call on a new page; return whether any block changed.
+
+    Where WeasyPrint 70 prints a note a page after its call, or drops it (its footnote-policy
+    abort path can lose a note reported while the block of its call is pushed to the next page),
+    the block holding the call starts the next page, where the call and its note are laid out
+    together. A few lines of white space are the price of a note on the wrong page."""
+    wanted = set(notes)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    changed = False
+    for element in root.iter():
+        if element.get("id") not in wanted:
+            continue
+        block = parents.get(element)
+        while block is not None and _local(block.tag) not in _CALL_BLOCKS:
+            block = parents.get(block)
+        if block is None:
+            continue
+        outer = _CALL_BLOCKS[_local(block.tag)]
+        while outer and block is not None and _local(block.tag) != outer:
+            block = parents.get(block)
+        style = (block.get("style") or "") if block is not None else "break-before: page"
+        if "break-before: page" not in style:
+            block.set("style", (style + "; " if style else "") + "break-before: page")
+            changed = True
+    return changed
+
+
 def write_pdf(
     html: str,
     css: str,
@@ -166,6 +358,7 @@ def write_pdf(
     try:
         check_weasyprint()
         from weasyprint import CSS, HTML, Attachment
+        from weasyprint.text.fonts import FontConfiguration
 
         _fix_page_references()
         if part is not None:
@@ -173,16 +366,27 @@ def write_pdf(
                 raise RenderError(f"laying out a document in parts needs WeasyPrint {' or '.join(v + 'x' for v in PART_WEASYPRINT)}")
             _install_part_hooks()
             _part_prefix = part
-        fetcher = _fetcher_class()(allowed_dirs)
+        fetcher = _fetcher_class()([*allowed_dirs, FONTS_DIR])
         when = dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc)
         files = [
             Attachment(string=data, name=name, description=description, created=when, modified=when, url_fetcher=fetcher)
             for name, data, description in (attachments or [])
         ]
-        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=[CSS(string=css, url_fetcher=fetcher, base_url=base_dir.resolve().as_uri() + "/")],
-            presentational_hints=False,
-        )
+        fonts = FontConfiguration()
+        base_url = base_dir.resolve().as_uri() + "/"
+        # Two sheets: the print CSS keeps its own start (an @import must come first).
+        stylesheets = [CSS(string=text, url_fetcher=fetcher, base_url=base_url, font_config=fonts) for text in (font_faces_css(), css)]
+        source = HTML(string=print_joins(html), base_url=base_url, url_fetcher=fetcher)
+        document = source.render(stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
+        misplaced = misplaced_notes(note_placement(document))
+        for _ in range(_NOTE_RETRIES):  # WeasyPrint 70 may still report a note to the next page, or lose it
+            if not misplaced or not _break_before_calls(source.etree_element, [line.split()[0] for line in misplaced]):
+                break
+            log.info("pdf: laying out again, starting the paragraph of a misplaced note on a new page: %s", "; ".join(misplaced))
+            document = source.render(stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
+            misplaced = misplaced_notes(note_placement(document))
+        if misplaced:
+            raise RenderError(f"a note would not be printed on the page of its call: {'; '.join(misplaced[:3])}" + (f" (and {len(misplaced) - 3} more)" if len(misplaced) > 3 else ""))
         options: dict[str, Any] = {"pdf_variant": variant} if variant else {}
         if files:
             options["attachments"] = files
