@@ -691,8 +691,8 @@ def load_dataset(config: Config, overlays: bool = True) -> tuple[Dataset, list[P
 
 
 def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
-    """Merge each data/assessments/<id>.yaml over the incident it assesses (brief/assess.py)."""
-    from brief.assess import UPSTREAM_KEY, changed_fields, fingerprint, merge
+    """Merge each data/assessments/<id>.yaml over the incident it assesses (brief/overlays.py)."""
+    from brief.overlays import UPSTREAM_KEY, changed_fields, fingerprint, merge
 
     if not folder.is_dir():
         return
