@@ -102,7 +102,7 @@ def test_executive_brief_is_short_and_has_the_essentials(out: Path) -> None:
     text = text_of((out / "example-executive.html").read_text())
     assert "Bottom line" in text and "Risk level" in text and "Moderate" in text
     assert "Decisions for you" in text and "Request the evaluation protocol." in text
-    assert "84%" in text and "Replacement shares values" in text  # the headline number with its condition
+    assert "84%" in text and "Condition: replacement shares values" in text  # the headline number with its condition
 
 
 def test_technical_brief_reports_n_intervals_conditions_and_caveats(out: Path) -> None:
