@@ -217,6 +217,7 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "addressee_names": {a.value: n for a, n in sections.ADDRESSEE_NAMES.items()},
         "kind_words": sections.KIND_WORDS,
         "law_lines": sections.law_lines,
+        "matrix_reasons": sections.matrix_reasons,
         # Issue 16: as of when the brief speaks, the law in time, status facts (stale ones in the past tense).
         **currency.context(ds, spec, computed, edition.date),
         "press_claims": press_claims,

@@ -253,6 +253,24 @@ def _short_verdict(flag: Any) -> str:
     return words
 
 
+@dataclass
+class Reason:
+    findings: list[Any]  # the views whose verdict it explains
+    column: str  # the provision's label
+    text: str  # Markdown with citations
+
+
+def matrix_reasons(columns: Sequence[MatrixColumn], rows: Sequence[MatrixRow]) -> list[Reason]:
+    """Return the analysts' recorded reasons for the matrix's verdicts, each text once with every
+    finding it explains (records of one model often share a reason)."""
+    out: dict[tuple[str, str], Reason] = {}
+    for row in rows:
+        for col, cell in zip(columns, row.cells):
+            for text in cell.rationale if cell else ():
+                out.setdefault((col.label, text), Reason([], col.label, text)).findings.append(row.view)
+    return list(out.values())
+
+
 def _reference(name: str) -> str:
     """Return the legal reference a provision's name ends with ("... (AI Act Art. 55(1)(c))" -> "AI Act
     Art. 55(1)(c)"), or the whole name when it has none."""
