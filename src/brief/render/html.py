@@ -267,6 +267,10 @@ def _footnote(number: int, note: str) -> str:
     return f'<span class="footnote" id="note-{number}">{note}</span>'
 
 
+# How a source not read in full is described in the sources list.
+VERIFICATION_LABELS = {"corroborated": "Corroborated, not read", "unverified": "Unverified", "listed": "Listed by a data set, not read"}
+
+
 def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, Any] | None = None) -> str:
     groups: dict[str, list[str]] = {}
     for entry in rendered.bibliography:
@@ -275,7 +279,9 @@ def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, An
         extra = ""
         if src is not None:
             if src.verification.value != "consulted":
-                extra += f' <span class="verification">[{html.escape(src.verification.value)}: {html.escape(src.checked or "not read by the curators")}]</span>'
+                label = VERIFICATION_LABELS.get(src.verification.value, src.verification.value)
+                checked = re.sub(rf"^{re.escape(src.verification.value)}\s*[:.]\s*", "", src.checked or "not read by the curators", flags=re.I)
+                extra += f' <span class="verification">[{html.escape(label)}: {html.escape(checked[:1].upper() + checked[1:])}]</span>'
             extra += bibliography_notes(src, (evidence or {}).get(entry.key), entry.html)  # access date, dead original link (evidence.py)
             if getattr(src, "licence", None):  # the record's own content licence (issue 15; the project declares none)
                 extra += f' <span class="licence">Licence: {html.escape(src.licence)}.</span>'
