@@ -136,7 +136,8 @@ CODE_PATTERNS = [
 
 
 def _leaks(text: str, ids: set[str]) -> list[str]:
-    text = re.sub(r"https?://\S+", " ", text)
+    # Web addresses are the sources' own (a PDF may break one across lines: its parts go too).
+    text = re.sub(r"https?://\S+|\S*(?:doi\.org/|\.(?:com|org|eu|gov|edu|net|ai|io|uk)/)\S*", " ", text)
     found = [i for i in ids if re.search(rf"(?<![\w/.-]){re.escape(i)}(?![\w-])", text)]
     found += [m.group(0) for pattern in CODE_PATTERNS for m in re.finditer(pattern, text)]
     return found

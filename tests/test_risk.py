@@ -219,11 +219,11 @@ def test_worked_example_sentences_and_inputs_table(rubric):
         ("S", "S3 Moderate", "Coercion of an individual [@syscard]."),
         ("E", "E1 Elicited in a contrived or controlled test", ""),
         ("L", "L1 ≤20% (very unlikely)", ""),
-        ("C", "C0 Ruled out / not applicable (loss_of_control)", ""),
+        ("C", "C0 Ruled out / not applicable (loss of control)", ""),
         ("Cs", "Cs unknown (not verified)", ""),
         ("B", "B2 Broad", ""),
         ("R", "R1 Hard to reverse", ""),
-        ("D", "CoP: loss_of_control; MIT: 7.1", ""),
+        ("D", "Code of Practice systemic risk: loss of control; MIT AI Risk Repository: 7.1", ""),
     ]
 
 
