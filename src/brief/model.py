@@ -688,6 +688,14 @@ class PlainBrief(Record):
     for_readers: list[str] = Field(default_factory=list)  # Markdown with citations
 
 
+def _known_audiences(value: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a mapping keyed by an audience brief does not have."""
+    for audience in value:
+        if audience not in AUDIENCE_NAMES:
+            raise ValueError(f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCE_NAMES)})")
+    return value
+
+
 class BriefSpec(Record):
     """One brief (briefs/<id>.yaml): what it covers, for whom, how often."""
 
@@ -730,10 +738,7 @@ class BriefSpec(Record):
     @field_validator("pages")
     @classmethod
     def _page_audiences(cls, value: dict[str, int]) -> dict[str, int]:
-        for audience in value:
-            if audience not in AUDIENCE_NAMES:
-                raise ValueError(f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCE_NAMES)})")
-        return value
+        return _known_audiences(value)
 
     @field_validator("owners")
     @classmethod
@@ -747,9 +752,8 @@ class BriefSpec(Record):
     @field_validator("markings")
     @classmethod
     def _markings(cls, value: dict[str, str]) -> dict[str, str]:
+        _known_audiences(value)
         for audience, marking in value.items():
-            if audience not in AUDIENCE_NAMES:
-                raise ValueError(f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCE_NAMES)})")
             if not re.fullmatch(MARKING_PATTERN, marking):
                 raise ValueError(f"marking {marking!r} for {audience} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. PUBLIC)")
         return value
