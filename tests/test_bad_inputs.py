@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -249,9 +248,7 @@ def test_bad_input_fails_cleanly(name: str, tmp_path: Path, published: Path) -> 
     case = CASES[name]
     root = make(tmp_path / "p", case, published)
     before = tree(root / "output")
-    started = time.perf_counter()
     result = runner.invoke(app, [case.args[0], "--project", str(root), *case.args[1:]])
-    elapsed = time.perf_counter() - started
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     lines = result.stderr.splitlines()
     assert (result.exit_code, lines[:1]) == (case.code, [case.first]), result.stderr
@@ -262,7 +259,6 @@ def test_bad_input_fails_cleanly(name: str, tmp_path: Path, published: Path) -> 
         assert len(lines) == len(set(lines)), "a problem is reported twice"
     assert result.stdout == ""
     assert tree(root / "output") == before  # nothing written, the published edition byte-identical
-    assert elapsed < 5, f"{elapsed:.1f} s"
     if case.args == BUILD:  # validate reports exactly the same lines
         checked = runner.invoke(app, ["validate", "--project", str(root)])
         assert (checked.exit_code, checked.stderr) == (result.exit_code, result.stderr)

@@ -11,7 +11,6 @@ import http.server
 import json
 import shutil
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,16 +245,13 @@ def test_unchanged_remote_costs_one_304_and_changes_nothing(tmp_path: Path, serv
     before = tree_hash(root / "data")
     server.log.clear()
 
-    started = time.perf_counter()
     result = brief(root, "pull")
-    elapsed = time.perf_counter() - started
 
     assert result.exit_code == 0, result.output
     assert [status for _path, _headers, status in server.log] == [304]
     assert server.log[0][1].get("If-None-Match")
     assert "evals: unchanged (1 sources, 2 evaluations; 1 request," in result.output
     assert tree_hash(root / "data") == before
-    assert elapsed < 2, elapsed
 
 
 def test_changed_remote_reports_new_changed_removed(tmp_path: Path, server: Server) -> None:
