@@ -638,3 +638,13 @@ def test_aiid_snapshot_archive(tmp_path: Path, server: Server) -> None:
     assert "aiid: 4 new" in result.output  # incident 1, its AIID page and two reports
     source = next(s for s in listed(root, "sources") if s["id"] == "aiid-report-1")
     assert "backup-20261120.tar.bz2!mongodump_full_snapshot/reports.csv" in source["checked"]
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    from brief.sources.remote import retry_after_seconds
+
+    now = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
+    assert retry_after_seconds("120", now) == 120.0
+    assert retry_after_seconds("Tue, 14 Nov 2023 22:14:20 GMT", now) == 60.0
+    assert retry_after_seconds("Tue, 14 Nov 2023 22:00:00 GMT", now) == 0.0  # already passed: no pause
+    assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None

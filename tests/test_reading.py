@@ -8,7 +8,6 @@ repeated sentence, and the notes are the PDF's footnotes laid out from the same 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from html.parser import HTMLParser

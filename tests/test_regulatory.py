@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from brief import regulatory, risk
 from brief.cli import app
 from brief.config import load_config
-from brief.model import Incident, RegulatoryFacts
+from brief.model import Incident
 from brief.validate import validate
 from conftest import INCIDENT, REPO, write_project
 

@@ -6,6 +6,7 @@ writes into data/: callers get bytes and decide where they go (see brief.pull, w
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import ipaddress
 import logging
