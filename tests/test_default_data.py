@@ -10,7 +10,8 @@ import pytest
 from brief import risk
 from brief.config import load_config
 from brief.model import ClaimStatus, Reliability, Verification, prose_fields
-from brief.validate import rubric_path, validate
+from brief.risk import rubric_path
+from brief.validate import validate
 from conftest import REPO
 
 FOCUS = "anthropic-claude-opus-4-blackmail-2025-05"

@@ -85,7 +85,8 @@ def accept_upstream(path: Path, incident: Any) -> None:
 def write_starter(config: Any, incident_id: str, accept: bool = False) -> Path:
     """`brief assess ID`: write data/assessments/<id>.yaml, or (accept) record the new upstream state."""
     from brief.sources.local import load_dataset
-    from brief.validate import _suggest, rubric_path
+    from brief.risk import rubric_path
+    from brief.validate import _suggest
 
     ds, _problems = load_dataset(config, overlays=False)
     incident = ds.incidents.get(incident_id)

@@ -189,7 +189,7 @@ def validate(
 
             typer.echo("\n".join(verify(ds, config).note()))
             from brief import currency, regulatory  # issue 16: stale facts with their age; law not yet verified
-            from brief.validate import scoped_incidents
+            from brief.scope import scoped_incidents
 
             lines = currency.stale_lines(ds, dt.date.today(), scoped_incidents) + currency.unverified_lines(regulatory.load_tables(config.data_dir))
             if lines:

@@ -157,11 +157,12 @@ def _too_hard(score: float, where: Location) -> Problem | None:
     return None
 
 
-def check(ds: Any, config: Any, scoped_incidents: Any) -> list[Problem]:
+def check(ds: Any, config: Any) -> list[Problem]:
     """Return the public-brief warnings of a dataset: missing plain fields, texts above grade 8,
-    and the glossary's problems (`scoped_incidents(ds, brief_id)`: the incidents a brief covers)."""
+    and the glossary's problems."""
     from brief import glossary
     from brief.model import plain_fields
+    from brief.scope import scoped_incidents
 
     problems: list[Problem] = list(glossary.problems(config.data_dir))
     add = problems.append

@@ -149,7 +149,7 @@ class Selection:
 
 
 def _incident_tags(inc: Incident, tables: Tables | None) -> set[str]:
-    from brief.validate import incident_tags
+    from brief.scope import incident_tags
 
     tags = incident_tags(inc)
     if tables is not None:

@@ -857,3 +857,13 @@ def _cites_evidence(text: str, evidence_ids: Collection[str]) -> bool:
     if _PANDOC_CITE.search(text):
         return True
     return any(re.search(rf"(?<![\w.-]){re.escape(i)}(?![\w-])", text) for i in evidence_ids if i)
+
+
+def rubric_path(config: Any, version: str) -> Path:
+    """Return the rubric table file for a version: the project's data/rubric/, else the packaged one."""
+    local = config.data_dir / "rubric" / f"{version}.yaml"
+    if local.is_file():
+        return local
+    from brief.scaffold import packaged_rubrics
+
+    return packaged_rubrics() / f"{version}.yaml"

@@ -7,13 +7,13 @@ import difflib
 import logging
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any, Iterable
 
 from brief import evidence, numbers, readability, regulatory
 from brief.config import AUDIENCES, Config
 from brief.errors import DataError, Location, Problem
 from brief.model import ClaimStatus, Incident, Reliability, Source, Verification, date_precision, prose_fields
+from brief.scope import incident_tags, scoped_incidents
 from brief.sources.local import Dataset, load_dataset, paused_gc
 
 
@@ -205,7 +205,7 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
             add(Problem(_at(spec, "scope"), "the scope selects no incident"))
     problems.extend(regulatory.check(ds, config.data_dir))  # taxonomy tags, regulatory facts, triggers
     problems.extend(evidence.check(ds, config, prose))  # quotes against captures, cited numbers in prose (evidence.py, numbers.py)
-    problems.extend(readability.check(ds, config, scoped_incidents))  # the public brief's plain wording and reading level (readability.py)
+    problems.extend(readability.check(ds, config))  # the public brief's plain wording and reading level (readability.py)
     return problems
 
 
@@ -214,7 +214,7 @@ def _risk_problems(inc: Incident, config: Config, today: dt.date, rubrics: dict[
 
     rubrics = {} if rubrics is None else rubrics  # one check run finds and reads each rubric version once
     if inc.risk.rubric not in rubrics:
-        rubrics[inc.risk.rubric] = risk.load_rubric(rubric_path(config, inc.risk.rubric))
+        rubrics[inc.risk.rubric] = risk.load_rubric(risk.rubric_path(config, inc.risk.rubric))
     rubric = rubrics[inc.risk.rubric]
     if inc.risk.override is None:  # lint_override checks an override only: no assessment needed
         return []
@@ -222,42 +222,11 @@ def _risk_problems(inc: Incident, config: Config, today: dt.date, rubrics: dict[
     return risk.lint_override(inc.risk, assessment, _at(inc, "risk"), today)
 
 
-def rubric_path(config: Config, version: str) -> Path:
-    """Return the rubric table file for a version: the project's data/rubric/, else the packaged one."""
-    local = config.data_dir / "rubric" / f"{version}.yaml"
-    if local.is_file():
-        return local
-    from brief.scaffold import packaged_rubrics
-
-    return packaged_rubrics() / f"{version}.yaml"
-
-
 def _all_tags(ds: Dataset) -> set[str]:
     tags: set[str] = set()
     for inc in ds.incidents.values():
         tags.update(incident_tags(inc))
     return tags
-
-
-def incident_tags(inc: Incident) -> set[str]:
-    """Return an incident's tags, vocabulary-prefixed (`cop:loss_of_control`) and bare topics."""
-    t = inc.tags
-    out = {f"mit:{x}" for x in t.mit} | {f"cop:{x}" for x in t.cop} | {f"nist:{x}" for x in t.nist} | {f"oecd:{x}" for x in t.oecd} | {f"rmf:{x}" for x in t.rmf}
-    out |= {f"topic:{x}" for x in t.topics} | set(t.topics)
-    return out
-
-
-def scoped_incidents(ds: Dataset, brief_id: str) -> list[Incident]:
-    """Return the incidents a brief covers (listed ids, then tag matches), newest first."""
-    spec = ds.briefs[brief_id]
-    chosen = {i: ds.incidents[i] for i in spec.scope.incidents if i in ds.incidents}
-    if spec.scope.tags:
-        wanted = set(spec.scope.tags)
-        for inc in ds.incidents.values():
-            if inc.status != "retracted" and incident_tags(inc) & wanted:  # a retracted record only when named
-                chosen.setdefault(inc.id, inc)
-    focus = spec.focus
-    return sorted(chosen.values(), key=lambda i: (i.id != focus, -i.date.toordinal(), i.id))
 
 
 def validate(config: Config, today: dt.date | None = None) -> Report:

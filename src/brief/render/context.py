@@ -14,7 +14,8 @@ from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident,
 from brief.render import sections
 from brief.render.presentation import audience_context
 from brief.sources.local import Dataset
-from brief.validate import rubric_path, scoped_incidents
+from brief.risk import rubric_path
+from brief.scope import scoped_incidents
 
 STATUS_LABELS = {
     ClaimStatus.confirmed: "Confirmed",

@@ -15,10 +15,10 @@ from typing import Any, Sequence
 from markupsafe import Markup
 
 from brief import audiences, risk
+from brief.risk import rubric_path
 from brief.config import Config
 from brief.model import BriefSpec
 from brief.render import charts
-from brief.validate import rubric_path
 
 # Risk levels in plain words, for the public brief.
 LEVEL_WORDS = {
