@@ -251,3 +251,20 @@ def test_build_warns_when_an_audience_exceeds_its_page_budget(tmp_path: Path) ->
     within = write_project(tmp_path / "q", {"briefs/example.yaml": BRIEF + "pages: {regulator: 40}\n"})
     result = runner.invoke(app, ["build", "--project", str(within), "--date", "2026-11-26"])
     assert result.exit_code == 0 and "over the budget" not in result.output
+
+
+def test_what_changed_is_in_every_audience_and_shows_no_identifier(tmp_path: Path) -> None:
+    from conftest import BRIEF, write_project
+
+    root = write_project(tmp_path / "p", {"briefs/example.yaml": BRIEF.replace("audiences: [regulator]", "audiences: [regulator, executive, technical, public]")})
+    assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26", "--html-only", "-q", "-a", "all"]).exit_code == 0
+    incident = root / "data/incidents/example-finding.yaml"
+    incident.write_text(incident.read_text().replace("severity: 3", "severity: 4"))
+    assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-12-20", "--html-only", "-q", "-a", "all"]).exit_code == 0
+    ids = _ids(root)
+    for aud in AUDIENCES:
+        html = (root / f"output/example/2026-12/example-{aud}.html").read_text(encoding="utf-8")
+        section = html[html.index('id="what-changed"') :]
+        text = " ".join(blocks(section[: section.index("</section>")]))
+        assert "severity (S) S3 → S4" in text, aud
+        assert _leaks(text, ids) == [], aud
