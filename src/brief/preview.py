@@ -64,17 +64,17 @@ class Draft:
     problems: list[str] = field(default_factory=list)
 
 
-def watched_files(config: Config) -> dict[str, tuple[int, int]]:
-    """Return {path: (mtime_ns, size)} of every input of a draft: brief.toml, data/, briefs/, templates (project and packaged)."""
+def watched_files(config: Config) -> dict[str, tuple[int, int, int]]:
+    """Return {path: (mtime_ns, size, inode)} of every input of a draft: brief.toml, data/, briefs/, templates (project and packaged)."""
     from brief.render.templates import template_source_dirs
 
     roots = [config.data_dir, config.briefs_dir, *template_source_dirs(config.templates_dir)]
-    seen: dict[str, tuple[int, int]] = {}
+    seen: dict[str, tuple[int, int, int]] = {}
     toml = config.root / "brief.toml"
     for path in [toml]:
         try:
             st = path.stat()
-            seen[str(path)] = (st.st_mtime_ns, st.st_size)
+            seen[str(path)] = (st.st_mtime_ns, st.st_size, st.st_ino)
         except OSError:
             pass
     output = str(config.output_dir)
@@ -89,7 +89,7 @@ def watched_files(config: Config) -> dict[str, tuple[int, int]]:
                     st = os.stat(path)
                 except OSError:
                     continue
-                seen[path] = (st.st_mtime_ns, st.st_size)
+                seen[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
     return seen
 
 
@@ -106,8 +106,7 @@ class Previewer:
         self.config: Config = load_config(project)
         self.draft = Draft()
         self.lock = threading.Condition()
-        self.stamp: dict[str, tuple[int, int]] = {}
-        self._templates_stamp: dict[str, tuple[int, int]] = {}
+        self.stamp: dict[str, tuple[int, int, int]] = {}
 
     # --- rendering ---------------------------------------------------------------------------
 
