@@ -107,6 +107,7 @@ class Previewer:
         self.draft = Draft()
         self.lock = threading.Condition()
         self.stamp: dict[str, tuple[int, int, int]] = {}
+        self.closed = False  # set when the server stops: long polls answer at once
 
     # --- rendering ---------------------------------------------------------------------------
 
@@ -207,8 +208,22 @@ class Previewer:
     def wait_version(self, since: int, timeout: float) -> int:
         """Return the current version once it differs from `since`, or after `timeout` seconds."""
         with self.lock:
-            self.lock.wait_for(lambda: self.draft.version != since, timeout=timeout)
+            self.lock.wait_for(lambda: self.draft.version != since or self.closed, timeout=timeout)
             return self.draft.version
+
+
+def warm_up() -> None:
+    """Load, once and in the background, what only some edits need: the reading-level scorer.
+
+    A changed plain-language text is scored again (readability.py), and the scorer's first use
+    imports NLTK and reads the pronouncing dictionary, about 2 s here; loaded ahead, the re-render
+    after such an edit stays within its budget."""
+    try:
+        from brief.readability import grade
+
+        grade("A short text, to load the dictionary.")
+    except Exception:  # only a head start: the render that needs it reports any problem
+        pass
 
 
 def error_page(problems: list[str]) -> str:
@@ -303,15 +318,18 @@ class PreviewServer:
         """Render once, then serve and watch in background threads."""
         self.previewer.changed_files()  # the baseline of modification times
         self.previewer.refresh()
+        warm = threading.Thread(target=warm_up, name="brief-preview-warm-up", daemon=True)
         watcher = threading.Thread(target=self.previewer.watch, args=(self.stop_event, self.interval), name="brief-preview-watch", daemon=True)
         server = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="brief-preview-http", daemon=True)
         self._threads = [watcher, server]
         for thread in self._threads:
             thread.start()
+        warm.start()
 
     def stop(self) -> None:
         self.stop_event.set()
         with self.previewer.lock:  # wake long polls so that they answer now
+            self.previewer.closed = True
             self.previewer.lock.notify_all()
         self.httpd.shutdown()
         self.httpd.server_close()
