@@ -342,6 +342,28 @@ def export(
 
 
 @app.command()
+def preview(
+    brief: Annotated[Optional[str], typer.Option("--brief", "-b", help="Brief id to preview; default: the first brief in briefs/.")] = None,
+    audience: Annotated[Optional[str], typer.Option("--audience", "-a", help="Audience to show; default from brief.toml (its first audience when that is all).")] = None,
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1; 0 picks a free one.")] = 8000,
+    project: ProjectOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Serve the working draft's HTML on 127.0.0.1, re-render it on save and reload the page (nothing is published).
+
+    Example: brief preview --audience regulator --port 0
+    """
+    _setup_logging(quiet)
+    try:
+        from brief.preview import serve
+
+        serve(project, brief, audience, port, echo=typer.echo)
+        typer.echo("Preview stopped.")
+    except BriefError as exc:
+        _fail(exc)
+
+
+@app.command()
 def capture(
     source: Annotated[Optional[list[str]], typer.Argument(help="Ids of the sources to capture (see `brief list sources`).", show_default=False)] = None,
     all_sources: Annotated[bool, typer.Option("--all", help="Capture every source with a URL that has no capture yet.")] = False,
