@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from brief.cli import app
 from brief.preview import PreviewServer, Previewer
-from conftest import BRIEF, write_project
+from conftest import BRIEF
 
 DATE = dt.date(2026, 11, 26)
 DEADLINE = 30.0  # seconds: generous, for a loaded machine

@@ -29,7 +29,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from brief.config import Config, check_audience, load_config
-from brief.errors import BriefError, DataError, UsageError
+from brief.errors import BriefError, UsageError
 
 log = logging.getLogger(__name__)
 
