@@ -26,6 +26,12 @@ from brief.errors import RenderError
 
 # A WeasyPrint footnote -> a Word footnote; what only the printed page uses is dropped.
 LUA_FILTER = r"""
+function Meta(m)
+  -- The title and author go to the document properties only: the brief's masthead shows them.
+  m.title = nil
+  m.author = nil
+  return m
+end
 function Span(el)
   if el.classes:includes("footnote") then
     return pandoc.Note(pandoc.Plain(el.content))
@@ -36,6 +42,9 @@ end
 # The on-page marking banners and the skip link are HTML furniture: the marking goes to the header and footer.
 _FURNITURE_RE = re.compile(r'<header class="marking[^"]*">.*?</header>|<a class="skip-link"[^>]*>.*?</a>', re.S)
 _MARKING_RE = re.compile(r'<meta name="brief\.marking" content="([^"]*)">')
+_TOC_RE = re.compile(r'<nav class="toc.*?</nav>', re.S)
+_TITLE_RE = re.compile(r"<title>([^<]*)</title>")
+_AUTHOR_RE = re.compile(r'<meta name="author" content="([^"]*)">')
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.wordprocessingml."
@@ -55,7 +64,11 @@ def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
     import pypandoc
 
     marking = html.unescape(m.group(1)) if (m := _MARKING_RE.search(print_html)) else ""
+    title = html.unescape(m.group(1)) if (m := _TITLE_RE.search(print_html)) else ""
+    author = html.unescape(m.group(1)) if (m := _AUTHOR_RE.search(print_html)) else ""
     source = _FURNITURE_RE.sub("", print_html)
+    # The contents list is a bulleted list in Word: its entries carry their chapter numbers already.
+    source = _TOC_RE.sub(lambda m: m.group(0).replace("<ol", "<ul").replace("</ol>", "</ul>"), source)
     epoch = int(dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc).timestamp())
     with tempfile.TemporaryDirectory(prefix="brief-docx-") as tmp:
         lua, out = Path(tmp) / "notes.lua", Path(tmp) / "out.docx"
@@ -70,10 +83,10 @@ def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
             first = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[0]
             raise RenderError(f"pandoc could not make the .docx (exit {done.returncode}): {first}")
         data = out.read_bytes()
-    return _finish(data, marking, created)
+    return _finish(data, marking, created, title, author)
 
 
-def _finish(data: bytes, marking: str, created: dt.date) -> bytes:
+def _finish(data: bytes, marking: str, created: dt.date, title: str = "", author: str = "") -> bytes:
     """Add the marking as page header and footer; fix every date in the package to the edition date."""
     stamp = f"{created.isoformat()}T00:00:00Z"
     parts: dict[str, bytes] = {}
@@ -83,7 +96,12 @@ def _finish(data: bytes, marking: str, created: dt.date) -> bytes:
             parts[name] = src.read(name)
     core = parts.get("docProps/core.xml")
     if core is not None:
-        parts["docProps/core.xml"] = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + stamp.encode(), core)
+        core = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + stamp.encode(), core)
+        props = b"".join(f"<dc:{tag}>{html.escape(text, quote=False)}</dc:{tag}>".encode() for tag, text in (("title", title), ("creator", author)) if text)
+        core = re.sub(rb"<dc:(?:title|creator)>[^<]*</dc:(?:title|creator)>|<dc:(?:title|creator)\s*/>", b"", core)
+        parts["docProps/core.xml"] = core.replace(b"<cp:keywords", props + b"<cp:keywords", 1) if b"<cp:keywords" in core else core
+    # Tables across the text width (pandoc leaves them to autofit, which LibreOffice draws narrow).
+    parts["word/document.xml"] = parts["word/document.xml"].replace(b'<w:tblW w:type="auto" w:w="0" />', b'<w:tblW w:type="pct" w:w="5000" />')
     if marking:
         _add_marking(parts, names, marking)
     out = io.BytesIO()
