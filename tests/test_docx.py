@@ -74,6 +74,12 @@ def test_docx_opens_with_word_styles_marking_and_properties(edition: tuple[Path,
     assert doc.core_properties.created.date().isoformat() == DATE
     assert "Skip to" not in "\n".join(p.text for p in doc.paragraphs)
     assert any("Sources" in p.text for p in doc.paragraphs if p.style.name.startswith("Heading"))
+    # Figures keep their alt text (the chart's title) and their SVG's own viewBox.
+    xml = zipfile.ZipFile(folder / "example-regulator.docx").read("word/document.xml").decode("utf-8")
+    pictures = re.findall(r'<wp:docPr descr="([^"]*)"', xml)
+    assert pictures and all(p.startswith("Risk matrix") for p in pictures)
+    svgs = [n for n in zipfile.ZipFile(folder / "example-regulator.docx").namelist() if n.endswith(".svg")]
+    assert svgs and b"viewBox=" in zipfile.ZipFile(folder / "example-regulator.docx").read(svgs[0])
 
 
 def test_footnotes_are_the_pdf_notes(edition: tuple[Path, object]) -> None:

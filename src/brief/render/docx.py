@@ -43,6 +43,8 @@ end
 _FURNITURE_RE = re.compile(r'<header class="marking[^"]*">.*?</header>|<a class="skip-link"[^>]*>.*?</a>', re.S)
 _MARKING_RE = re.compile(r'<meta name="brief\.marking" content="([^"]*)">')
 _TOC_RE = re.compile(r'<nav class="toc.*?</nav>', re.S)
+_SVG_RE = re.compile(r"<svg\b.*?</svg>", re.S)
+_SVG_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.S)
 _TITLE_RE = re.compile(r"<title>([^<]*)</title>")
 _AUTHOR_RE = re.compile(r'<meta name="author" content="([^"]*)">')
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -69,6 +71,7 @@ def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
     source = _FURNITURE_RE.sub("", print_html)
     # The contents list is a bulleted list in Word: its entries carry their chapter numbers already.
     source = _TOC_RE.sub(lambda m: m.group(0).replace("<ol", "<ul").replace("</ol>", "</ul>"), source)
+    source = _SVG_RE.sub(_svg_image, source)
     epoch = int(dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc).timestamp())
     with tempfile.TemporaryDirectory(prefix="brief-docx-") as tmp:
         lua, out = Path(tmp) / "notes.lua", Path(tmp) / "out.docx"
@@ -84,6 +87,16 @@ def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
             raise RenderError(f"pandoc could not make the .docx (exit {done.returncode}): {first}")
         data = out.read_bytes()
     return _finish(data, marking, created, title, author)
+
+
+def _svg_image(match: re.Match[str]) -> str:
+    """An inline chart as an image pandoc embeds as it is (its reader would lower-case `viewBox`), its title as alt text."""
+    import base64
+
+    svg = match.group(0)
+    alt = " ".join(html.unescape(re.sub(r"<[^>]+>", "", t.group(1))).split()) if (t := _SVG_TITLE_RE.search(svg)) else ""
+    size = "".join(f' {k}="{v}"' for k, v in re.findall(r'\b(width|height)="(\d+(?:\.\d+)?)"', svg.split(">", 1)[0]))
+    return f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode("utf-8")).decode()}" alt="{html.escape(alt)}"{size}>'
 
 
 def _finish(data: bytes, marking: str, created: dt.date, title: str = "", author: str = "") -> bytes:
