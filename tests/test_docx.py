@@ -150,8 +150,33 @@ def test_progress_is_plain_lines_off_a_terminal(tmp_path: Path) -> None:
 
     root = write_project(tmp_path / "p", {"briefs/example.yaml": BRIEF.replace("audiences: [regulator]", "audiences: [regulator, technical]")})
     result = build(root, "--audience", "all", "--html-only")
-    assert "rendered 1/2: example (regulator)" in result.output and "rendered 2/2: example (technical)" in result.output
-    assert "\x1b[" not in result.output  # no terminal codes
+    lines = result.output.splitlines()
+    assert any(line.startswith("rendered example (regulator, edition 2026-11)") for line in lines)
+    assert any(line.startswith("rendered example (technical, edition 2026-11)") for line in lines)
+    assert "\x1b[" not in result.output and "\r" not in result.output  # no terminal codes, no redrawn bar
+
+
+def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from brief.cli import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    report = _progress("rendered")
+    report(0, 3, "")
+    assert report.bar is not None  # a rich bar is drawing
+    for n in (1, 2, 3):
+        report(n, 3, f"example ({n})")
+    assert report.bar is None  # stopped (and cleared) once every document is done
+    quiet = _progress("rendered")
+    quiet(0, 1, "")
+    assert quiet.bar is None  # one document: no bar
 
 
 def test_libreoffice_converts_the_docx(edition: tuple[Path, object], tmp_path: Path) -> None:

@@ -62,17 +62,14 @@ def _setup_logging(quiet: bool) -> None:
 
 class _progress:
     """A progress reporter (done, total, label) for long commands: a rich bar when stderr is a
-    terminal, else one plain line per step; silent for a single step."""
+    terminal; otherwise nothing more than the command's own line per step (build logs each document
+    rendered, capture prints each source's result), so logs and tests read plain lines."""
 
     def __init__(self, verb: str) -> None:
         self.verb, self.bar, self.task = verb, None, None
 
     def __call__(self, done: int, total: int, label: str) -> None:
-        if total <= 1:
-            return
-        if not sys.stderr.isatty():
-            if label:
-                typer.echo(f"{self.verb} {done}/{total}: {label}", err=True)
+        if total <= 1 or not sys.stderr.isatty():
             return
         if self.bar is None:
             from rich.console import Console
