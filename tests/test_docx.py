@@ -192,3 +192,15 @@ def test_libreoffice_converts_the_docx(edition: tuple[Path, object], tmp_path: P
     pdf = tmp_path / "example-regulator.pdf"
     assert pdf.is_file() and len(PdfReader(pdf).pages) >= 1
     assert "OFFICIAL" in PdfReader(pdf).pages[0].extract_text()
+
+
+def test_index_with_word_links_is_valid_html(edition: tuple[Path, object]) -> None:
+    from test_accessibility import VNU_JAR, need
+
+    folder, _ = edition
+    need(shutil.which("java") is not None, "Java for the W3C Nu HTML Checker")
+    need(VNU_JAR.is_file(), f"vnu-jar ({VNU_JAR}); npm ci in .ci/node")
+    index = folder.parent.parent / "index.html"
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(index)], capture_output=True, text=True, timeout=120)
+    messages = [m for m in json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"] if m.get("type") == "error"]
+    assert messages == []
