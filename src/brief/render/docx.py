@@ -114,7 +114,7 @@ def _finish(data: bytes, marking: str, created: dt.date, title: str = "", author
         core = re.sub(rb"<dc:(?:title|creator)>[^<]*</dc:(?:title|creator)>|<dc:(?:title|creator)\s*/>", b"", core)
         parts["docProps/core.xml"] = core.replace(b"<cp:keywords", props + b"<cp:keywords", 1) if b"<cp:keywords" in core else core
     # Tables across the text width (pandoc leaves them to autofit, which LibreOffice draws narrow).
-    parts["word/document.xml"] = parts["word/document.xml"].replace(b'<w:tblW w:type="auto" w:w="0" />', b'<w:tblW w:type="pct" w:w="5000" />')
+    parts["word/document.xml"] = _full_width(parts["word/document.xml"].replace(b'<w:tblW w:type="auto" w:w="0" />', b'<w:tblW w:type="pct" w:w="5000" />'))
     if marking:
         _add_marking(parts, names, marking)
     out = io.BytesIO()
@@ -127,6 +127,24 @@ def _finish(data: bytes, marking: str, created: dt.date, title: str = "", author
             info.create_system = 3
             zf.writestr(info, parts[name], compresslevel=6)
     return out.getvalue()
+
+
+def _full_width(doc: bytes) -> bytes:
+    """Scale each table's column grid to the text width of the page (from the section's size and margins)."""
+    size = re.search(rb'<w:pgSz [^>]*?w:w="(\d+)"', doc)
+    left, right = re.search(rb'<w:pgMar [^>]*?w:left="(\d+)"', doc), re.search(rb'<w:pgMar [^>]*?w:right="(\d+)"', doc)
+    if not (size and left and right):
+        return doc
+    width = int(size.group(1)) - int(left.group(1)) - int(right.group(1))
+
+    def scale(grid: re.Match[bytes]) -> bytes:
+        cols = [int(w) for w in re.findall(rb'<w:gridCol w:w="(\d+)"', grid.group(0))]
+        if not cols or sum(cols) <= 0 or sum(cols) >= width:
+            return grid.group(0)
+        new = [c * width // sum(cols) for c in cols]
+        return b"<w:tblGrid>" + b"".join(b'<w:gridCol w:w="%d" />' % c for c in new) + b"</w:tblGrid>"
+
+    return re.sub(rb"<w:tblGrid>.*?</w:tblGrid>", scale, doc, flags=re.S)
 
 
 def _add_marking(parts: dict[str, bytes], names: list[str], marking: str) -> None:
