@@ -51,11 +51,15 @@ def build(
     correction: str | None = None,
     pdf_variant: str | None = None,
     jobs: int = 1,
+    formats: list[str] | None = None,
+    progress: Any = None,
 ) -> list[BuildResult]:
     """Build the requested briefs and audiences as editions; return what was done.
 
     `jobs` > 1 renders the (brief, audience) documents in that many processes; the outputs are the
     same for any number, and this process writes them, in brief order, once all have rendered.
+    `formats` (html, pdf, docx; HTML is always written) overrides each brief's `formats`; `progress`
+    is called as (done, total, label) after each document.
     """
     from brief.validate import validate
 
@@ -68,6 +72,9 @@ def build(
         raise UsageError("--correction needs a reason, e.g. --correction \"Fixed the n of the o1 rows\"")
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: expected 1 or more processes")
+    for fmt in formats or []:
+        if fmt not in FORMATS:
+            raise UsageError(f"--format {fmt!r}: expected one or more of {', '.join(FORMATS)}")
 
     # 1-3. Load and validate everything; stop once with every problem.
     report = validate(config, today=date or dt.date.today())
@@ -87,11 +94,11 @@ def build(
         with output_lock(config.output_dir):
             _clean_stale(config.output_dir, ids)
             planned = [
-                _build_brief(config, ds, brief_id, audience, edition, date, pdf, force, correction, pdf_variant or config.settings.pdf_variant)
+                _build_brief(config, ds, brief_id, audience, edition, date, _formats(ds.briefs[brief_id], formats, pdf), force, correction, pdf_variant or config.settings.pdf_variant)
                 for brief_id in ids
             ]
             # 5-7. Render every (brief, audience) document, in parallel with --jobs; then 8. write, in brief order.
-            _render_tasks([task for plan in planned if isinstance(plan, _Pending) for task in plan.tasks], jobs)
+            _render_tasks([task for plan in planned if isinstance(plan, _Pending) for task in plan.tasks], jobs, progress)
             results = [plan.finish() if isinstance(plan, _Pending) else plan for plan in planned]
             from brief.publish import write_index
 
@@ -103,6 +110,15 @@ def build(
     return results
 
 
+FORMATS = ("html", "pdf", "docx")
+
+
+def _formats(spec: Any, formats: list[str] | None, pdf: bool) -> tuple[str, ...]:
+    """The formats of one brief's files: --format, else the brief's `formats`; HTML always, no PDF with --html-only."""
+    wanted = set(formats or getattr(spec, "formats", None) or ("html", "pdf")) | {"html"}
+    return tuple(f for f in FORMATS if f in wanted and (pdf or f != "pdf"))
+
+
 def _build_brief(
     config: Config,
     ds: Any,
@@ -110,7 +126,7 @@ def _build_brief(
     audience: str | None,
     edition: str | None,
     date: dt.date | None,
-    pdf: bool,
+    formats: tuple[str, ...],
     force: bool,
     correction: str | None,
     pdf_variant: str | None,
@@ -151,16 +167,17 @@ def _build_brief(
     evidence = evidence_facts(config, snapshot)  # capture dates, dead links (evidence.py; files only, no network)
     key, inputs = _inputs_key(config, snapshot, previous, spec, evidence)
 
+    pdf = "pdf" in formats
     if existing is not None and existing.manifest["inputs"]["key"] == key:
-        have = {f["audience"] for f in existing.manifest["files"] if f["format"] == ("pdf" if pdf else "html")}
-        missing = [a for a in audiences if a not in have]
+        have = {(f["audience"], f["format"]) for f in existing.manifest["files"]}
+        missing = [a for a in audiences if any((a, fmt) not in have for fmt in formats)]
         if not missing and not force:
             log.info("%s edition %s is up to date (published %s); nothing to do", brief_id, ed_id, existing.date)
             return BuildResult(brief_id, ed_id, existing.folder, "unchanged", existing.revision)
         targets = audiences if force else missing
         result = BuildResult(brief_id, ed_id, existing.folder, "extended" if missing else "built", existing.revision)
         corrections = existing.manifest.get("corrections", [])
-        job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence)
+        job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence, "docx" in formats)
         tasks = [_Task(aud, job, result) for aud in targets]
 
         def extend(rendered: list[tuple[str, bytes, str, str, int]]) -> None:
@@ -185,7 +202,7 @@ def _build_brief(
         ]
     target = (folder / f"correction-{revision}") if revision else folder
     result = BuildResult(brief_id, ed_id, target, "corrected" if revision else "built", revision)
-    job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence)
+    job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence, "docx" in formats)
     tasks = [_Task(aud, job, result) for aud in audiences]
 
     def publish(rendered: list[tuple[str, bytes, str, str, int]]) -> None:
@@ -243,6 +260,7 @@ class _Job:
     snapshot: dict[str, Any]
     inputs: dict[str, Any]
     evidence: dict[str, Any]
+    docx: bool = False
 
 
 @dataclass
@@ -273,12 +291,16 @@ class _Pending:
 _TASKS: list[_Task] = []
 
 
-def _render_tasks(tasks: list[_Task], jobs: int) -> None:
+def _render_tasks(tasks: list[_Task], jobs: int, progress: Any = None) -> None:
     """Render every task, in `jobs` processes when more than one; fill each task's output in place."""
     global _TASKS
+    if progress is not None:
+        progress(0, len(tasks), "")
     if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
+        for n, task in enumerate(tasks, 1):
             _take(task, _render_one(task.audience, task.job))
+            if progress is not None:
+                progress(n, len(tasks), f"{task.job.spec.id} ({task.audience})")
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -292,6 +314,8 @@ def _render_tasks(tasks: list[_Task], jobs: int) -> None:
             futures = {i: pool.submit(_render_worker, i) for i in order}
             for i, task in enumerate(tasks):
                 _take(task, _reraise(futures[i].result()))
+                if progress is not None:
+                    progress(i + 1, len(tasks), f"{task.job.spec.id} ({task.audience})")
     finally:
         _TASKS = []
 
@@ -377,6 +401,10 @@ def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, i
             from brief.render.pages import over_budget
 
             messages.append((logging.WARNING, f"{stem}: {over_budget(data, pages, budget)} (set `pages: {{{aud}: N}}` in the brief to change the budget)"))
+    if job.docx:
+        from brief.render.docx import reference_doc, write_docx
+
+        out.append((f"{stem}.docx", write_docx(rendered.print_html, reference_doc(template_source_dirs(config.templates_dir)), ed.date), aud, "docx", 0))
     messages.append((logging.INFO, f"rendered {spec.id} ({aud}, edition {ed.id}): {rendered.notes} notes, {rendered.bibliography} sources" + (f", {pages} pages" if pdf else "")))
     return out, pages, messages
 

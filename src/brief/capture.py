@@ -223,6 +223,7 @@ def capture_sources(
     max_bytes: int = DEFAULT_MAX_BYTES,
     insecure: bool = False,
     delay: float = 1.0,
+    progress: Any = None,
 ) -> list[CaptureResult]:
     """Capture the given sources (or every source with a URL) into data/captures/; one result each."""
     from brief.sources.local import load_dataset
@@ -257,7 +258,9 @@ def capture_sources(
     last_request: dict[str, float] = {}
     fetcher = None
     try:
-        for key in chosen:
+        for n, key in enumerate(chosen, 1):
+            if progress is not None:  # (done, total, label): the CLI's bar or plain lines
+                progress(n, len(chosen), key)
             source = ds.sources[key]
             if key in existing and not replace:
                 results.append(_exists(existing[key]))

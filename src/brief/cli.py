@@ -60,6 +60,31 @@ def _setup_logging(quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
+class _progress:
+    """A progress reporter (done, total, label) for long commands: a rich bar when stderr is a
+    terminal; otherwise nothing more than the command's own line per step (build logs each document
+    rendered, capture prints each source's result), so logs and tests read plain lines."""
+
+    def __init__(self, verb: str) -> None:
+        self.verb, self.bar, self.task = verb, None, None
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if total <= 1 or not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn(self.verb), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        self.bar.update(self.task, completed=done, description=label)
+        if done >= total:
+            self.bar.stop()
+            self.bar = None
+
+
 def _fail(exc: BriefError) -> None:
     for line in exc.lines():
         typer.echo(line, err=True)
@@ -87,6 +112,7 @@ def build(
     offline: Annotated[bool, typer.Option("--offline", help="Use only the data already pulled (build never touches the network; the flag says so in scripts).")] = False,
     pdf_variant: Annotated[Optional[str], typer.Option("--pdf-variant", help="PDF standard: pdf/ua-1 (tagged, accessible; the default from brief.toml) or pdf/a-3b (archival, with the data snapshot and manifest attached).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Render this many (brief, audience) documents at a time, one process each; the output is the same for any number.")] = 1,
+    fmt: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="Files to write per audience: html, pdf, docx (repeatable or comma list; HTML always). Default: the brief's `formats`, else html,pdf.")] = None,
     strict: StrictOpt = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
@@ -115,6 +141,8 @@ def build(
             force=force,
             correction=correction,
             jobs=jobs,
+            formats=[f.strip().lower() for item in fmt for f in item.split(",") if f.strip()] if fmt else None,
+            progress=None if quiet else _progress("rendered"),
         )
         for result in results:
             if result.status == "unchanged":
@@ -394,6 +422,7 @@ def capture(
             config, source or [], all_sources=all_sources, file=file, replace=replace,
             retrieved=parse_retrieved(retrieved) if retrieved else None,
             timeout=timeout, retries=retries, max_bytes=max_bytes, insecure=insecure, delay=delay,
+            progress=None if quiet else _progress("capturing"),
         )
         for result in results:
             if result.status == "failed":

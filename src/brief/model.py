@@ -727,6 +727,8 @@ class BriefSpec(Record):
     plain: PlainBrief | None = None  # the public brief's wording (brief/readability.py checks it)
     # A status fact older than this is printed in the past tense with its date (issue 16).
     stale_after_months: Int = Field(default=6, ge=1, le=120)
+    # The files of each audience (`brief build --format` overrides): HTML always, PDF, Word (.docx).
+    formats: list[Literal["html", "pdf", "docx"]] = Field(default_factory=lambda: ["html", "pdf"], min_length=1)
 
     @field_validator("classification")
     @classmethod
