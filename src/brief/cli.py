@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -91,6 +92,23 @@ def _fail(exc: BriefError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+def _command(name: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a command whose BriefError becomes its one-line-per-problem message and exit code
+    (the one place the CLI maps errors; typer reads the command's signature through the wrapper)."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except BriefError as exc:
+                _fail(exc)
+
+        return app.command(name)(run)
+
+    return register
+
+
 def _parse_date(value: Optional[str]) -> Optional[dt.date]:
     if value is None:
         return None
@@ -100,7 +118,7 @@ def _parse_date(value: Optional[str]) -> Optional[dt.date]:
         raise UsageError(f"--date {value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-@app.command()
+@_command()
 def build(
     brief: Annotated[Optional[list[str]], typer.Option("--brief", "-b", help="Brief id to build (repeatable); default: every brief in briefs/.")] = None,
     audience: Annotated[Optional[str], typer.Option("--audience", "-a", help="Audience to build: regulator, executive, technical, public or all; default from brief.toml.")] = None,
@@ -122,38 +140,35 @@ def build(
     Example: brief build --audience regulator --date 2026-11-26
     """
     _setup_logging(quiet)
-    try:
-        from brief.build import build as run_build
-        from brief.config import load_config
+    from brief.build import build as run_build
+    from brief.config import load_config
 
-        from brief.render.pdf import check_variant
+    from brief.render.pdf import check_variant
 
-        config = load_config(project)
-        results = run_build(
-            config,
-            pdf_variant=check_variant(pdf_variant) if pdf_variant else None,
-            briefs=brief or None,
-            audience=audience,
-            edition=edition,
-            date=_parse_date(date),
-            strict=strict,
-            pdf=not html_only,
-            force=force,
-            correction=correction,
-            jobs=jobs,
-            formats=[f.strip().lower() for item in fmt for f in item.split(",") if f.strip()] if fmt else None,
-            progress=None if quiet else _progress("rendered"),
-        )
-        for result in results:
-            if result.status == "unchanged":
-                typer.echo(f"{result.brief} {result.edition}: up to date ({config.relative(result.folder)})")
-            for path in result.files:
-                typer.echo(config.relative(path))
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    results = run_build(
+        config,
+        pdf_variant=check_variant(pdf_variant) if pdf_variant else None,
+        briefs=brief or None,
+        audience=audience,
+        edition=edition,
+        date=_parse_date(date),
+        strict=strict,
+        pdf=not html_only,
+        force=force,
+        correction=correction,
+        jobs=jobs,
+        formats=[f.strip().lower() for item in fmt for f in item.split(",") if f.strip()] if fmt else None,
+        progress=None if quiet else _progress("rendered"),
+    )
+    for result in results:
+        if result.status == "unchanged":
+            typer.echo(f"{result.brief} {result.edition}: up to date ({config.relative(result.folder)})")
+        for path in result.files:
+            typer.echo(config.relative(path))
 
 
-@app.command()
+@_command()
 def diff(
     old: Annotated[str, typer.Argument(help="The older edition id (or a path to its snapshot.json).")],
     new: Annotated[str, typer.Argument(help="The newer edition id (or a path to its snapshot.json).")],
@@ -166,24 +181,21 @@ def diff(
     Example: brief diff 2026-10 2026-11 --brief frontier-self-preservation
     """
     _setup_logging(True)
-    try:
-        from brief.config import load_config
-        from brief.editions import diff_snapshots, resolve_snapshot
+    from brief.config import load_config
+    from brief.editions import diff_snapshots, resolve_snapshot
 
-        config = load_config(project)
-        if brief is None:
-            ids = sorted(p.stem for p in config.briefs_dir.glob("*.yaml"))
-            brief = ids[0] if len(ids) == 1 else None
-        changes = diff_snapshots(resolve_snapshot(config.output_dir, brief, old), resolve_snapshot(config.output_dir, brief, new))
-        if as_json:
-            typer.echo(json.dumps(changes.as_dict(), indent=2, ensure_ascii=False))
-        else:
-            typer.echo("\n".join(changes.lines()))
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    if brief is None:
+        ids = sorted(p.stem for p in config.briefs_dir.glob("*.yaml"))
+        brief = ids[0] if len(ids) == 1 else None
+    changes = diff_snapshots(resolve_snapshot(config.output_dir, brief, old), resolve_snapshot(config.output_dir, brief, new))
+    if as_json:
+        typer.echo(json.dumps(changes.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(changes.lines()))
 
 
-@app.command()
+@_command()
 def validate(
     strict: StrictOpt = False,
     project: ProjectOpt = None,
@@ -194,36 +206,33 @@ def validate(
     Exit code 0 when clean, 1 when there are errors (or warnings under --strict).
     """
     _setup_logging(quiet)
-    try:
-        from brief.config import load_config
-        from brief.validate import validate as run_validate
+    from brief.config import load_config
+    from brief.validate import validate as run_validate
 
-        config = load_config(project)
-        report = run_validate(config)
-        report.raise_if_failed(strict=strict)  # lists warnings too when it fails: print each once
-        from brief.validate import warning_lines
+    config = load_config(project)
+    report = run_validate(config)
+    report.raise_if_failed(strict=strict)  # lists warnings too when it fails: print each once
+    from brief.validate import warning_lines
 
-        for line in warning_lines(report.warnings, quiet=quiet):  # each, grouped by kind when many, or one count (-q)
-            typer.echo(line, err=True)
-        ds = report.dataset
-        if not quiet:
-            typer.echo(
-                f"OK: {len(ds.sources)} sources, {len(ds.incidents)} incidents, "
-                f"{sum(len(i.claims) for i in ds.incidents.values())} claims, {len(ds.evaluations)} evaluation rows, "
-                f"{len(ds.recommendations)} recommendations, {len(ds.briefs)} briefs"
-                + (f"; {len(report.warnings)} warnings" if report.warnings else "")
-            )
-            from brief.evidence import verify  # the evidence note: quotes verified, captures, why the rest have none
+    for line in warning_lines(report.warnings, quiet=quiet):  # each, grouped by kind when many, or one count (-q)
+        typer.echo(line, err=True)
+    ds = report.dataset
+    if not quiet:
+        typer.echo(
+            f"OK: {len(ds.sources)} sources, {len(ds.incidents)} incidents, "
+            f"{sum(len(i.claims) for i in ds.incidents.values())} claims, {len(ds.evaluations)} evaluation rows, "
+            f"{len(ds.recommendations)} recommendations, {len(ds.briefs)} briefs"
+            + (f"; {len(report.warnings)} warnings" if report.warnings else "")
+        )
+        from brief.evidence import verify  # the evidence note: quotes verified, captures, why the rest have none
 
-            typer.echo("\n".join(verify(ds, config).note()))
-            from brief import currency, regulatory  # issue 16: stale facts with their age; law not yet verified
-            from brief.scope import scoped_incidents
+        typer.echo("\n".join(verify(ds, config).note()))
+        from brief import currency, regulatory  # issue 16: stale facts with their age; law not yet verified
+        from brief.scope import scoped_incidents
 
-            lines = currency.stale_lines(ds, dt.date.today(), scoped_incidents) + currency.unverified_lines(regulatory.load_tables(config.data_dir))
-            if lines:
-                typer.echo("\n".join(lines))
-    except BriefError as exc:
-        _fail(exc)
+        lines = currency.stale_lines(ds, dt.date.today(), scoped_incidents) + currency.unverified_lines(regulatory.load_tables(config.data_dir))
+        if lines:
+            typer.echo("\n".join(lines))
 
 
 class ListKind(str, enum.Enum):
@@ -233,7 +242,7 @@ class ListKind(str, enum.Enum):
     evaluations = "evaluations"
 
 
-@app.command("list")
+@_command("list")
 def list_(
     kind: Annotated[ListKind, typer.Argument(help="What to list: briefs, incidents, sources or evaluations.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of records (for scripts).")] = False,
@@ -241,38 +250,32 @@ def list_(
 ) -> None:
     """List the briefs, incidents, sources or evaluation rows of the project."""
     _setup_logging(True)
-    try:
-        from brief.config import load_config
-        from brief.listing import list_records, render_table
+    from brief.config import load_config
+    from brief.listing import list_records, render_table
 
-        config = load_config(project)
-        records = list_records(config, kind.value)
-        if as_json:
-            typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
-        else:
-            typer.echo(render_table(kind.value, records))
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    records = list_records(config, kind.value)
+    if as_json:
+        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_table(kind.value, records))
 
 
-@app.command()
+@_command()
 def schema(
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the JSON Schemas; default data/schema/.")] = None,
     project: ProjectOpt = None,
 ) -> None:
     """Write JSON Schemas for the data files, so editors validate YAML as it is typed."""
-    try:
-        from brief.config import load_config
-        from brief.schema import write_schemas
+    from brief.config import load_config
+    from brief.schema import write_schemas
 
-        config = load_config(project)
-        for path in write_schemas(out or config.data_dir / "schema"):
-            typer.echo(config.relative(path))
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    for path in write_schemas(out or config.data_dir / "schema"):
+        typer.echo(config.relative(path))
 
 
-@app.command()
+@_command()
 def pull(
     remote: Annotated[Optional[list[str]], typer.Option("--remote", "-r", help="Name of a [[remote]] in brief.toml to pull (repeatable); default: all of them.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Download and validate, print what would change, write nothing.")] = False,
@@ -285,17 +288,14 @@ def pull(
     and the cause. Example: brief pull --remote evals --dry-run
     """
     _setup_logging(quiet)
-    try:
-        from brief.config import load_config
-        from brief.pull import pull as run_pull
+    from brief.config import load_config
+    from brief.pull import pull as run_pull
 
-        config = load_config(project)
-        run_pull(config, names=remote or None, dry_run=dry_run, progress=not quiet)
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    run_pull(config, names=remote or None, dry_run=dry_run, progress=not quiet)
 
 
-@app.command("import")
+@_command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="The incident table: .csv, .json, .jsonl/.ndjson or .xlsx.")],
     remote: Annotated[Optional[str], typer.Option("--remote", "-r", help="Name of the [[remote]] (kind = \"table\") whose column mapping to use; default: the one whose path is this file, else the file's name.")] = None,
@@ -309,18 +309,15 @@ def import_(
     set. Example: brief import incidents.json --remote genai
     """
     _setup_logging(quiet)
-    try:
-        from brief.config import load_config
-        from brief.pull import import_file
+    from brief.config import load_config
+    from brief.pull import import_file
 
-        config = load_config(project)
-        result = import_file(config, file, remote, dry_run=dry_run)
-        typer.echo(result.summary())
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    result = import_file(config, file, remote, dry_run=dry_run)
+    typer.echo(result.summary())
 
 
-@app.command()
+@_command()
 def assess(
     incident: Annotated[str, typer.Argument(help="Id of the incident to assess (see `brief list incidents`).")],
     accept_upstream: Annotated[bool, typer.Option("--accept-upstream", help="Record that the assessment was reviewed against the pulled record as it is now (after validate named changed fields).")] = False,
@@ -332,21 +329,18 @@ def assess(
     field given there replaces the pulled one when the project loads. Example: brief assess aiid-114
     """
     _setup_logging(False)
-    try:
-        from brief.assess import write_starter
-        from brief.config import load_config
+    from brief.assess import write_starter
+    from brief.config import load_config
 
-        config = load_config(project)
-        path = write_starter(config, incident, accept=accept_upstream)
-        if accept_upstream:
-            typer.echo(f"{config.relative(path)}: upstream state recorded")
-        else:
-            typer.echo(f"{config.relative(path)}: written; fill in the risk inputs, then run brief validate")
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    path = write_starter(config, incident, accept=accept_upstream)
+    if accept_upstream:
+        typer.echo(f"{config.relative(path)}: upstream state recorded")
+    else:
+        typer.echo(f"{config.relative(path)}: written; fill in the risk inputs, then run brief validate")
 
 
-@app.command()
+@_command()
 def export(
     folder: Annotated[Path, typer.Argument(help="Folder to write the data package into (new, empty, or an earlier export).")],
     project: ProjectOpt = None,
@@ -357,19 +351,16 @@ def export(
     Example: brief export ../published/data && serve it, then in the other project: url = ".../data/manifest.json"
     """
     _setup_logging(quiet)
-    try:
-        from brief.config import load_config
-        from brief.export import export as run_export
+    from brief.config import load_config
+    from brief.export import export as run_export
 
-        config = load_config(project)
-        manifest = run_export(config, folder)
-        if not quiet:
-            typer.echo(str(manifest))
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    manifest = run_export(config, folder)
+    if not quiet:
+        typer.echo(str(manifest))
 
 
-@app.command()
+@_command()
 def preview(
     brief: Annotated[Optional[str], typer.Option("--brief", "-b", help="Brief id to preview; default: the first brief in briefs/.")] = None,
     audience: Annotated[Optional[str], typer.Option("--audience", "-a", help="Audience to show; default from brief.toml (its first audience when that is all).")] = None,
@@ -382,16 +373,13 @@ def preview(
     Example: brief preview --audience regulator --port 0
     """
     _setup_logging(quiet)
-    try:
-        from brief.preview import serve
+    from brief.preview import serve
 
-        serve(project, brief, audience, port, echo=typer.echo)
-        typer.echo("Preview stopped.")
-    except BriefError as exc:
-        _fail(exc)
+    serve(project, brief, audience, port, echo=typer.echo)
+    typer.echo("Preview stopped.")
 
 
-@app.command()
+@_command()
 def capture(
     source: Annotated[Optional[list[str]], typer.Argument(help="Ids of the sources to capture (see `brief list sources`).", show_default=False)] = None,
     all_sources: Annotated[bool, typer.Option("--all", help="Capture every source with a URL that has no capture yet.")] = False,
@@ -413,29 +401,26 @@ def capture(
     Example: brief capture anthropic-2025-asl3; brief capture anthropic-2025-syscard --file card.pdf
     """
     _setup_logging(quiet)
-    try:
-        from brief.capture import capture_sources, parse_retrieved
-        from brief.config import load_config
+    from brief.capture import capture_sources, parse_retrieved
+    from brief.config import load_config
 
-        config = load_config(project)
-        results = capture_sources(
-            config, source or [], all_sources=all_sources, file=file, replace=replace,
-            retrieved=parse_retrieved(retrieved) if retrieved else None,
-            timeout=timeout, retries=retries, max_bytes=max_bytes, insecure=insecure, delay=delay,
-            progress=None if quiet else _progress("capturing"),
-        )
-        for result in results:
-            if result.status == "failed":
-                typer.echo(str(result), err=True)
-            elif not quiet or result.status == "captured":
-                typer.echo(str(result))
-        if any(r.status == "failed" for r in results):
-            raise typer.Exit(1)
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    results = capture_sources(
+        config, source or [], all_sources=all_sources, file=file, replace=replace,
+        retrieved=parse_retrieved(retrieved) if retrieved else None,
+        timeout=timeout, retries=retries, max_bytes=max_bytes, insecure=insecure, delay=delay,
+        progress=None if quiet else _progress("capturing"),
+    )
+    for result in results:
+        if result.status == "failed":
+            typer.echo(str(result), err=True)
+        elif not quiet or result.status == "captured":
+            typer.echo(str(result))
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
 
 
-@app.command("check-links")
+@_command("check-links")
 def check_links(
     source: Annotated[Optional[list[str]], typer.Argument(help="Ids of the sources to check; default: every source.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON (for scripts).")] = False,
@@ -454,23 +439,20 @@ def check_links(
     dead, changed or failing. Example: brief check-links --json
     """
     _setup_logging(True)
-    try:
-        from brief.config import load_config
-        from brief.linkcheck import check_links as run_check
+    from brief.config import load_config
+    from brief.linkcheck import check_links as run_check
 
-        config = load_config(project)
-        report = run_check(config, source or None, concurrency=concurrency, delay=delay, timeout=timeout, retries=retries, max_age=max_age * 3600, insecure=insecure)
-        if as_json:
-            typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
-        else:
-            typer.echo("\n".join(report.lines()))
-        if report.failed:
-            raise typer.Exit(1)
-    except BriefError as exc:
-        _fail(exc)
+    config = load_config(project)
+    report = run_check(config, source or None, concurrency=concurrency, delay=delay, timeout=timeout, retries=retries, max_age=max_age * 3600, insecure=insecure)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(report.lines()))
+    if report.failed:
+        raise typer.Exit(1)
 
 
-@app.command()
+@_command()
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder for the new project (created; must be new or empty).")],
 ) -> None:
@@ -479,16 +461,13 @@ def init(
     Example: brief init my-briefs && cd my-briefs && brief build --date 2026-11-26
     """
     _setup_logging(False)
-    try:
-        from brief.scaffold import init_project
+    from brief.scaffold import init_project
 
-        written = init_project(folder)
-        root = folder.resolve()
-        for path in written:
-            typer.echo(str(path.relative_to(root)) + ("/" if path.is_dir() else ""))
-        typer.echo(f"Created a brief project in {folder}. Next: cd {folder} && brief build")
-    except BriefError as exc:
-        _fail(exc)
+    written = init_project(folder)
+    root = folder.resolve()
+    for path in written:
+        typer.echo(str(path.relative_to(root)) + ("/" if path.is_dir() else ""))
+    typer.echo(f"Created a brief project in {folder}. Next: cd {folder} && brief build")
 
 
 def main() -> None:
