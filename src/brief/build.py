@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from brief import __version__, audiences
 from brief.config import Config, check_audience
@@ -25,6 +25,17 @@ from brief.writer import atomic_write_bytes, check_name, output_lock, safe_join
 
 log = logging.getLogger(__name__)
 
+
+
+
+class RenderedFile(NamedTuple):
+    """One file of an edition, rendered in memory: its name, bytes, audience, format and PDF pages (0 otherwise)."""
+
+    name: str
+    data: bytes
+    audience: str
+    format: str  # html | pdf | docx
+    pages: int
 
 @dataclass
 class BuildResult:
@@ -180,7 +191,7 @@ def _build_brief(
         job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence, "docx" in formats)
         tasks = [_Task(aud, job, result) for aud in targets]
 
-        def extend(rendered: list[tuple[str, bytes, str, str, int]]) -> None:
+        def extend(rendered: list[RenderedFile]) -> None:
             _extend(existing.folder, rendered, existing.manifest, result)
 
         return _Pending(result, tasks, extend)
@@ -205,7 +216,7 @@ def _build_brief(
     job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence, "docx" in formats)
     tasks = [_Task(aud, job, result) for aud in audiences]
 
-    def publish(rendered: list[tuple[str, bytes, str, str, int]]) -> None:
+    def publish(rendered: list[RenderedFile]) -> None:
         manifest = _manifest(spec, ed, revision, inputs, corrections, rendered, previous)
         _publish_new(target, rendered, snapshot, manifest)
         result.files = [target / name for name, _data, _aud, _fmt, _pages in rendered]
@@ -270,7 +281,7 @@ class _Task:
     audience: str
     job: _Job
     result: BuildResult
-    output: list[tuple[str, bytes, str, str, int]] = field(default_factory=list)
+    output: list[RenderedFile] = field(default_factory=list)
 
 
 @dataclass
@@ -323,7 +334,7 @@ def _render_tasks(tasks: list[_Task], jobs: int, progress: Any = None) -> None:
 # Relative layout cost of the audiences (pages of the default brief), to start long tasks first.
 
 
-def _take(task: _Task, done: tuple[list[tuple[str, bytes, str, str, int]], int | None, list[tuple[int, str]]]) -> None:
+def _take(task: _Task, done: tuple[list[RenderedFile], int | None, list[tuple[int, str]]]) -> None:
     output, pages, messages = done
     task.output = output
     if pages is not None:
@@ -350,7 +361,7 @@ def _reraise(done: Any) -> Any:
     return done
 
 
-def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, int]], int | None, list[tuple[int, str]]]:
+def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, list[tuple[int, str]]]:
     """Render one audience in memory; return its files (name, bytes, audience, format, pages), its page count and log lines."""
     config, ds, spec, ed, computed, pdf, pdf_variant = job.config, job.ds, job.spec, job.ed, job.computed, job.pdf, job.pdf_variant
     from brief import editions
@@ -376,7 +387,7 @@ def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, i
         names = [f"compendium/{spec.id}.html", f"compendium/{aud}.html", "compendium/brief.html"]
     rendered = render_html.render(config.templates_dir, context, engine, names)
     stem = f"{spec.id}-{aud}"
-    out.append((f"{stem}.html", rendered.html.encode("utf-8"), aud, "html", 0))
+    out.append(RenderedFile(f"{stem}.html", rendered.html.encode("utf-8"), aud, "html", 0))
     if pdf:
         from brief.render.pdf import write_pdf
 
@@ -395,7 +406,7 @@ def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, i
             data, pages, refused = write_pdf(rendered.print_html, rendered.print_css, variant=pdf_variant, created=ed.date, attachments=attachments, **where)
         for url in refused:
             messages.append((logging.WARNING, f"{stem}: the renderer was refused {url[:100]}"))
-        out.append((f"{stem}.pdf", data, aud, "pdf", pages))
+        out.append(RenderedFile(f"{stem}.pdf", data, aud, "pdf", pages))
         budget = spec.pages.get(aud) or (audiences.get(aud).pages if aud in audiences.REGISTRY and spec.layout == "standard" else None)
         if budget and pages and pages > budget:
             from brief.render.pages import over_budget
@@ -404,12 +415,12 @@ def _render_one(aud: str, job: _Job) -> tuple[list[tuple[str, bytes, str, str, i
     if job.docx:
         from brief.render.docx import reference_doc, write_docx
 
-        out.append((f"{stem}.docx", write_docx(rendered.print_html, reference_doc(template_source_dirs(config.templates_dir)), ed.date), aud, "docx", 0))
+        out.append(RenderedFile(f"{stem}.docx", write_docx(rendered.print_html, reference_doc(template_source_dirs(config.templates_dir)), ed.date), aud, "docx", 0))
     messages.append((logging.INFO, f"rendered {spec.id} ({aud}, edition {ed.id}): {rendered.notes} notes, {rendered.bibliography} sources" + (f", {pages} pages" if pdf else "")))
     return out, pages, messages
 
 
-def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], corrections: list[dict[str, Any]], rendered: list[tuple[str, bytes, str, str, int]], previous: Any) -> dict[str, Any]:
+def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], corrections: list[dict[str, Any]], rendered: list[RenderedFile], previous: Any) -> dict[str, Any]:
     from brief import editions
 
     return {
@@ -427,7 +438,7 @@ def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], correct
     }
 
 
-def _publish_new(target: Path, rendered: list[tuple[str, bytes, str, str, int]], snapshot: dict[str, Any], manifest: dict[str, Any]) -> None:
+def _publish_new(target: Path, rendered: list[RenderedFile], snapshot: dict[str, Any], manifest: dict[str, Any]) -> None:
     """Write a new edition (or correction) into a hidden staging folder, then rename it into place."""
     from brief import editions
 
@@ -448,7 +459,7 @@ def _publish_new(target: Path, rendered: list[tuple[str, bytes, str, str, int]],
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _extend(folder: Path, rendered: list[tuple[str, bytes, str, str, int]], manifest: dict[str, Any], result: BuildResult) -> None:
+def _extend(folder: Path, rendered: list[RenderedFile], manifest: dict[str, Any], result: BuildResult) -> None:
     """Add audiences to a published edition whose inputs are unchanged (the manifest is written last)."""
     from brief import editions
 
