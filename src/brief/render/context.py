@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from brief import __version__, currency, glossary, recommend, risk, stats
 from brief.config import Config
 from brief.dates import long_date
-from brief.model import Addressee, BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
+from brief.model import BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
 from brief.render import sections
 from brief.render.presentation import audience_context
 from brief.sources.local import Dataset
 from brief.risk import rubric_path
 from brief.scope import scoped_incidents
 
-STATUS_LABELS = {
-    ClaimStatus.confirmed: "Confirmed",
-    ClaimStatus.partly_accurate: "Partly accurate",
-    ClaimStatus.unverified: "Unverified",
-    ClaimStatus.contradicted: "Contradicted",
-}
-ADDRESSEE_LABELS = {
-    Addressee.regulator: "For regulators",
-    Addressee.developer: "For developers",
-    Addressee.deployer: "For deployers",
-    Addressee.standards_body: "For standards bodies",
-    Addressee.evaluator: "For evaluators",
-}
-PRIORITY_LABELS = {1: "Priority 1 (act now)", 2: "Priority 2 (this quarter)", 3: "Priority 3 (monitor)"}
 LEVEL_CLASS = {"Low": "low", "Moderate": "moderate", "High": "high", "Critical": "critical"}
 
 
@@ -68,7 +54,6 @@ class IncidentView:
     robustness: list[tuple[str, str]]
     evaluations: list[Evaluation]
     recommendations: list[Recommendation]
-    claims_by_status: dict[str, int] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -136,7 +121,6 @@ def compute(config: Config, ds: Dataset, spec: BriefSpec, as_of: dt.date | None 
                 robustness=robust,
                 evaluations=ds.evaluations_named(inc.evaluations),
                 recommendations=[],
-                claims_by_status={STATUS_LABELS[s]: sum(1 for c in inc.claims if c.status == s) for s in ClaimStatus},
             )
         )
     annex = recommend.regulatory_annex(config.data_dir, ds.recommendations, assessed, as_of)  # recommend.py, regulatory.py
@@ -162,24 +146,15 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
             seen.add(ev.id)
             groups.setdefault(ev.evaluation, []).append(evaluation_row(ev))
 
-    # Recommendations across the brief, grouped by addressee, priority first.
     recs = OrderedDict((r.id, r) for r in computed.recommendations)
-    by_addressee: OrderedDict[str, list[Recommendation]] = OrderedDict()
-    for addressee in Addressee:
-        items = sorted((r for r in recs.values() if r.addressee == addressee), key=lambda r: (r.priority, r.id))
-        if items:
-            by_addressee[ADDRESSEE_LABELS[addressee]] = items
-    questions = [r for r in sorted(recs.values(), key=lambda r: (r.priority, r.id)) if r.question]
-
-    press_claims = [(view, c) for view in views for c in view.incident.claims if c.kind == "press"]
-    corrections = [(view, c) for view, c in press_claims if sections.press_error(c)]
     register = sections.claims_register(views)
     regulatory_annex = computed.regulatory  # computed once per edition, at its date
     readers = sections.AUDIENCE_ADDRESSEES.get(audience)
     audience_recs = sorted((r for r in recs.values() if readers is None or r.addressee in readers), key=lambda r: (r.priority, r.id))
     # An incident no analyst has assessed gets no regulatory verdict: the brief lists it as not yet assessed.
     reg_columns, reg_rows = sections.regulatory_matrix([v for v in views if v.assessment is not None], regulatory_annex)
-    derivations = sections.derivation_rows(views, rule_names(config, focus))
+    rubric = brief_rubric(config, focus)
+    derivations = sections.derivation_rows(views, {rule.code: rule.name for rule in (*rubric.amplifiers, *rubric.floors)})
 
     return {
         "project": config.settings,
@@ -191,17 +166,12 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "tool_version": __version__,
         "focus": focus,
         "incidents": views,
-        "evaluation_groups": groups,
-        "recommendations": by_addressee,
-        "priority_recommendations": sorted(recs.values(), key=lambda r: (r.priority, r.id))[:3],
-        "questions": questions,
         # Flags, reporting clocks and cross-walk per incident for the regulatory annex (regulatory.py).
         "regulatory": regulatory_annex,
         # Each fact in one home (render/sections.py): page 1's decisions, the numbered claims
         # register, the press errors, every derivation as one table, the regulatory matrix.
         "decisions": sections.decisions(spec, list(recs.values()), focus, edition.date, audience),
         "claims_register": register,
-        "claim_numbers": {(g.view.id, c.claim.id): c.number for g in register for c in g.claims},
         "press_rows": sections.press_errors(register),
         "derivations": derivations,
         "input_codes": sections.INPUT_CODES,
@@ -213,18 +183,15 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         ],
         "key_evaluations": list(focus.incident.evaluations) if focus else [],
         "method": sections.method_facts(views, register, groups),
-        "likelihood_bands": likelihood_bands(config, focus),
+        # The band each ICD 203 likelihood term prints with, from the rubric's likelihood scale.
+        "likelihood_bands": {term: band.band for band in rubric.likelihood.values() for term in band.icd203},
         "priority_words": sections.PRIORITY_WORDS,
-        "addressee_names": {a.value: n for a, n in sections.ADDRESSEE_NAMES.items()},
         "kind_words": sections.KIND_WORDS,
         "law_lines": sections.law_lines,
         "matrix_reasons": sections.matrix_reasons,
         # Issue 16: as of when the brief speaks, the law in time, status facts (stale ones in the past tense).
         **currency.context(ds, spec, computed, edition.date),
-        "press_claims": press_claims,
-        "corrections": corrections,
-        "status_labels": {s.value: STATUS_LABELS[s] for s in ClaimStatus},
-        "priority_labels": PRIORITY_LABELS,
+        "status_labels": {s.value: sections.STATUS_WORDS[s] for s in ClaimStatus},
         "level_class": LEVEL_CLASS,
         "sources": ds.sources,
         "source_names": {key: source_name(src) for key, src in ds.sources.items()},
@@ -236,18 +203,10 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
     }
 
 
-def rule_names(config: Config, focus: IncidentView | None) -> dict[str, str]:
-    """Return the names of the rubric's amplifiers, cap and floors by code ("A1" -> "Breadth")."""
+def brief_rubric(config: Config, focus: IncidentView | None) -> risk.Rubric:
+    """Return the rubric the brief's wording follows: the focus incident's, else the default v0.1."""
     version = focus.incident.risk.rubric if focus is not None and focus.incident.risk else "v0.1"
-    rubric = risk.load_rubric(rubric_path(config, version))
-    return {rule.code: rule.name for rule in (*rubric.amplifiers, *rubric.floors)}
-
-
-def likelihood_bands(config: Config, focus: IncidentView | None) -> dict[str, str]:
-    """Return the band each ICD 203 likelihood term prints with, from the rubric's likelihood scale."""
-    version = focus.incident.risk.rubric if focus is not None and focus.incident.risk else "v0.1"
-    rubric = risk.load_rubric(rubric_path(config, version))
-    return {term: band.band for band in rubric.likelihood.values() for term in band.icd203}
+    return risk.load_rubric(rubric_path(config, version))
 
 
 def source_name(src: Any) -> str:

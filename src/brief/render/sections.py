@@ -91,9 +91,10 @@ def decisions(spec: BriefSpec, recs: Sequence[Any], focus: Any, edition_date: dt
     named = {d.recommendation: d for d in spec.decisions}
     for rec in chosen[:limit]:
         d = named.get(rec.id)
-        due, text = (d.by, None) if d is not None and d.by else by_when(rec.priority, edition_date, getattr(rec, "deadline", None))
-        if text is None:
-            text = long_date(due)
+        if d is not None and d.by:
+            due, text = d.by, long_date(d.by)
+        else:
+            due, text = by_when(rec.priority, edition_date, getattr(rec, "deadline", None))
         who = (d.owner if d is not None and d.owner else None) or owner(spec, rec.addressee)
         out.append(Decision(rec.id, rec.text, who, due, text, rec.priority, PRIORITY_WORDS[rec.priority]))
     return out
@@ -140,7 +141,6 @@ class PressRow:
     outlets: list[str]  # source ids of whoever reported it (linked), may be empty
     claim: Claim
     status: str
-    finding: str
 
 
 def press_errors(register: Sequence[ClaimGroup]) -> list[PressRow]:
@@ -149,7 +149,7 @@ def press_errors(register: Sequence[ClaimGroup]) -> list[PressRow]:
     for group in register:
         for item in group.claims:
             if item.in_body:
-                rows.append(PressRow(item.number, [r.id for r in item.claim.reported_by], item.claim, item.status, group.view.incident.title))
+                rows.append(PressRow(item.number, [r.id for r in item.claim.reported_by], item.claim, item.status))
     return rows
 
 
@@ -232,7 +232,6 @@ class MatrixColumn:
 class MatrixCell:
     state: str
     words: str  # "Applies: loss of control"
-    detail: str  # the verdict sentence
     rationale: tuple[str, ...] = ()  # the analyst's recorded reasons (Markdown with citations)
 
 
@@ -310,7 +309,7 @@ def regulatory_matrix(views: Sequence[Any], regulatory: Any) -> tuple[list[Matri
             state = held[0].state
             words = "; ".join(dict.fromkeys(_short_verdict(f) for f in held))
             reasons = tuple(dict.fromkeys(text for f in held for text in f.rationale))
-            cells.append(MatrixCell(state, words, " ".join(f.verdict for f in held), reasons))
+            cells.append(MatrixCell(state, words, reasons))
         rows.append(MatrixRow(view, cells))
     return list(columns.values()), rows
 
