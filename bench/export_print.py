@@ -18,13 +18,13 @@ from pathlib import Path
 def export(project: Path, brief_id: str, audience: str, out: Path, date: dt.date) -> dict[str, str]:
     """Write print.html, screen.html, print.css, citations.json and pdf.json (variant, base folder) into `out`."""
     from brief.build import evidence_facts
-    from brief.citations import CitationEngine
-    from brief import editions
-    from brief.config import load_config
+    from brief.check.validate import validate
+    from brief.load.config import load_config
+    from brief.publish import editions
     from brief.render import html as render_html
+    from brief.render.citations import CitationEngine
     from brief.render.context import Edition, build_context, compute, edition_id
     from brief.render.templates import template_source_dirs
-    from brief.validate import validate
 
     config = load_config(project)
     ds = validate(config, today=date).dataset

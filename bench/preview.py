@@ -66,7 +66,7 @@ def main() -> None:
 
     import datetime as dt
 
-    from brief.preview import PreviewServer, Previewer
+    from brief.preview import Previewer, PreviewServer
 
     with tempfile.TemporaryDirectory(prefix="brief-bench-preview-") as tmp:
         root = copy_project(Path(tmp) / "project")

@@ -149,8 +149,8 @@ SRCREF = re.compile(r'<a class="src-ref" href="#ref-([^"]+)">[^<]*</a>(, [^<)]*)
 
 def make_markdown(project: Path, folder: Path) -> tuple[Path, Path]:
     """Write brief.md (the brief's text, every note and in-text reference as a pandoc citation) and references.json."""
-    from brief.config import load_config
-    from brief.validate import validate
+    from brief.check.validate import validate
+    from brief.load.config import load_config
 
     citations = json.loads((folder / "citations.json").read_text(encoding="utf-8"))
     html = (folder / "screen.html").read_text(encoding="utf-8")
@@ -179,14 +179,14 @@ def make_markdown(project: Path, folder: Path) -> tuple[Path, Path]:
 
 
 def _pandoc() -> str:
-    from brief.citations import find_pandoc
+    from brief.render.citations import find_pandoc
 
     return str(find_pandoc())
 
 
 def pandoc_pipeline(folder: Path, variant: str) -> tuple[float, int]:
     """Time pandoc --citeproc (Markdown -> HTML) then WeasyPrint (HTML -> PDF), two fresh processes."""
-    from brief.citations import resolve_style
+    from brief.load.styles import resolve_style
 
     csl = str(resolve_style("chicago-notes-bibliography"))
     a, ma = timed([_pandoc(), str(folder / "brief.md"), "--citeproc", "--csl", csl, "--bibliography", str(folder / "references.json"), "-s", "-o", str(folder / "pandoc.html")])

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import yaml
-
 from test_pull import INCIDENTS_CSV, Server, brief, listed, make_project, remote_table, serve_aiid, server  # noqa: F401 - fixture
 
 RISK = """\

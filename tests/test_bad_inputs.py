@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from conftest import BRIEF, EVALUATIONS, INCIDENT, RECOMMENDATIONS, SOURCES, TOML, write_project
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import BRIEF, EVALUATIONS, INCIDENT, RECOMMENDATIONS, SOURCES, TOML, write_project
 
 runner = CliRunner()
 

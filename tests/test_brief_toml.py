@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import TOML, write_project
 from typer.testing import CliRunner
 
-from brief.citations import resolve_style
 from brief.cli import app
-from brief.config import load_config
-from conftest import TOML, write_project
+from brief.load.config import load_config
+from brief.load.styles import resolve_style
 
 runner = CliRunner()
 

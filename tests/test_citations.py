@@ -10,18 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from brief import citations as cit
-from brief.citations import (
-    Citation,
-    CitationEngine,
-    CiteItem,
-    cite_keys,
-    markdown_inline,
-    markdown_to_html,
-    parse_markers,
-)
-from brief.errors import DataError, RenderError
-from brief.model import Reliability, Source
+from brief.core.errors import DataError, RenderError
+from brief.load.markdown import markdown_inline, markdown_to_html
+from brief.load.markers import Citation, CiteItem, cite_keys, parse_markers
+from brief.load.model import Reliability, Source
+from brief.render import citations as cit
+from brief.load.styles import resolve_style
+from brief.render.citations import CitationEngine
 
 # --- parse_markers ----------------------------------------------------------------------------
 
@@ -226,7 +221,7 @@ def _pandoc_reference(tmp_path: Path, style: str) -> _Pandoc:
     paragraphs = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
     (tmp_path / "doc.md").write_text("\n\n".join(paragraphs) + "\n\n::: {#refs}\n:::\n", encoding="utf-8")
     out = subprocess.run(
-        [pypandoc.get_pandoc_path(), "--citeproc", "--csl", str(cit.resolve_style(style)),
+        [pypandoc.get_pandoc_path(), "--citeproc", "--csl", str(resolve_style(style)),
          "--bibliography", "refs.json", "-M", "lang=en-US", "-t", "html", "doc.md"],
         cwd=tmp_path, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -330,7 +325,7 @@ def test_unknown_style_lists_closest_names(sources):
 
 def test_style_by_name_case_and_by_path(sources):
     assert CitationEngine(sources, "APA").note_style is False
-    path = cit.resolve_style("oscola")
+    path = resolve_style("oscola")
     assert CitationEngine(sources, str(path), lang=None).note_style is True
     with pytest.raises(RenderError, match="not found"):
         CitationEngine(sources, "/nowhere/style.csl")

@@ -118,8 +118,9 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 def test_committed_schemas_are_up_to_date(tmp_path: Path) -> None:
     """data/schema/ is what `brief schema` writes from the models (regenerate with `brief schema`)."""
-    from brief.schema import write_schemas
     from conftest import REPO
+
+    from brief.load.schema import write_schemas
 
     for path in write_schemas(tmp_path):
         committed = REPO / "data" / "schema" / path.name

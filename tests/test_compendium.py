@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from brief.cli import app
-from brief.errors import RenderError
+from brief.core.errors import RenderError
 from brief.render import chunked
 
 REPO = Path(__file__).resolve().parent.parent

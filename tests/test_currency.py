@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import BRIEF, INCIDENT, REPO, write_project
 from typer.testing import CliRunner
 
-from brief import currency
+from brief.assess import currency
 from brief.cli import app
-from brief.model import StatusFact
-from conftest import BRIEF, INCIDENT, REPO, write_project
+from brief.load.model import StatusFact
 
 D = dt.date
 runner = CliRunner()

@@ -6,13 +6,13 @@ import datetime as dt
 import re
 
 import pytest
-
-from brief import risk
-from brief.config import load_config
-from brief.model import ClaimStatus, Reliability, Verification, prose_fields
-from brief.risk import rubric_path
-from brief.validate import validate
 from conftest import REPO
+
+from brief.assess import risk
+from brief.assess.risk import rubric_path
+from brief.check.validate import validate
+from brief.load.config import load_config
+from brief.load.model import ClaimStatus, Reliability, Verification, prose_fields
 
 FOCUS = "anthropic-claude-opus-4-blackmail-2025-05"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import typer.main
+from conftest import REPO
 
 from brief.cli import app
-from conftest import REPO
 
 
 def test_every_command_is_in_the_readme_and_has_help() -> None:

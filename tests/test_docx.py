@@ -12,11 +12,11 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import write_project
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import write_project
 
 runner = CliRunner()
 DATE = "2026-11-26"

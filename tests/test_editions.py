@@ -14,10 +14,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import EVALUATIONS, INCIDENT, write_project
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import EVALUATIONS, INCIDENT, write_project
 
 runner = CliRunner()
 ATOM = "{http://www.w3.org/2005/Atom}"

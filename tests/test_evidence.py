@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO, SOURCES, write_project
 from typer.testing import CliRunner
 
+from brief.check.evidence import normalise, quote_parts, verify
+from brief.check.numbers import uncited
 from brief.cli import app
-from brief.config import load_config
-from brief.evidence import normalise, quote_parts, verify
-from brief.numbers import uncited
-from conftest import REPO, SOURCES, write_project
+from brief.load.config import load_config
 
 runner = CliRunner()
 SLOW = 0.3  # seconds: the client's timeout for the slow page, which answers after 3 * SLOW
@@ -428,7 +428,7 @@ def test_normalisation_matches_typographic_variants(quote: str, text: str) -> No
 
 def test_default_data_quotes_have_captures_or_recorded_reasons() -> None:
     """The done-criterion of issue 9 on the default data: every quote checked that can be, the rest explained."""
-    from brief.sources.local import load_dataset
+    from brief.load.dataset import load_dataset
 
     config = load_config(REPO)
     ds, _ = load_dataset(config)

@@ -15,17 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from brief.load import dataset as local
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from brief import numbers
-from brief.citations import markdown_to_html
+from brief.check import numbers
+from brief.check.validate import validate
 from brief.cli import app
-from brief.config import load_config
-from brief.sources import local
-from brief.sources.yamlio import YamlProblem, load_lined, load_plain
-from brief.validate import validate
+from brief.load.config import load_config
+from brief.load.markdown import markdown_to_html
+from brief.load.yamlio import YamlProblem, load_lined, load_plain
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -127,7 +127,7 @@ def test_prose_cache_changes_nothing_but_time(project: Path, monkeypatch: pytest
 
 
 def test_prose_cache_is_not_trusted_across_code_changes(tmp_path: Path) -> None:
-    from brief.cache import ContentCache, text_digest
+    from brief.core.cache import ContentCache, text_digest
 
     path = tmp_path / "c.marshal"
     old = ContentCache(path, "code-1")
@@ -135,7 +135,7 @@ def test_prose_cache_is_not_trusted_across_code_changes(tmp_path: Path) -> None:
     old.put(text_digest("x"), ("stale",))
     old.save(1)
     assert ContentCache(path, "code-1").get(text_digest("x")) == ("stale",)
-    from brief.cache import MISSING
+    from brief.core.cache import MISSING
 
     assert ContentCache(path, "code-2").get(text_digest("x")) is MISSING
 
@@ -220,11 +220,11 @@ PART = list("@ab-,. :;{}\n\t_1é") + ["@a", ", p. 4", "see ", "-@"]
 @settings(max_examples=600, deadline=None)
 @given(st.lists(st.sampled_from(PART), max_size=12).map("".join))
 def test_simple_citation_parts_match_the_full_pattern(part: str) -> None:
-    from brief import citations
+    from brief.load import markers
 
     part = part.strip()
-    full = citations._PART_RE.fullmatch(part)
-    fast = citations._match_part(part)
+    full = markers._PART_RE.fullmatch(part)
+    fast = markers._match_part(part)
 
     def groups(m):
         return m and (m.group("prefix") or "", m.group("minus") or "", m.group("bkey") or m.group("key"), m.group("rest"))

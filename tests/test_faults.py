@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import write_project
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import write_project
 
 runner = CliRunner()
 PDF_EVERY = 3  # with the PDF, the build is killed at every 3rd of its steps; without, at every step
@@ -36,7 +36,8 @@ PDF_EVERY = 3  # with the PDF, the build is killed at every 3rd of its steps; wi
 # BRIEF_TEST_STEPS=PATH it runs to the end and writes its number of steps there.
 CHILD = """
 import atexit, os, signal, sys
-from brief import build, writer
+from brief import build
+from brief.core import writer
 from brief.cli import main
 
 KILL_AT = int(os.environ.get("BRIEF_TEST_KILL_AT", "0"))
@@ -179,7 +180,7 @@ class _Os:
 
 
 def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from brief import writer
+    from brief.core import writer
 
     base = write_project(tmp_path / "base")
     assert build(base, "--date", "2026-10-15", "--html-only").exit_code == 0

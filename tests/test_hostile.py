@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from conftest import BRIEF, EVALUATIONS, INCIDENT, RECOMMENDATIONS, SOURCES, write_project
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import BRIEF, EVALUATIONS, INCIDENT, RECOMMENDATIONS, SOURCES, write_project
 
 runner = CliRunner()
 

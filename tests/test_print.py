@@ -25,7 +25,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from brief.cli import app
-from brief.errors import RenderError
+from brief.core.errors import RenderError
 from brief.render import pdf as pdfmod
 from brief.render.templates import packaged_templates
 

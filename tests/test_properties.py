@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from conftest import EVALUATIONS, INCIDENT, RECOMMENDATIONS, write_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from brief.check.validate import validate
 from brief.cli import app
-from brief.config import load_config
-from brief.errors import BriefError
-from brief.sources.local import EVALUATION_COLUMNS, _Collector, read_csv_rows
-from brief.sources.yamlio import YamlProblem, load_lined
-from brief.validate import validate
-from conftest import EVALUATIONS, INCIDENT, RECOMMENDATIONS, write_project
+from brief.core.errors import BriefError
+from brief.load.config import load_config
+from brief.load.dataset import EVALUATION_COLUMNS, _Collector, read_csv_rows
+from brief.load.yamlio import YamlProblem, load_lined
 
 runner = CliRunner()
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,15 +14,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import REPO, write_project
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from brief import glossary
+from brief.check.readability import grade, plain_text, sentences_of_html
 from brief.cli import app
-from brief.config import load_config
-from brief.readability import grade, plain_text, sentences_of_html
-from brief.sources.local import load_dataset
-from conftest import REPO, write_project
+from brief.load import glossary
+from brief.load.config import load_config
+from brief.load.dataset import load_dataset
 
 runner = CliRunner()
 REQUIRED_TERMS = {"weights", "self-exfiltration", "asl-3", "cbrn", "scheming", "system prompt", "red-teaming", "snapshot", "system card"}

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import write_project
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import write_project
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pull"
 INSPECT = FIXTURES / "inspect"
@@ -156,7 +156,7 @@ def server():
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("brief.sources.remote.BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr("brief.load.remote.BACKOFF_SECONDS", 0.01)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -641,7 +641,7 @@ def test_aiid_snapshot_archive(tmp_path: Path, server: Server) -> None:
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
-    from brief.sources.remote import retry_after_seconds
+    from brief.load.remote import retry_after_seconds
 
     now = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
     assert retry_after_seconds("120", now) == 120.0

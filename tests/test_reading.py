@@ -17,8 +17,8 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from brief import audiences
 from brief.cli import app
+from brief.core import audiences
 
 REPO = Path(__file__).resolve().parent.parent
 AUDIENCES = audiences.NAMES
@@ -112,8 +112,8 @@ def test_the_check_finds_a_repeated_sentence() -> None:
 
 def _ids(root: Path) -> set[str]:
     """Every record id of the default data a reader must never meet (ids of one plain word excluded)."""
-    from brief.config import load_config
-    from brief.sources.local import load_dataset
+    from brief.load.config import load_config
+    from brief.load.dataset import load_dataset
 
     ds, _ = load_dataset(load_config(root))
     ids = set(ds.incidents) | set(ds.sources) | set(ds.recommendations) | {e.id for e in ds.evaluations} | set(ds.briefs)

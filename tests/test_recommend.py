@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import INCIDENT, RECOMMENDATIONS, REPO, write_project
 from typer.testing import CliRunner
 
-from brief import recommend, regulatory, risk
+from brief.assess import recommend, regulatory, risk
 from brief.cli import app
-from brief.model import Incident, Recommendation
-from conftest import INCIDENT, RECOMMENDATIONS, REPO, write_project
+from brief.load.model import Incident, Recommendation
 
 D = dt.date
 TABLES = regulatory.load_tables(REPO / "data")
@@ -303,9 +303,9 @@ def test_an_unresolved_incident_prints_the_same_deadlines_in_every_chapter_and_a
 
 
 def test_the_computation_is_shared_by_every_audience_and_redone_for_another_date() -> None:
-    from brief.config import load_config
+    from brief.check.validate import validate as run_validate
+    from brief.load.config import load_config
     from brief.render.context import Edition, build_context, compute
-    from brief.validate import validate as run_validate
 
     config = load_config(REPO)
     ds = run_validate(config, today=dt.date(2026, 12, 7)).dataset
@@ -320,9 +320,9 @@ def test_the_computation_is_shared_by_every_audience_and_redone_for_another_date
 
 def test_claude_opus_4_recommendations_are_requests_not_enforcement_until_2_august_2027() -> None:
     """Art. 111(3): the default data's recommendations that rest on Chapter V are requests at priority 2."""
-    from brief.config import load_config
+    from brief.check.validate import validate as run_validate
+    from brief.load.config import load_config
     from brief.render.context import compute
-    from brief.validate import validate as run_validate
 
     config = load_config(REPO)
     ds = run_validate(config, today=dt.date(2026, 12, 7)).dataset

@@ -14,14 +14,14 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import INCIDENT, REPO, write_project
 from typer.testing import CliRunner
 
-from brief import regulatory, risk
+from brief.assess import regulatory, risk
+from brief.check.validate import validate
 from brief.cli import app
-from brief.config import load_config
-from brief.model import Incident
-from brief.validate import validate
-from conftest import INCIDENT, REPO, write_project
+from brief.load.config import load_config
+from brief.load.model import Incident
 
 D = dt.date
 TABLES = regulatory.load_tables(REPO / "data")

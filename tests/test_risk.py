@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brief.errors import DataError, Location
-from brief.model import Capability, Confidence, Override, RiskInputs, Tags
-from brief.risk import Assessment, Step, assess, lint_override, load_rubric, robustness
+from brief.assess.risk import Assessment, Step, assess, lint_override, load_rubric, robustness
+from brief.core.errors import DataError, Location
+from brief.load.model import Capability, Confidence, Override, RiskInputs, Tags
 
 RUBRIC_PATH = Path(__file__).resolve().parents[1] / "data" / "rubric" / "v0.1.yaml"
 LEVELS = ["Low", "Moderate", "High", "Critical"]

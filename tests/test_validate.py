@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import BRIEF, EVALUATIONS, INCIDENT, SOURCES, write_project
 from typer.testing import CliRunner
 
 from brief.cli import app
-from conftest import BRIEF, EVALUATIONS, INCIDENT, SOURCES, write_project
 
 runner = CliRunner()
 

@@ -10,18 +10,34 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from brief import __version__, audiences
-from brief.config import Config, check_audience
-from brief.errors import BriefError, DataError, EditionExistsError, UsageError
-from brief.writer import atomic_write_bytes, check_name, output_lock, safe_join
+from brief import __version__
+from brief.check.evidence import render_facts
+from brief.check.validate import log_warnings, scoped_warnings, validate
+from brief.core import audiences
+from brief.core.errors import BriefError, DataError, EditionExistsError, UsageError
+from brief.core.writer import atomic_write_bytes, check_name, output_lock, safe_join
+from brief.load.config import Config, check_audience
+from brief.load.styles import resolve_style
+from brief.publish import editions
+from brief.publish.index import write_index
+from brief.render import chunked
+from brief.render import html as render_html
+from brief.render.citations import CitationEngine
+from brief.render.context import Edition, build_context, compute, edition_id
+from brief.render.docx import reference_doc, write_docx
+from brief.render.pages import over_budget
+from brief.render.pdf import write_pdf
+from brief.render.templates import template_source_dirs
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +88,6 @@ def build(
     `formats` (html, pdf, docx; HTML is always written) overrides each brief's `formats`; `progress`
     is called as (done, total, label) after each document.
     """
-    from brief.validate import validate
-
     started = time.perf_counter()
     if edition is not None:
         check_name(edition, "edition")
@@ -90,7 +104,6 @@ def build(
     # 1-3. Load and validate everything; stop once with every problem.
     report = validate(config, today=date or dt.date.today())
     report.raise_if_failed(strict=strict, briefs=briefs)
-    from brief.validate import log_warnings, scoped_warnings
 
     log_warnings(scoped_warnings(report, briefs), log)  # not fatal without --strict, but never silent: the briefs' own (issue 15)
     ds = report.dataset
@@ -111,7 +124,6 @@ def build(
             # 5-7. Render every (brief, audience) document, in parallel with --jobs; then 8. write, in brief order.
             _render_tasks([task for plan in planned if isinstance(plan, _Pending) for task in plan.tasks], jobs, progress)
             results = [plan.finish() if isinstance(plan, _Pending) else plan for plan in planned]
-            from brief.publish import write_index
 
             write_index(config)
     except OSError as exc:  # a full disk or a read-only folder: one line; staging is cleaned, editions untouched
@@ -143,9 +155,6 @@ def _build_brief(
     pdf_variant: str | None,
 ) -> "BuildResult | _Pending":
     """Plan one brief's edition: an up-to-date result, or the render tasks and how to publish them."""
-    from brief import editions
-    from brief.render.context import Edition, compute, edition_id
-
     spec = ds.briefs[brief_id]
     requested = audience or config.settings.default_audience
     audiences = list(spec.audiences) if requested == "all" else check_audience(requested)
@@ -226,10 +235,6 @@ def _build_brief(
 
 def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: Any, evidence: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Return the content hash of everything an edition depends on, and its parts."""
-    from brief import editions
-    from brief.citations import resolve_style
-    from brief.render.templates import template_source_dirs
-
     h = editions.sha256_bytes
     templates = []
     for folder in template_source_dirs(config.templates_dir):
@@ -313,8 +318,6 @@ def _render_tasks(tasks: list[_Task], jobs: int, progress: Any = None) -> None:
             if progress is not None:
                 progress(n, len(tasks), f"{task.job.spec.id} ({task.audience})")
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     _TASKS = tasks
     try:
@@ -364,11 +367,6 @@ def _reraise(done: Any) -> Any:
 def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, list[tuple[int, str]]]:
     """Render one audience in memory; return its files (name, bytes, audience, format, pages), its page count and log lines."""
     config, ds, spec, ed, computed, pdf, pdf_variant = job.config, job.ds, job.spec, job.ed, job.computed, job.pdf, job.pdf_variant
-    from brief import editions
-    from brief.citations import CitationEngine
-    from brief.render import html as render_html
-    from brief.render.context import build_context
-    from brief.render.templates import template_source_dirs
 
     engine = CitationEngine(ds.sources, style=config.style(spec.citation_style), lang=config.settings.language, cache_dir=config.output_dir / ".cache" / "citations")
     out = []
@@ -389,15 +387,12 @@ def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, li
     stem = f"{spec.id}-{aud}"
     out.append(RenderedFile(f"{stem}.html", rendered.html.encode("utf-8"), aud, "html", 0))
     if pdf:
-        from brief.render.pdf import write_pdf
-
         attachments = None
         if pdf_variant and pdf_variant.startswith("pdf/a-3"):
             attachments = [
                 ("snapshot.json", editions.canonical_json(job.snapshot), "The normalised data this edition was built from"),
                 ("inputs.json", editions.canonical_json(job.inputs), "Hashes of every input of this edition (tool version, data, templates, configuration)"),
             ]
-        from brief.render import chunked
 
         where = {"base_dir": template_source_dirs(config.templates_dir)[0], "allowed_dirs": template_source_dirs(config.templates_dir)}
         if rendered.print_parts is not None and chunked.splittable(rendered.print_parts, pdf_variant):  # a long compendium
@@ -409,20 +404,14 @@ def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, li
         out.append(RenderedFile(f"{stem}.pdf", data, aud, "pdf", pages))
         budget = spec.pages.get(aud) or (audiences.get(aud).pages if aud in audiences.REGISTRY and spec.layout == "standard" else None)
         if budget and pages and pages > budget:
-            from brief.render.pages import over_budget
-
             messages.append((logging.WARNING, f"{stem}: {over_budget(data, pages, budget)} (set `pages: {{{aud}: N}}` in the brief to change the budget)"))
     if job.docx:
-        from brief.render.docx import reference_doc, write_docx
-
         out.append(RenderedFile(f"{stem}.docx", write_docx(rendered.print_html, reference_doc(template_source_dirs(config.templates_dir)), ed.date), aud, "docx", 0))
     messages.append((logging.INFO, f"rendered {spec.id} ({aud}, edition {ed.id}): {rendered.notes} notes, {rendered.bibliography} sources" + (f", {pages} pages" if pdf else "")))
     return out, pages, messages
 
 
 def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], corrections: list[dict[str, Any]], rendered: list[RenderedFile], previous: Any) -> dict[str, Any]:
-    from brief import editions
-
     return {
         "tool": {"name": "brief", "version": __version__},
         "brief": {"id": spec.id, "title": spec.title, "subtitle": spec.subtitle},
@@ -440,8 +429,6 @@ def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], correct
 
 def _publish_new(target: Path, rendered: list[RenderedFile], snapshot: dict[str, Any], manifest: dict[str, Any]) -> None:
     """Write a new edition (or correction) into a hidden staging folder, then rename it into place."""
-    from brief import editions
-
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{target.name}-", dir=target.parent))
     try:
@@ -461,8 +448,6 @@ def _publish_new(target: Path, rendered: list[RenderedFile], snapshot: dict[str,
 
 def _extend(folder: Path, rendered: list[RenderedFile], manifest: dict[str, Any], result: BuildResult) -> None:
     """Add audiences to a published edition whose inputs are unchanged (the manifest is written last)."""
-    from brief import editions
-
     files = {f["name"]: f for f in manifest["files"]}
     for name, data, aud, fmt, pages in rendered:
         old = files.get(name)
@@ -507,7 +492,5 @@ def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
 
 def evidence_facts(config: Config, snapshot: dict[str, Any]) -> dict[str, Any]:
     """Return what the sources list shows from captures and link checks, for the sources of this edition."""
-    from brief.evidence import render_facts
-
     cited = snapshot.get("sources", {})
     return {key: facts for key, facts in render_facts(config).items() if key in cited}

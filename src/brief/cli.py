@@ -5,6 +5,7 @@ Nothing heavy is imported at module level, so `brief --help` stays fast (no Weas
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import enum
 import functools
@@ -12,13 +13,14 @@ import json
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
 
 from brief import __version__
-from brief.errors import BriefError, UsageError
+from brief.core.errors import BriefError, UsageError
 
 app = typer.Typer(
     name="brief",
@@ -73,6 +75,7 @@ class _progress:
         if total <= 1 or not sys.stderr.isatty():
             return
         if self.bar is None:
+            # progress bars are drawn on a terminal only; rich loads then
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -141,8 +144,7 @@ def build(
     """
     _setup_logging(quiet)
     from brief.build import build as run_build
-    from brief.config import load_config
-
+    from brief.load.config import load_config
     from brief.render.pdf import check_variant
 
     config = load_config(project)
@@ -181,8 +183,8 @@ def diff(
     Example: brief diff 2026-10 2026-11 --brief frontier-self-preservation
     """
     _setup_logging(True)
-    from brief.config import load_config
-    from brief.editions import diff_snapshots, resolve_snapshot
+    from brief.load.config import load_config
+    from brief.publish.editions import diff_snapshots, resolve_snapshot
 
     config = load_config(project)
     if brief is None:
@@ -206,13 +208,13 @@ def validate(
     Exit code 0 when clean, 1 when there are errors (or warnings under --strict).
     """
     _setup_logging(quiet)
-    from brief.config import load_config
-    from brief.validate import validate as run_validate
+    from brief.check.validate import validate as run_validate
+    from brief.load.config import load_config
 
     config = load_config(project)
     report = run_validate(config)
     report.raise_if_failed(strict=strict)  # lists warnings too when it fails: print each once
-    from brief.validate import warning_lines
+    from brief.check.validate import warning_lines
 
     for line in warning_lines(report.warnings, quiet=quiet):  # each, grouped by kind when many, or one count (-q)
         typer.echo(line, err=True)
@@ -224,11 +226,14 @@ def validate(
             f"{len(ds.recommendations)} recommendations, {len(ds.briefs)} briefs"
             + (f"; {len(report.warnings)} warnings" if report.warnings else "")
         )
-        from brief.evidence import verify  # the evidence note: quotes verified, captures, why the rest have none
+        from brief.check.evidence import verify  # the evidence note: quotes verified, captures, why the rest have none
 
         typer.echo("\n".join(verify(ds, config).note()))
-        from brief import currency, regulatory  # issue 16: stale facts with their age; law not yet verified
-        from brief.scope import scoped_incidents
+        from brief.assess import (
+            currency,
+            regulatory,  # issue 16: stale facts with their age; law not yet verified
+        )
+        from brief.load.scope import scoped_incidents
 
         lines = currency.stale_lines(ds, dt.date.today(), scoped_incidents) + currency.unverified_lines(regulatory.load_tables(config.data_dir))
         if lines:
@@ -250,8 +255,8 @@ def list_(
 ) -> None:
     """List the briefs, incidents, sources or evaluation rows of the project."""
     _setup_logging(True)
-    from brief.config import load_config
-    from brief.listing import list_records, render_table
+    from brief.load.config import load_config
+    from brief.load.listing import list_records, render_table
 
     config = load_config(project)
     records = list_records(config, kind.value)
@@ -267,8 +272,8 @@ def schema(
     project: ProjectOpt = None,
 ) -> None:
     """Write JSON Schemas for the data files, so editors validate YAML as it is typed."""
-    from brief.config import load_config
-    from brief.schema import write_schemas
+    from brief.load.config import load_config
+    from brief.load.schema import write_schemas
 
     config = load_config(project)
     for path in write_schemas(out or config.data_dir / "schema"):
@@ -288,7 +293,7 @@ def pull(
     and the cause. Example: brief pull --remote evals --dry-run
     """
     _setup_logging(quiet)
-    from brief.config import load_config
+    from brief.load.config import load_config
     from brief.pull import pull as run_pull
 
     config = load_config(project)
@@ -309,7 +314,7 @@ def import_(
     set. Example: brief import incidents.json --remote genai
     """
     _setup_logging(quiet)
-    from brief.config import load_config
+    from brief.load.config import load_config
     from brief.pull import import_file
 
     config = load_config(project)
@@ -329,8 +334,8 @@ def assess(
     field given there replaces the pulled one when the project loads. Example: brief assess aiid-114
     """
     _setup_logging(False)
-    from brief.assess import write_starter
-    from brief.config import load_config
+    from brief.assess.curate import write_starter
+    from brief.load.config import load_config
 
     config = load_config(project)
     path = write_starter(config, incident, accept=accept_upstream)
@@ -351,8 +356,8 @@ def export(
     Example: brief export ../published/data && serve it, then in the other project: url = ".../data/manifest.json"
     """
     _setup_logging(quiet)
-    from brief.config import load_config
-    from brief.export import export as run_export
+    from brief.load.config import load_config
+    from brief.publish.export import export as run_export
 
     config = load_config(project)
     manifest = run_export(config, folder)
@@ -401,8 +406,8 @@ def capture(
     Example: brief capture anthropic-2025-asl3; brief capture anthropic-2025-syscard --file card.pdf
     """
     _setup_logging(quiet)
-    from brief.capture import capture_sources, parse_retrieved
-    from brief.config import load_config
+    from brief.load.capture import capture_sources, parse_retrieved
+    from brief.load.config import load_config
 
     config = load_config(project)
     results = capture_sources(
@@ -439,8 +444,8 @@ def check_links(
     dead, changed or failing. Example: brief check-links --json
     """
     _setup_logging(True)
-    from brief.config import load_config
-    from brief.linkcheck import check_links as run_check
+    from brief.check.linkcheck import check_links as run_check
+    from brief.load.config import load_config
 
     config = load_config(project)
     report = run_check(config, source or None, concurrency=concurrency, delay=delay, timeout=timeout, retries=retries, max_age=max_age * 3600, insecure=insecure)
@@ -461,7 +466,7 @@ def init(
     Example: brief init my-briefs && cd my-briefs && brief build --date 2026-11-26
     """
     _setup_logging(False)
-    from brief.scaffold import init_project
+    from brief.load.scaffold import init_project
 
     written = init_project(folder)
     root = folder.resolve()
@@ -475,7 +480,6 @@ def main() -> None:
     code = _run()
     # Leave without tearing the interpreter down object by object: after a large project that took
     # 1.3 s of an 8 s `brief validate` (issue 8). Exit handlers still run and streams are flushed.
-    import atexit
 
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
@@ -500,8 +504,6 @@ def _run() -> int:
             return 130
         except Exception as exc:  # last line of defence: a bug must not greet a user with a traceback
             if os.environ.get("BRIEF_DEBUG"):
-                import traceback
-
                 traceback.print_exc()
                 return 1
             print(f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)", file=sys.stderr)

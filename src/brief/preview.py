@@ -20,6 +20,7 @@ import datetime as dt
 import html
 import logging
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,8 +29,15 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from brief.config import Config, check_audience, load_config
-from brief.errors import BriefError, UsageError
+from brief.build import _Job, _render_one, evidence_facts
+from brief.check.readability import grade
+from brief.check.validate import validate
+from brief.core.errors import BriefError, UsageError
+from brief.load.config import Config, check_audience, load_config
+from brief.publish import editions
+from brief.render import templates
+from brief.render.context import Edition, compute, edition_id
+from brief.render.templates import template_source_dirs
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +74,6 @@ class Draft:
 
 def watched_files(config: Config) -> dict[str, tuple[int, int, int]]:
     """Return {path: (mtime_ns, size, inode)} of every input of a draft: brief.toml, data/, briefs/, templates (project and packaged)."""
-    from brief.render.templates import template_source_dirs
-
     roots = [config.data_dir, config.briefs_dir, *template_source_dirs(config.templates_dir)]
     seen: dict[str, tuple[int, int, int]] = {}
     toml = config.root / "brief.toml"
@@ -113,11 +119,6 @@ class Previewer:
 
     def render_html(self) -> tuple[str, str, str]:
         """Render the draft; return (html, brief id, audience). Raises BriefError for bad input."""
-        from brief import editions
-        from brief.build import _Job, _render_one, evidence_facts
-        from brief.render.context import Edition, compute, edition_id
-        from brief.validate import validate
-
         config = self.config = load_config(self.project)  # brief.toml may have changed
         day = self.date or dt.date.today()
         report = validate(config, today=day)
@@ -146,8 +147,6 @@ class Previewer:
 
     def refresh(self, changed: list[str] | None = None) -> Draft:
         """Render again (after `changed` files changed); publish the result as the next version."""
-        from brief.render import templates
-
         if changed is None or any(self._is_template(p) for p in changed):
             templates._environment.cache_clear()  # auto_reload is off: a saved template must be read again
         started = time.perf_counter()
@@ -176,8 +175,6 @@ class Previewer:
         return self.draft
 
     def _is_template(self, path: str) -> bool:
-        from brief.render.templates import template_source_dirs
-
         return any(Path(path).is_relative_to(d) for d in template_source_dirs(self.config.templates_dir))
 
     # --- watching ----------------------------------------------------------------------------
@@ -219,8 +216,6 @@ def warm_up() -> None:
     imports NLTK and reads the pronouncing dictionary, about 2 s here; loaded ahead, the re-render
     after such an edit stays within its budget."""
     try:
-        from brief.readability import grade
-
         grade("A short text, to load the dictionary.")
     except Exception:  # only a head start: the render that needs it reports any problem
         pass
@@ -289,8 +284,6 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A browser that closed its connection (a reload, a closed tab) is not worth a traceback."""
-        import sys
-
         exc = sys.exc_info()[1]
         if not isinstance(exc, (ConnectionError, TimeoutError)):
             log.warning("preview: %s while answering %s: %s", type(exc).__name__, client_address[0], exc)

@@ -24,6 +24,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -31,15 +32,25 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import urljoin
 
-from brief.config import Config, RemoteSettings
-from brief.errors import BriefError, ConfigError, DataError, Location, Problem, PullError, SourceError, UsageError
-from brief.sources.importers import Imported, RawFile
+import yaml
+
+from brief.check.validate import check, log_warnings
+from brief.core.errors import BriefError, ConfigError, DataError, Location, Problem, PullError, SourceError, UsageError
+from brief.core.writer import check_name
+from brief.load.config import Config, RemoteSettings
+from brief.load.dataset import EVALUATION_COLUMNS, Dataset, load_dataset, load_folder
+from brief.load.importers import Imported, RawFile, slug
+from brief.load.importers.aiid import WANTED, Filters, import_aiid
+from brief.load.importers.csvrows import import_rows
+from brief.load.importers.inspect_logs import import_logs
+from brief.load.importers.package import MANIFEST_NAME, check_member_path, parse_manifest
+from brief.load.importers.table import default_remote_name, import_table, table_format
+from brief.load.remote import LOCK_NAME, LOCK_VERSION, Fetcher, expected_format, read_local, read_lock
 
 log = logging.getLogger(__name__)
 
-LOCK_NAME = "lock.json"
-LOCK_VERSION = 1
 IMPORTER_VERSION = 2  # 2: plain text escaped, sources marked listed, no uncited report count (issue 15)
 """Bump when an importer's output changes, so that the next pull re-imports unchanged downloads."""
 
@@ -102,8 +113,6 @@ def import_file(config: Config, file: Path, name: str | None = None, dry_run: bo
     The mapping comes from the [[remote]] named `name` (or the table remote whose path is this
     file); without one, columns named like brief's fields are taken as they are (description ->
     summary). The records land in data/remote/<name>/ all or nothing, with a lock file, as a pull."""
-    from brief.sources.importers.table import default_remote_name, table_format
-
     path = file.expanduser()
     shown = path if path.is_absolute() else Path.cwd() / path
     if not shown.is_file() and not path.is_absolute() and (config.root / path).is_file():  # relative to the project (-C)
@@ -160,6 +169,7 @@ def pull_remote(config: Config, remote: RemoteSettings, dry_run: bool = False,
 @contextlib.contextmanager
 def remote_lock(root: Path, name: str) -> Iterator[None]:
     """Hold data/remote/.<name>.lock while a remote is pulled: a second pull of it fails at once, with a message."""
+    # POSIX only: loaded where the lock is taken
     import fcntl
 
     path = root / f".{name}.lock"
@@ -186,8 +196,6 @@ def remote_lock(root: Path, name: str) -> Iterator[None]:
 
 def _pull_locked(config: Config, remote: RemoteSettings, root: Path, created_root: bool, dry_run: bool,
                  progress: Callable[[str, int | None, int], None] | None, now: dt.datetime, started: float, inputs: list[str]) -> RemoteResult:
-    from brief.sources.remote import Fetcher
-
     _recover(root, remote.name)
     folder = root / remote.name
     old_lock = read_lock(folder)
@@ -302,8 +310,6 @@ class _Downloader:
         return path
 
     def _raw_name(self, wanted: str) -> str:
-        from brief.sources.importers import slug
-
         parts = [slug(p, 80) if not _SAFE_PART(p) else p for p in wanted.split("/") if p]
         name = "/".join(parts) or "file"
         base, k = name, 2
@@ -317,8 +323,6 @@ class _Downloader:
     def fetch(self, location: str, *, name: str | None = None, fmt: str | None = None, sha256: str | None = None,
               label: str | None = None) -> RawFile:
         """Stage one URL or local file under raw/; `sha256` (from a manifest) is checked."""
-        from brief.sources.remote import expected_format, read_local
-
         raw_name = self._raw_name(name or location.rstrip("/").rsplit("/", 1)[-1].split("?")[0])
         target = self.raw_dir / raw_name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -383,8 +387,6 @@ class _Downloader:
 
 
 def _SAFE_PART(part: str) -> bool:
-    import re
-
     return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", part)) and part not in (".", "..")
 
 
@@ -411,8 +413,6 @@ def _collect_plain(exts: tuple[str, ...]) -> Callable[[_Downloader, list[str]], 
 
 
 def _collect_aiid(loader: _Downloader, inputs: list[str]) -> list[RawFile]:
-    from brief.sources.importers.aiid import WANTED
-
     if len(inputs) == 1 and not _is_url(inputs[0]) and loader.local_path(inputs[0]).is_dir():
         folder = loader.local_path(inputs[0])
         out = []
@@ -425,9 +425,6 @@ def _collect_aiid(loader: _Downloader, inputs: list[str]) -> list[RawFile]:
 
 
 def _collect_package(loader: _Downloader, inputs: list[str]) -> list[RawFile]:
-    from urllib.parse import urljoin
-
-    from brief.sources.importers.package import MANIFEST_NAME, parse_manifest
 
     location = inputs[0]
     if not _is_url(location) and loader.local_path(location).is_dir():
@@ -452,20 +449,12 @@ _COLLECT: dict[str, Callable[[_Downloader, list[str]], list[RawFile]]] = {
 
 def _convert(remote: RemoteSettings, raw_files: list[RawFile]) -> Imported:
     if remote.kind == "aiid":
-        from brief.sources.importers.aiid import Filters, import_aiid
-
         return import_aiid(remote.name, raw_files, Filters(set(remote.incidents), remote.since, remote.until))
     if remote.kind == "inspect":
-        from brief.sources.importers.inspect_logs import import_logs
-
         return import_logs(remote.name, raw_files)
     if remote.kind == "csv":
-        from brief.sources.importers.csvrows import import_rows
-
         return import_rows(remote.name, raw_files)
     if remote.kind == "table":
-        from brief.sources.importers.table import import_table
-
         return import_table(remote.name, raw_files, remote.columns, records=remote.records, id_prefix=remote.id_prefix,
                             markdown=remote.markdown, sheet=remote.sheet, title=remote.title)
     out = Imported()
@@ -479,11 +468,6 @@ def _convert(remote: RemoteSettings, raw_files: list[RawFile]) -> Imported:
 
 def _write_current(current: Path, imported: Imported, name: str, final: str) -> dict[str, str]:
     """Write the imported records in brief's formats; return staged path -> the name shown in messages."""
-    import yaml
-
-    from brief.writer import check_name
-    from brief.sources.importers.package import check_member_path
-    from brief.sources.local import EVALUATION_COLUMNS
 
     origins: dict[str, str] = {}
     dumper = _yaml_dumper()
@@ -518,16 +502,11 @@ def _write_current(current: Path, imported: Imported, name: str, final: str) -> 
 
 
 def _yaml_dumper() -> Any:
-    import yaml
-
     return getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C emitter: 15,000 incident files in seconds
 
 
 def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: dict[str, str]) -> dict[str, str]:
     """Load the staged records with the loader's models and check them against the project; return record hashes."""
-    from brief.sources.local import Dataset, load_dataset, load_folder
-    from brief.validate import check
-
     current = staging / "current"
     staged, problems = load_folder(config, current)
     base, _ = load_dataset(config)
@@ -561,7 +540,6 @@ def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: di
     errors = [p for p in shown if p.is_error]
     if errors:
         raise DataError(shown, summary=f"Aborted: remote {remote.name!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the pulled data.")
-    from brief.validate import log_warnings
 
     log_warnings(shown, log)  # each, grouped by kind when many, or one count under -q
     records: dict[str, str] = {}
@@ -608,14 +586,6 @@ def _recover(root: Path, name: str) -> None:
             log.warning("remote %r: restored the previous data from an interrupted pull", name)
             return
 
-
-def read_lock(folder: Path) -> dict[str, Any]:
-    """Return a remote's lock.json as a dict ({} when there is none or it is unreadable)."""
-    try:
-        doc = json.loads((folder / LOCK_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) and doc.get("lock_version") == LOCK_VERSION else {}
 
 
 def _settings_key(remote: RemoteSettings) -> dict[str, Any]:
@@ -664,6 +634,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int | None, int], No
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    # progress bars are drawn on a terminal only; rich loads then
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 

@@ -22,15 +22,19 @@ import datetime as dt
 import io
 import logging
 import math
+import multiprocessing
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from brief.cores import usable_cores
-from brief.errors import RenderError
+from brief.core.cores import usable_cores
+from brief.core.errors import RenderError
 from brief.render.html import PrintParts
+from brief.render.pdf import check_weasyprint, parts_supported, write_pdf
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +55,6 @@ class _Chunk:
 
 def splittable(parts: PrintParts | None, variant: str | None) -> bool:
     """Return True when `parts` should be laid out in parts rather than as one document."""
-    from brief.render.pdf import parts_supported
-
     if parts is None or variant not in VARIANTS:
         return False
     return sum(kind == "incident" for kind, _ in parts.parts) >= MIN_INCIDENTS and parts_supported()
@@ -114,9 +116,9 @@ def _first_pages(chunks: list[_Chunk], counts: list[int | None]) -> list[int]:
 
 def _render_chunk(index: int, html: str, css: str, options: dict[str, Any]) -> tuple[int, bytes, int, list[str], float, int]:
     """Lay out one part (in a worker process); return (index, pdf, pages, refused URLs, seconds, peak RSS in MB)."""
+    # POSIX only: loaded where the limit is read
     import resource
 
-    from brief.render.pdf import write_pdf
 
     started = time.perf_counter()
     data, pages, refused = write_pdf(html, css, part=f"p{index}-", **options)
@@ -135,11 +137,6 @@ def write_pdf_in_parts(
     workers: int | None = None,
 ) -> tuple[bytes, int, list[str]]:
     """Lay out `parts` as several documents at a time and merge them; return (pdf bytes, page count, refused URLs)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    from brief.render.pdf import check_weasyprint
 
     check_weasyprint()  # here, with its message: the process server below would only die importing it
     started = time.perf_counter()
@@ -199,6 +196,7 @@ def merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
 
 
 def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
+    # pikepdf (qpdf) is loaded only to merge the parts of a long compendium
     import pikepdf
     from pikepdf import Array, Dictionary, Name, String
 

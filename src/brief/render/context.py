@@ -7,15 +7,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from brief import __version__, currency, glossary, recommend, risk, stats
-from brief.config import Config
-from brief.dates import long_date
-from brief.model import BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
+from brief import __version__
+from brief.assess import currency, recommend, risk, stats
+from brief.assess.risk import rubric_path
+from brief.core.dates import long_date
+from brief.load import glossary
+from brief.load.config import Config
+from brief.load.dataset import Dataset
+from brief.load.model import BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
+from brief.load.scope import scoped_incidents
 from brief.render import sections
 from brief.render.presentation import audience_context
-from brief.sources.local import Dataset
-from brief.risk import rubric_path
-from brief.scope import scoped_incidents
 
 LEVEL_CLASS = {"Low": "low", "Moderate": "moderate", "High": "high", "Critical": "critical"}
 

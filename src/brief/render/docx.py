@@ -12,6 +12,7 @@ pandoc is imported here only, when a .docx is asked for (never on `brief --help`
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import io
@@ -22,7 +23,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from brief.errors import RenderError
+import pypandoc
+
+from brief.core.errors import RenderError
 
 # A WeasyPrint footnote -> a Word footnote; what only the printed page uses is dropped.
 LUA_FILTER = r"""
@@ -63,8 +66,6 @@ def reference_doc(dirs: list[Path]) -> Path:
 
 def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
     """Return the .docx of a print document: the same bytes for the same inputs."""
-    import pypandoc
-
     marking = html.unescape(m.group(1)) if (m := _MARKING_RE.search(print_html)) else ""
     title = html.unescape(m.group(1)) if (m := _TITLE_RE.search(print_html)) else ""
     author = html.unescape(m.group(1)) if (m := _AUTHOR_RE.search(print_html)) else ""
@@ -91,8 +92,6 @@ def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
 
 def _svg_image(match: re.Match[str]) -> str:
     """An inline chart as an image pandoc embeds as it is (its reader would lower-case `viewBox`), its title as alt text."""
-    import base64
-
     svg = match.group(0)
     alt = " ".join(html.unescape(re.sub(r"<[^>]+>", "", t.group(1))).split()) if (t := _SVG_TITLE_RE.search(svg)) else ""
     size = "".join(f' {k}="{v}"' for k, v in re.findall(r'\b(width|height)="(\d+(?:\.\d+)?)"', svg.split(">", 1)[0]))

@@ -20,11 +20,13 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from brief.citations import Citation, CitationEngine, CiteItem, markdown_inline, markdown_to_html, safe_href
-from brief.errors import RenderError
-from brief.evidence import bibliography_notes
+from brief.check.evidence import bibliography_notes
+from brief.core.dates import long_date
+from brief.core.errors import RenderError
+from brief.load.markdown import markdown_inline, markdown_to_html, safe_href
+from brief.load.markers import Citation, CiteItem
 from brief.render import contents
-from brief.dates import long_date
+from brief.render.citations import CitationEngine
 from brief.render.templates import environment, read_asset, select
 
 TOKEN = "\ue000{}\ue001"

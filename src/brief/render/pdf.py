@@ -11,11 +11,13 @@ import logging
 import os
 import re
 import warnings
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote, urlparse
 
-from brief.errors import RenderError, UsageError
+from brief.core.errors import RenderError, UsageError
+from brief.load.config import PDF_VARIANTS
 from brief.render.templates import packaged_templates
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,6 @@ def font_faces_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-# The PDF standards a brief may be written to: tagged PDF/UA for reading, PDF/A-3 for archives
-# (PDF/A-3 allows the data snapshot and manifest as embedded files).
-PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-2", "pdf/a-3b", "pdf/a-3u")
 
 
 def check_variant(value: str) -> str:
@@ -68,6 +67,7 @@ def check_weasyprint() -> None:
 
 
 def _fetcher_class() -> type:
+    # WeasyPrint takes 0.5 s to import: only the PDF step loads it
     from weasyprint.urls import URLFetcher
 
     class GuardedFetcher(URLFetcher):
@@ -101,6 +101,7 @@ def _fix_page_references() -> None:
     PDF/UA tagging reads it once per structure element: quadratic in pages, 45 s of a 1,253-page
     compendium (issue 8). The tuple is kept while the page list keeps its identity and length
     (pydyf only ever appends pages). Other pydyf versions are left alone."""
+    # WeasyPrint's PDF writer, loaded with WeasyPrint by the PDF step only
     import pydyf
 
     if not str(getattr(pydyf, "__version__", "")).startswith(("0.11.", "0.12.", "0.13.")):
@@ -127,8 +128,6 @@ _part_prefix: str | None = None  # set by write_pdf(part=...) while that part is
 
 def parts_supported() -> bool:
     """Return True when the installed WeasyPrint is one whose internals the part hooks fit."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("weasyprint").startswith(PART_WEASYPRINT)
     except PackageNotFoundError:
@@ -144,6 +143,7 @@ def _install_part_hooks() -> None:
     - Table header IDs are '<object number>-<row>-<column>', unique in one PDF only; a part's get
       its prefix. The ID string is the same object as the cells' /Headers entries, so both change.
     """
+    # WeasyPrint's PDF writer, loaded with WeasyPrint by the PDF step only
     import pydyf
     import weasyprint.pdf as wpdf
 
@@ -252,6 +252,7 @@ def note_placement(document: Any) -> dict[str, tuple[list[int], list[int]]]:
 
     The call becomes an `a::footnote-call` box, so the PDF's structure tree holds it as a Link with
     its annotation (PDF/UA), as any other internal link."""
+    # WeasyPrint takes 0.5 s to import: only the PDF step loads it
     from weasyprint.formatting_structure import boxes
     from weasyprint.urls import get_link
 
@@ -357,6 +358,7 @@ def write_pdf(
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
         check_weasyprint()
+        # WeasyPrint takes 0.5 s to import: only the PDF step loads it
         from weasyprint import CSS, HTML, Attachment
         from weasyprint.text.fonts import FontConfiguration
 

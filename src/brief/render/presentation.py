@@ -14,10 +14,11 @@ from typing import Any, Sequence
 
 from markupsafe import Markup
 
-from brief import audiences, risk
-from brief.risk import rubric_path
-from brief.config import Config
-from brief.model import BriefSpec
+from brief.assess import risk
+from brief.assess.risk import rubric_path
+from brief.core import audiences
+from brief.load.config import Config
+from brief.load.model import BriefSpec
 from brief.render import charts
 
 # Risk levels in plain words, for the public brief.

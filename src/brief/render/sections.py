@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from brief.dates import long_date
-from brief.model import Addressee, BriefSpec, Claim, ClaimStatus
+from brief.core.dates import long_date
+from brief.load.model import Addressee, BriefSpec, Claim, ClaimStatus
 
 # How soon each priority asks for action, counted from the edition date (days), and its words.
 PRIORITY_HORIZON = {1: 30, 2: 90, 3: None}

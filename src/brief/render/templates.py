@@ -13,17 +13,13 @@ from typing import Any, Callable
 
 import jinja2
 
-from brief.errors import RenderError
+from brief.core.errors import RenderError
+from brief.core.paths import packaged
 
 
 def packaged_templates() -> Path:
     """Return the folder of the default templates (inside the wheel, or the repo's templates/)."""
-    here = Path(__file__).resolve().parent.parent
-    bundled = here / "templates"
-    if bundled.is_dir():
-        return bundled
-    repo = here.parent.parent / "templates"  # editable install: src/brief -> repo root
-    return repo
+    return packaged("templates")
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,0 +1,28 @@
+"""Evaluation rows in brief's own CSV columns (those of data/evaluations/*.csv).
+
+The files are copied into data/remote/<name>/current/evaluations/ as they are, so every problem the
+loader finds names the same line as in the pulled file. Each row's `source` must be a source id the
+project already has (curated in data/sources.json, or pulled by another remote).
+"""
+
+from __future__ import annotations
+
+from brief.core.errors import SourceError
+from brief.load.importers import Imported, RawFile, slug
+
+
+def import_rows(remote: str, files: list[RawFile]) -> Imported:
+    """Stage each CSV file as current/evaluations/<name>.csv."""
+    out = Imported()
+    used: set[str] = set()
+    for raw in files:
+        data = raw.path.read_bytes()
+        if not data.strip():
+            raise SourceError(f"remote {remote!r}: {raw.source}: invalid CSV (the file is empty)")
+        stem = slug(raw.name.rsplit("/", 1)[-1].removesuffix(".csv"), 80)
+        name, k = stem, 2
+        while name in used:
+            name, k = f"{stem}-{k}", k + 1
+        used.add(name)
+        out.files[f"evaluations/{name}.csv"] = data
+    return out
