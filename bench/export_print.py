@@ -36,11 +36,21 @@ def export(project: Path, brief_id: str, audience: str, out: Path, date: dt.date
     snapshot = editions.make_snapshot(ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed)
     previous = editions.previous_edition(config.output_dir, brief_id, ed_id, ed.date)
     changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
-    engine = CitationEngine(ds.sources, style=spec.citation_style or config.settings.citation_style, lang=config.settings.language, cache_dir=config.output_dir / ".cache" / "citations")
+    engine = CitationEngine(
+        ds.sources,
+        style=spec.citation_style or config.settings.citation_style,
+        lang=config.settings.language,
+        cache_dir=config.output_dir / ".cache" / "citations",
+    )
     context = build_context(config, ds, spec, audience, ed, computed)
     corrections = existing.manifest.get("corrections", []) if existing else []
-    context.update(changes=changes, previous_edition=previous, edition_corrections=corrections,
-                   revision=len(corrections) and corrections[-1]["revision"], evidence=evidence_facts(config, snapshot))
+    context.update(
+        changes=changes,
+        previous_edition=previous,
+        edition_corrections=corrections,
+        revision=len(corrections) and corrections[-1]["revision"],
+        evidence=evidence_facts(config, snapshot),
+    )
     names = [f"{audience}/{spec.id}.html", f"{audience}/brief.html", "brief.html"]
     if getattr(spec, "layout", "standard") == "compendium":
         names = [f"compendium/{spec.id}.html", f"compendium/{audience}.html", "compendium/brief.html"]
@@ -58,7 +68,11 @@ def export(project: Path, brief_id: str, audience: str, out: Path, date: dt.date
     (out / "print.html").write_text(rendered.print_html, encoding="utf-8")
     (out / "print.css").write_text(rendered.print_css, encoding="utf-8")
     (out / "screen.html").write_text(rendered.html, encoding="utf-8")
-    meta = {"variant": config.settings.pdf_variant, "base": str(template_source_dirs(config.templates_dir)[0].resolve()), "date": ed.date.isoformat()}
+    meta = {
+        "variant": config.settings.pdf_variant,
+        "base": str(template_source_dirs(config.templates_dir)[0].resolve()),
+        "date": ed.date.isoformat(),
+    }
     (out / "pdf.json").write_text(json.dumps(meta), encoding="utf-8")
     return meta
 

@@ -66,7 +66,13 @@ def generate(n: int, seed: int = 15) -> dict:
     for i in range(1, n + 1):
         year = rng.choice([2023, 2024, 2025])
         shape = rng.random()
-        date = f"{year}" if shape < 0.2 else f"{year}-{rng.randint(1, 12):02d}" if shape < 0.66 else f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        date = (
+            f"{year}"
+            if shape < 0.2
+            else f"{year}-{rng.randint(1, 12):02d}"
+            if shape < 0.66
+            else f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        )
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 40)))
         description = f"An {words}."
         if i % 10 == 0:
@@ -99,10 +105,21 @@ def run(cmd: list[str], cwd: Path) -> dict:
         "t = time.perf_counter(); rc = _run(); dt = time.perf_counter() - t\n"
         "print('BENCH', rc, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     tail = [line for line in proc.stderr.splitlines() if line.startswith("BENCH ")][-1].split()
-    return {"exit": int(tail[1]), "seconds": round(float(tail[2]), 2), "peak_mib": round(int(tail[3]) / 1024, 1),
-            "stdout": proc.stdout, "stderr": "\n".join(line for line in proc.stderr.splitlines() if not line.startswith("BENCH "))}
+    return {
+        "exit": int(tail[1]),
+        "seconds": round(float(tail[2]), 2),
+        "peak_mib": round(int(tail[3]) / 1024, 1),
+        "stdout": proc.stdout,
+        "stderr": "\n".join(line for line in proc.stderr.splitlines() if not line.startswith("BENCH ")),
+    }
 
 
 def main() -> None:
@@ -120,8 +137,11 @@ def main() -> None:
     data = generate(args.records)
     (root / "incidents.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     size = (root / "incidents.json").stat().st_size
-    out = {"records": args.records, "json_mib": round(size / 2**20, 1),
-           "month_or_year_only": sum(1 for r in data["incidents"] if len(r["date"]) < 10)}
+    out = {
+        "records": args.records,
+        "json_mib": round(size / 2**20, 1),
+        "month_or_year_only": sum(1 for r in data["incidents"] if len(r["date"]) < 10),
+    }
     imported = run(["import", "incidents.json", "--remote", "genai", "-C", str(root)], root)
     out["import"] = {k: imported[k] for k in ("exit", "seconds", "peak_mib")}
     out["import_output"] = (imported["stdout"] + "\n" + imported["stderr"]).strip().splitlines()[-3:]

@@ -48,8 +48,24 @@ def copy_project(root: Path) -> Path:
 def cold_build(root: Path, audience: str) -> float:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "brief", "build", "--project", str(root), "--audience", audience, "--html-only", "--force", "--date", DATE, "--quiet"],
-        check=False, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "brief",
+            "build",
+            "--project",
+            str(root),
+            "--audience",
+            audience,
+            "--html-only",
+            "--force",
+            "--date",
+            DATE,
+            "--quiet",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
     if done.returncode:
@@ -87,7 +103,9 @@ def main() -> None:
                 figures["build"].append(cold_build(root, args.audience))
 
                 # One edit of the bottom line, rendered in this process (the watcher is stopped meanwhile).
-                brief_file.write_text(original.replace("bottom_line: >-\n", f"bottom_line: >-\n  Edit {run}.\n", 1), encoding="utf-8")
+                brief_file.write_text(
+                    original.replace("bottom_line: >-\n", f"bottom_line: >-\n  Edit {run}.\n", 1), encoding="utf-8"
+                )
                 started = time.perf_counter()
                 draft = previewer.refresh(previewer.changed_files())
                 figures["rerender"].append(time.perf_counter() - started)
@@ -113,28 +131,40 @@ def main() -> None:
                 watcher.start()
                 version = previewer.draft.version
                 started = time.perf_counter()
-                brief_file.write_text(original.replace("bottom_line: >-\n", f"bottom_line: >-\n  Saved {run}.\n", 1), encoding="utf-8")
+                brief_file.write_text(
+                    original.replace("bottom_line: >-\n", f"bottom_line: >-\n  Saved {run}.\n", 1), encoding="utf-8"
+                )
                 with urllib.request.urlopen(f"{server.url}__version?since={version}", timeout=60) as answer:
                     assert int(answer.read()) != version
                 figures["on-save"].append(time.perf_counter() - started)
                 server.stop_event.set()
                 watcher.join()
                 assert f"Saved {run}." in previewer.draft.html
-                brief_file.write_text(original, encoding="utf-8")  # the published edition's inputs again, for the next build
+                brief_file.write_text(
+                    original, encoding="utf-8"
+                )  # the published edition's inputs again, for the next build
                 template.write_text(original_template, encoding="utf-8")
         finally:
             server.stop()
 
     med = {k: statistics.median(v) for k, v in figures.items()}
-    result = {"runs": args.runs, "audience": args.audience, "first_render_s": round(first, 3), "median_s": {k: round(v, 3) for k, v in med.items()},
-              "ratio_rerender_to_build": round(med["rerender"] / med["build"], 3), "target_rerender_s": 1.0}
+    result = {
+        "runs": args.runs,
+        "audience": args.audience,
+        "first_render_s": round(first, 3),
+        "median_s": {k: round(v, 3) for k, v in med.items()},
+        "ratio_rerender_to_build": round(med["rerender"] / med["build"], 3),
+        "target_rerender_s": 1.0,
+    }
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"brief preview, {args.audience} brief, median of {args.runs} runs")
     print(f"  cold build --html-only --force   {med['build']:6.2f} s")
     print(f"  first render as preview starts   {first:6.2f} s")
-    print(f"  re-render after a data edit      {med['rerender']:6.2f} s  ({result['ratio_rerender_to_build']:.2f}x the build; target <= 1 s)")
+    print(
+        f"  re-render after a data edit      {med['rerender']:6.2f} s  ({result['ratio_rerender_to_build']:.2f}x the build; target <= 1 s)"
+    )
     print(f"  re-render after a plain-text edit{med['plain']:6.2f} s")
     print(f"  re-render after a template edit  {med['template']:6.2f} s")
     print(f"  save to new version over HTTP    {med['on-save']:6.2f} s")

@@ -110,7 +110,11 @@ def medians(sides: dict[str, list[str] | object], runs: int, cwd: Path | None = 
         for name, cmd in sides.items():
             samples[name].append(cmd() if callable(cmd) else timed(cmd, cwd))  # type: ignore[arg-type]
     return {
-        name: {"median_s": statistics.median(s for s, _ in got), "runs_s": [round(s, 3) for s, _ in got], "peak_mb": max(m for _, m in got) / 2**20}
+        name: {
+            "median_s": statistics.median(s for s, _ in got),
+            "runs_s": [round(s, 3) for s, _ in got],
+            "peak_mb": max(m for _, m in got) / 2**20,
+        }
         for name, got in samples.items()
     }
 
@@ -160,7 +164,20 @@ def make_markdown(project: Path, folder: Path) -> tuple[Path, Path]:
     html = NOTEREF.sub(lambda m: f" BRIEFNOTE{m.group(1)}Z", html)
     html = SRCREF.sub(lambda m: f" BRIEFREF{len(m.group(1))}Q{m.group(1)}Q{(m.group(2) or '')[2:]}QZ", html)
     pandoc = _pandoc()
-    proc = subprocess.run([pandoc, "-f", "html", "-t", "markdown-raw_html-native_divs-native_spans-fenced_divs-bracketed_spans-link_attributes-header_attributes", "--wrap=none"], input=html, capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [
+            pandoc,
+            "-f",
+            "html",
+            "-t",
+            "markdown-raw_html-native_divs-native_spans-fenced_divs-bracketed_spans-link_attributes-header_attributes",
+            "--wrap=none",
+        ],
+        input=html,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     md = proc.stdout
 
     def note(m: re.Match[str]) -> str:
@@ -168,12 +185,18 @@ def make_markdown(project: Path, folder: Path) -> tuple[Path, Path]:
         return "[" + "; ".join(f"@{key}" + (f", {loc}" if loc else "") for key, loc in items) + "]"
 
     md = re.sub(r" ?BRIEFNOTE(\d+)Z", note, md)
-    md = re.sub(r" ?BRIEFREF\d+Q([^Q]+)Q([^Q]*)QZ", lambda m: f" [@{m.group(1)}" + (f", {m.group(2)}" if m.group(2) else "") + "]", md)
+    md = re.sub(
+        r" ?BRIEFREF\d+Q([^Q]+)Q([^Q]*)QZ",
+        lambda m: f" [@{m.group(1)}" + (f", {m.group(2)}" if m.group(2) else "") + "]",
+        md,
+    )
     config = load_config(project)
     ds = validate(config).dataset
     keys = sorted(set(re.findall(r"@([\w:.#$%&\-+?<>~/]+\w)", md)) & set(ds.sources))
     refs = [{**ds.sources[k].csl(), "id": k} for k in keys]
-    (folder / "brief.md").write_text("---\ntitle: Brief\nlang: en-GB\n---\n\n" + md + "\n\n# Sources\n\n::: {#refs}\n:::\n", encoding="utf-8")
+    (folder / "brief.md").write_text(
+        "---\ntitle: Brief\nlang: en-GB\n---\n\n" + md + "\n\n# Sources\n\n::: {#refs}\n:::\n", encoding="utf-8"
+    )
     (folder / "references.json").write_text(json.dumps(refs, ensure_ascii=False, indent=1), encoding="utf-8")
     return folder / "brief.md", folder / "references.json"
 
@@ -189,7 +212,20 @@ def pandoc_pipeline(folder: Path, variant: str) -> tuple[float, int]:
     from brief.load.styles import resolve_style
 
     csl = str(resolve_style("chicago-notes-bibliography"))
-    a, ma = timed([_pandoc(), str(folder / "brief.md"), "--citeproc", "--csl", csl, "--bibliography", str(folder / "references.json"), "-s", "-o", str(folder / "pandoc.html")])
+    a, ma = timed(
+        [
+            _pandoc(),
+            str(folder / "brief.md"),
+            "--citeproc",
+            "--csl",
+            csl,
+            "--bibliography",
+            str(folder / "references.json"),
+            "-s",
+            "-o",
+            str(folder / "pandoc.html"),
+        ]
+    )
     b, mb = timed([*WEASYPRINT, "--pdf-variant", variant, str(folder / "pandoc.html"), str(folder / "pandoc.pdf")])
     return a + b, max(ma, mb)
 
@@ -205,34 +241,79 @@ def bench_help(runs: int) -> dict:
 
 def bench_build(root: Path, runs: int) -> dict:
     project = project_copy(root, "build")
-    timed([*brief_cmd(), "build", "--project", str(project), "--audience", "regulator", "--date", DATE, "-q"])  # publish the edition
+    timed(
+        [*brief_cmd(), "build", "--project", str(project), "--audience", "regulator", "--date", DATE, "-q"]
+    )  # publish the edition
     folder = root / "build-print"
     export(project, "regulator", folder)
     pdf = next((project / "output").glob("*/*/*-regulator.pdf"))
     variant = json.loads((folder / "pdf.json").read_text())["variant"]
     make_markdown(project, folder)
     sides = {
-        "brief build --force": [*brief_cmd(), "build", "--project", str(project), "--audience", "regulator", "--date", DATE, "--force", "-q"],
+        "brief build --force": [
+            *brief_cmd(),
+            "build",
+            "--project",
+            str(project),
+            "--audience",
+            "regulator",
+            "--date",
+            DATE,
+            "--force",
+            "-q",
+        ],
         "weasyprint alone": weasyprint_alone(folder, root / "alone.pdf"),
         "pandoc + weasyprint": lambda: pandoc_pipeline(folder, variant),
-        "no-op rebuild": [*brief_cmd(), "build", "--project", str(project), "--audience", "regulator", "--date", DATE, "-q"],
+        "no-op rebuild": [
+            *brief_cmd(),
+            "build",
+            "--project",
+            str(project),
+            "--audience",
+            "regulator",
+            "--date",
+            DATE,
+            "-q",
+        ],
     }
     got = medians(sides, runs)
-    pages = {"brief": pdf_pages(pdf), "weasyprint alone": pdf_pages(root / "alone.pdf"), "pandoc": pdf_pages(folder / "pandoc.pdf")}
+    pages = {
+        "brief": pdf_pages(pdf),
+        "weasyprint alone": pdf_pages(root / "alone.pdf"),
+        "pandoc": pdf_pages(folder / "pandoc.pdf"),
+    }
     b = got["brief build --force"]["median_s"]
     return {
-        "build": {"sides": {k: got[k] for k in ("brief build --force", "weasyprint alone")}, "pages": pages,
-                  "value": b / got["weasyprint alone"]["median_s"], "target": "<= 1.25x", "unit": "x"},
-        "pandoc": {"sides": {k: got[k] for k in ("brief build --force", "pandoc + weasyprint")}, "pages": pages,
-                   "value": b / got["pandoc + weasyprint"]["median_s"], "target": "<= 1.0x (not slower)", "unit": "x"},
-        "noop": {"sides": {k: got[k] for k in ("no-op rebuild", "brief build --force")},
-                 "value": got["no-op rebuild"]["median_s"] / b, "target": "<= 0.1x", "unit": "x"},
+        "build": {
+            "sides": {k: got[k] for k in ("brief build --force", "weasyprint alone")},
+            "pages": pages,
+            "value": b / got["weasyprint alone"]["median_s"],
+            "target": "<= 1.25x",
+            "unit": "x",
+        },
+        "pandoc": {
+            "sides": {k: got[k] for k in ("brief build --force", "pandoc + weasyprint")},
+            "pages": pages,
+            "value": b / got["pandoc + weasyprint"]["median_s"],
+            "target": "<= 1.0x (not slower)",
+            "unit": "x",
+        },
+        "noop": {
+            "sides": {k: got[k] for k in ("no-op rebuild", "brief build --force")},
+            "value": got["no-op rebuild"]["median_s"] / b,
+            "target": "<= 0.1x",
+            "unit": "x",
+        },
     }
 
 
 def export(project: Path, audience: str, folder: Path, brief: str = "frontier-self-preservation") -> None:
     """Write the print HTML/CSS brief lays out, and the citations of its notes (bench/export_print.py)."""
-    subprocess.run([PY, str(BENCH / "export_print.py"), str(project), brief, audience, str(folder), "--date", DATE], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, str(BENCH / "export_print.py"), str(project), brief, audience, str(folder), "--date", DATE],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def bench_scale(root: Path, runs: int, what: set[str]) -> dict:
@@ -248,19 +329,32 @@ def bench_scale(root: Path, runs: int, what: set[str]) -> dict:
         for _ in range(min(runs, 3)):
             shutil.rmtree(project / "output" / ".cache", ignore_errors=True)
             cold.append(timed([*brief_cmd(), "validate", "--project", str(project), "-q"]))
-        got = medians({"brief validate": [*brief_cmd(), "validate", "--project", str(project), "-q"]}, runs)["brief validate"]
+        got = medians({"brief validate": [*brief_cmd(), "validate", "--project", str(project), "-q"]}, runs)[
+            "brief validate"
+        ]
         got["cold_median_s"] = statistics.median(s for s, _ in cold)
         got["cold_peak_mb"] = max(m for _, m in cold) / 2**20
-        out["validate"] = {"sides": {"brief validate": got}, "value": got["median_s"], "peak_mb": max(got["peak_mb"], got["cold_peak_mb"]),
-                           "target": "<= 5 s, <= 1024 MB", "unit": "s"}
+        out["validate"] = {
+            "sides": {"brief validate": got},
+            "value": got["median_s"],
+            "peak_mb": max(got["peak_mb"], got["cold_peak_mb"]),
+            "target": "<= 5 s, <= 1024 MB",
+            "unit": "s",
+        }
     if "compendium" in what:
         cmd = [*brief_cmd(), "build", "--project", str(project), "--brief", "compendium", "--date", DATE, "-q"]
         first = timed(cmd)
         got = medians({"compendium --force": cmd + ["--force"]}, runs)["compendium --force"]
         pdf = next((project / "output").glob("compendium/*/*.pdf"))
         got["first_build_s"], got["first_build_peak_mb"] = first[0], first[1] / 2**20
-        out["compendium"] = {"sides": {"compendium --force": got}, "value": got["median_s"], "peak_mb": max(got["peak_mb"], got["first_build_peak_mb"]),
-                             "pages": pdf_pages(pdf), "target": "<= 90 s, <= 2048 MB", "unit": "s"}
+        out["compendium"] = {
+            "sides": {"compendium --force": got},
+            "value": got["median_s"],
+            "peak_mb": max(got["peak_mb"], got["first_build_peak_mb"]),
+            "pages": pdf_pages(pdf),
+            "target": "<= 90 s, <= 2048 MB",
+            "unit": "s",
+        }
     return out
 
 
@@ -268,7 +362,12 @@ def bench_jobs(root: Path, runs: int) -> dict:
     project = project_copy(root, "jobs")
     spec = (project / "briefs" / "frontier-self-preservation.yaml").read_text(encoding="utf-8")
     for n in (2, 3):  # three briefs over the same data
-        (project / "briefs" / f"brief-{n}.yaml").write_text(spec.replace("id: frontier-self-preservation", f"id: brief-{n}").replace("title: ", f"title: Brief {n}, ", 1), encoding="utf-8")
+        (project / "briefs" / f"brief-{n}.yaml").write_text(
+            spec.replace("id: frontier-self-preservation", f"id: brief-{n}").replace(
+                "title: ", f"title: Brief {n}, ", 1
+            ),
+            encoding="utf-8",
+        )
     base = [*brief_cmd(), "build", "--project", str(project), "--audience", "all", "--date", DATE, "-q"]
     timed(base)
     got = medians({"--jobs 1": base + ["--force", "--jobs", "1"], "--jobs 2": base + ["--force", "--jobs", "2"]}, runs)
@@ -299,7 +398,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (the median is reported)")
     parser.add_argument("--only", default="help,build,pandoc,noop,validate,compendium,jobs")
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary folder, removed)")
+    parser.add_argument(
+        "--keep", type=Path, help="work in this folder and keep it (default: a temporary folder, removed)"
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results.json")
     args = parser.parse_args()
     what = set(args.only.split(","))

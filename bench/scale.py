@@ -46,7 +46,14 @@ def _sentence(rng: random.Random, n: int = 12) -> str:
     return " ".join(words).capitalize()
 
 
-def generate(folder: Path, incidents: int = 15_000, sources: int = 60_000, rows: int = 100_000, compendium: int = 1_000, seed: int = 8) -> dict[str, int]:
+def generate(
+    folder: Path,
+    incidents: int = 15_000,
+    sources: int = 60_000,
+    rows: int = 100_000,
+    compendium: int = 1_000,
+    seed: int = 8,
+) -> dict[str, int]:
     """Write a project of the given size into `folder` (created; must not hold a project)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -68,23 +75,49 @@ def generate(folder: Path, incidents: int = 15_000, sources: int = 60_000, rows:
         for i in range(start, min(start + 1000, sources)):
             rel = RELIABILITY[i % len(RELIABILITY)]
             dev = DEVELOPERS[i % len(DEVELOPERS)]
-            items.append({
-                "id": src_ids[i],
-                "type": SOURCE_TYPES[i % len(SOURCE_TYPES)],
-                "title": f"{_sentence(rng, 6)}: report {i}",
-                "author": [{"literal": dev}] if rel == "primary" else [{"family": f"Writer{i % 97}", "given": "A."}],
-                "publisher": dev,
-                "issued": {"date-parts": [[2024 + i % 2, 1 + i % 12]]},
-                "URL": f"https://example.org/{dev.lower().replace(' ', '-')}/{i}",
-                "reliability": rel,
-                "verification": "consulted",
-                "accessed": {"date-parts": [[2025, 7, 1 + i % 28]]},
-                "capture": {"status": "unavailable", "reason": "Benchmark data: no capture is kept."},
-            })
-        (data / "sources" / f"sources-{start // 1000:03d}.json").write_text(json.dumps(items, indent=1), encoding="utf-8")
+            items.append(
+                {
+                    "id": src_ids[i],
+                    "type": SOURCE_TYPES[i % len(SOURCE_TYPES)],
+                    "title": f"{_sentence(rng, 6)}: report {i}",
+                    "author": [{"literal": dev}]
+                    if rel == "primary"
+                    else [{"family": f"Writer{i % 97}", "given": "A."}],
+                    "publisher": dev,
+                    "issued": {"date-parts": [[2024 + i % 2, 1 + i % 12]]},
+                    "URL": f"https://example.org/{dev.lower().replace(' ', '-')}/{i}",
+                    "reliability": rel,
+                    "verification": "consulted",
+                    "accessed": {"date-parts": [[2025, 7, 1 + i % 28]]},
+                    "capture": {"status": "unavailable", "reason": "Benchmark data: no capture is kept."},
+                }
+            )
+        (data / "sources" / f"sources-{start // 1000:03d}.json").write_text(
+            json.dumps(items, indent=1), encoding="utf-8"
+        )
 
     # Evaluation rows: one evaluation name per 20 rows, 1,000 rows to a CSV file.
-    columns = ["id", "evaluation", "model", "developer", "evaluator", "condition", "metric", "value", "unit", "value_text", "n", "n_note", "interval_low", "interval_high", "date", "source", "locator", "verification", "note"]
+    columns = [
+        "id",
+        "evaluation",
+        "model",
+        "developer",
+        "evaluator",
+        "condition",
+        "metric",
+        "value",
+        "unit",
+        "value_text",
+        "n",
+        "n_note",
+        "interval_low",
+        "interval_high",
+        "date",
+        "source",
+        "locator",
+        "verification",
+        "note",
+    ]
     eval_names = [f"Evaluation {i:05d}" for i in range(max(1, rows // 20))]
     (data / "evaluations").mkdir(parents=True)
     for start in range(0, rows, 1000):
@@ -94,12 +127,29 @@ def generate(folder: Path, incidents: int = 15_000, sources: int = 60_000, rows:
             for i in range(start, min(start + 1000, rows)):
                 n = rng.choice([None, 50, 100, 200])
                 value = round(rng.uniform(0, 100), 1)
-                w.writerow([
-                    f"row-{i:06d}", eval_names[i // 20], f"model-{i % 40}", DEVELOPERS[i % len(DEVELOPERS)], EVALUATORS[i % len(EVALUATORS)],
-                    f"condition {i % 5}: {_sentence(rng, 8).lower()}", "share of samples with the behaviour", value, "percent", "",
-                    n or "", "" if n else "not disclosed", "", "", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                    src_ids[(i * 7) % sources], f"sec. {1 + i % 9}.{i % 4}", "P", "",
-                ])
+                w.writerow(
+                    [
+                        f"row-{i:06d}",
+                        eval_names[i // 20],
+                        f"model-{i % 40}",
+                        DEVELOPERS[i % len(DEVELOPERS)],
+                        EVALUATORS[i % len(EVALUATORS)],
+                        f"condition {i % 5}: {_sentence(rng, 8).lower()}",
+                        "share of samples with the behaviour",
+                        value,
+                        "percent",
+                        "",
+                        n or "",
+                        "" if n else "not disclosed",
+                        "",
+                        "",
+                        f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                        src_ids[(i * 7) % sources],
+                        f"sec. {1 + i % 9}.{i % 4}",
+                        "P",
+                        "",
+                    ]
+                )
 
     # Recommendations: a small library citing generated sources.
     recs = []
@@ -124,23 +174,22 @@ def generate(folder: Path, incidents: int = 15_000, sources: int = 60_000, rows:
             claims.append(
                 f"  - id: claim-{c}\n    kind: {'press' if c == 3 else 'finding'}\n    status: {status}\n"
                 f"    text: {_sentence(rng, 16)}.{note}\n"
-                f"    sources:\n      - id: {primary}\n        locator: \"sec. {c + 1}, p. {c + 2}\"\n"
-                f"        quote: \"{_sentence(rng, 9).lower()}\"\n"
-                + (f"    reported_by:\n      - id: {s[3]}\n        locator: \"para. {c}\"\n" if c == 3 else "")
+                f'    sources:\n      - id: {primary}\n        locator: "sec. {c + 1}, p. {c + 2}"\n'
+                f'        quote: "{_sentence(rng, 9).lower()}"\n'
+                + (f'    reported_by:\n      - id: {s[3]}\n        locator: "para. {c}"\n' if c == 3 else "")
             )
         evals = f"evaluations:\n  - {eval_names[i % len(eval_names)]}\n" if i % 3 == 0 else ""
         text = (
             f"id: {inc_id}\n"
-            f"title: \"{dev}: {_sentence(rng, 7).lower()} ({i})\"\n"
+            f'title: "{dev}: {_sentence(rng, 7).lower()} ({i})"\n'
             f"kind: {'research-finding' if i % 4 else 'hazard'}\n"
             f"date: 2025-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
             f"developer: {dev}\n"
             f"models: [model-{i % 40}, model-{(i + 1) % 40}]\n"
             f"summary: >-\n  {_sentence(rng, 30)} [@{s[0]}, sec. 2]. {_sentence(rng, 25)} [@{s[1]}; @{s[2]}, p. 4].\n"
             f"  {_sentence(rng, 20)} [@{s[3]}].\n"
-            f"tags:\n  mit: [\"{MIT[i % len(MIT)]}\"]\n  cop: [{COP[i % len(COP)]}]\n  topics: [{TOPICS[i % len(TOPICS)]}]\n"
-            "claims:\n" + "".join(claims) +
-            "risk:\n  rubric: v0.1\n  horizon_months: 12\n"
+            f'tags:\n  mit: ["{MIT[i % len(MIT)]}"]\n  cop: [{COP[i % len(COP)]}]\n  topics: [{TOPICS[i % len(TOPICS)]}]\n'
+            "claims:\n" + "".join(claims) + "risk:\n  rubric: v0.1\n  horizon_months: 12\n"
             f"  severity: {1 + i % 4}\n  evidence: {i % 3}\n  likelihood: {1 + i % 3}\n"
             f"  capability: {{domain: {COP[i % len(COP)]}, status: 0, safeguards_verified: unknown}}\n"
             f"  breadth: {i % 3}\n  reversibility: {i % 2}\n"
@@ -150,8 +199,8 @@ def generate(folder: Path, incidents: int = 15_000, sources: int = 60_000, rows:
             f"    severity: {_sentence(rng, 12)} [@{s[0]}, p. 2].\n"
             f"    evidence: {_sentence(rng, 12)} [@{s[1]}].\n"
             f"recommendations:\n  - {RECOMMENDATIONS[i % len(RECOMMENDATIONS)][0]}\n"
-            + evals +
-            f"timeline:\n  - date: 2025-{1 + i % 12:02d}-{1 + i % 28:02d}\n    event: {_sentence(rng, 10)}.\n    source: {s[0]}\n"
+            + evals
+            + f"timeline:\n  - date: 2025-{1 + i % 12:02d}-{1 + i % 28:02d}\n    event: {_sentence(rng, 10)}.\n    source: {s[0]}\n"
         )
         if i:
             text += f"related:\n  - {inc_ids[i - 1]}\n"

@@ -181,7 +181,9 @@ def default_project_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(REPO / "brief.toml", root / "brief.toml")
     for folder in ("data", "briefs", "templates"):
         shutil.copytree(REPO / folder, root / folder)
-    result = CliRunner().invoke(app, ["build", "--project", str(root), "--audience", "all", "--date", "2026-11-26", "--quiet"])
+    result = CliRunner().invoke(
+        app, ["build", "--project", str(root), "--audience", "all", "--date", "2026-11-26", "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     (brief_dir,) = [p for p in (root / "output").iterdir() if p.is_dir() and not p.name.startswith(".")]
     return brief_dir / "2026-11"

@@ -37,7 +37,9 @@ runner = CliRunner()
 def need(condition: bool, what: str) -> None:
     """Fail (never skip) with what to install when a validator is missing."""
     if not condition:
-        pytest.fail(f"validator missing: {what}. Run `bash .ci/run` once, or install it as .ci/run does.", pytrace=False)
+        pytest.fail(
+            f"validator missing: {what}. Run `bash .ci/run` once, or install it as .ci/run does.", pytrace=False
+        )
 
 
 def chromium() -> str | None:
@@ -48,7 +50,23 @@ def chromium() -> str | None:
 def built(default_project_build: Path) -> dict[str, Path]:
     """Every audience of the default brief (PDF/UA-1, built once per session), plus a PDF/A-3b executive brief."""
     root = default_project_build.parent.parent.parent
-    archive = runner.invoke(app, ["build", "--project", str(root), "--audience", "executive", "--date", DATE, "--edition", "2026-11-archive", "--pdf-variant", "pdf/a-3b", "--quiet"])
+    archive = runner.invoke(
+        app,
+        [
+            "build",
+            "--project",
+            str(root),
+            "--audience",
+            "executive",
+            "--date",
+            DATE,
+            "--edition",
+            "2026-11-archive",
+            "--pdf-variant",
+            "pdf/a-3b",
+            "--quiet",
+        ],
+    )
     assert archive.exit_code == 0, archive.output
     brief_dir = default_project_build.parent
     files: dict[str, Path] = {"folder": default_project_build}
@@ -61,26 +79,51 @@ def built(default_project_build: Path) -> dict[str, Path]:
 
 
 def test_html_has_no_w3c_checker_errors(built: dict[str, Path]) -> None:
-    need(shutil.which("java") is not None, "Java 11+ for the W3C Nu HTML Checker (Debian: apt-get install default-jre-headless)")
+    need(
+        shutil.which("java") is not None,
+        "Java 11+ for the W3C Nu HTML Checker (Debian: apt-get install default-jre-headless)",
+    )
     need(VNU_JAR.is_file(), f"the W3C Nu HTML Checker jar at {VNU_JAR.relative_to(REPO)} (npm ci --prefix .ci/node)")
     pages = [str(built[f"{aud}.html"]) for aud in AUDIENCES]
-    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *pages], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *pages],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
-    errors = [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']}" for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    errors = [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
     assert errors == [], "\n".join(errors[:20])
 
 
 def test_html_has_no_axe_violations(built: dict[str, Path]) -> None:
     need(shutil.which("node") is not None, "Node.js 18+ to run axe-core (Debian: apt-get install nodejs)")
-    need((NODE_DIR / "node_modules" / "axe-core").is_dir() and (NODE_DIR / "node_modules" / "playwright-core").is_dir(), "axe-core and playwright-core (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix .ci/node)")
+    need(
+        (NODE_DIR / "node_modules" / "axe-core").is_dir() and (NODE_DIR / "node_modules" / "playwright-core").is_dir(),
+        "axe-core and playwright-core (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix .ci/node)",
+    )
     browser = chromium()
     need(browser is not None, "Debian's chromium for axe-core (apt-get install chromium; no browser download)")
     pages = [str(built[f"{aud}.html"]) for aud in AUDIENCES]
-    proc = subprocess.run(["node", str(AXE_SCRIPT), *pages], capture_output=True, text=True, timeout=180, env={**os.environ, "CHROMIUM": browser or ""})
+    proc = subprocess.run(
+        ["node", str(AXE_SCRIPT), *pages],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "CHROMIUM": browser or ""},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(proc.stdout)
     assert sorted(Path(p).name for p in results) == sorted(Path(p).name for p in pages)
-    found = [f"{Path(page).name}: {v['id']} ({v['impact']}): {v['help']} at {', '.join(v['nodes'])}" for page, violations in results.items() for v in violations]
+    found = [
+        f"{Path(page).name}: {v['id']} ({v['impact']}): {v['help']} at {', '.join(v['nodes'])}"
+        for page, violations in results.items()
+        for v in violations
+    ]
     assert found == [], "\n".join(found)
 
 
@@ -123,7 +166,9 @@ def test_pdf_is_tagged_with_title_language_alt_text_and_table_headers(built: dic
     figures = [e for e in elements if e["/S"] == "/Figure"]
     # Charts where the brief has them: the regulator's risk matrix, the technical brief's charts; the
     # executive brief states the focus finding's single number in words, the public brief has no charts.
-    assert figures or audience in ("public", "executive"), "the regulator and technical briefs have their charts and matrix"
+    assert figures or audience in ("public", "executive"), (
+        "the regulator and technical briefs have their charts and matrix"
+    )
     assert all(str(f.get("/Alt", "")).strip() for f in figures), "a /Figure without /Alt"
     if audience in ("regulator", "technical"):
         assert "/Table" in kinds
@@ -138,7 +183,9 @@ def test_executive_brief_is_at_most_two_pages(built: dict[str, Path]) -> None:
 
 def test_archival_pdf_carries_the_data_snapshot(built: dict[str, Path]) -> None:
     need(shutil.which("pdfdetach") is not None, "pdfdetach (Debian: apt-get install poppler-utils)")
-    listing = subprocess.run(["pdfdetach", "-list", str(built["archive.pdf"])], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["pdfdetach", "-list", str(built["archive.pdf"])], capture_output=True, text=True, check=True
+    ).stdout
     assert "snapshot.json" in listing
     reader = PdfReader(built["archive.pdf"])
     xmp = reader.xmp_metadata.stream.get_data()

@@ -65,15 +65,21 @@ def test_assessment_survives_a_pull_and_names_changed_fields(tmp_path: Path, ser
     clean = brief(root, "validate")
     assert clean.exit_code == 0 and "changed since" not in clean.output
 
-    server.put("/aiid/incidents.csv", INCIDENTS_CSV.replace("Uber AV Killed Pedestrian in Arizona", "Uber AV Killed a Pedestrian"), "text/csv")
+    server.put(
+        "/aiid/incidents.csv",
+        INCIDENTS_CSV.replace("Uber AV Killed Pedestrian in Arizona", "Uber AV Killed a Pedestrian"),
+        "text/csv",
+    )
     assert brief(root, "pull").exit_code == 0
 
     overlay = (root / "data/assessments/aiid-1.yaml").read_text()
     assert "severity: 4" in overlay  # the pull never touches data/assessments/
     result = brief(root, "validate")
     assert result.exit_code == 0, result.output
-    assert ("data/assessments/aiid-1.yaml:45: upstream: warning: the pulled record of 'aiid-1' changed since this assessment "
-            "was written (title): reassess, then run `brief assess aiid-1 --accept-upstream`") in result.output
+    assert (
+        "data/assessments/aiid-1.yaml:45: upstream: warning: the pulled record of 'aiid-1' changed since this assessment "
+        "was written (title): reassess, then run `brief assess aiid-1 --accept-upstream`"
+    ) in result.output
     assert {i["id"]: i for i in listed(root, "incidents")}["aiid-1"]["reassess"] == ["title"]
 
     assert brief(root, "assess", "aiid-1", "--accept-upstream").exit_code == 0
@@ -101,11 +107,18 @@ def test_focused_regulator_brief_builds_and_next_edition_says_reassess(tmp_path:
 def test_overlay_for_an_incident_gone_upstream_is_kept_with_a_warning(tmp_path: Path, server: Server) -> None:
     root = _assessed_project(tmp_path, server)
     (root / "briefs/uber.yaml").unlink()
-    server.put("/aiid/incidents.csv", "\n".join(line for line in INCIDENTS_CSV.splitlines() if ",1,2018" not in line) + "\n", "text/csv")
+    server.put(
+        "/aiid/incidents.csv",
+        "\n".join(line for line in INCIDENTS_CSV.splitlines() if ",1,2018" not in line) + "\n",
+        "text/csv",
+    )
     assert brief(root, "pull").exit_code == 0
     result = brief(root, "validate")
     assert result.exit_code == 0, result.output
-    assert "data/assessments/aiid-1.yaml:6: id: warning: assessment of incident 'aiid-1', which no pulled or curated record has (removed upstream?): kept, not used" in result.output
+    assert (
+        "data/assessments/aiid-1.yaml:6: id: warning: assessment of incident 'aiid-1', which no pulled or curated record has (removed upstream?): kept, not used"
+        in result.output
+    )
     assert (root / "data/assessments/aiid-1.yaml").is_file()
 
 
@@ -115,4 +128,7 @@ def test_bad_overlay_field_is_reported_in_the_overlay(tmp_path: Path, server: Se
     path.write_text(path.read_text().replace("severity: 4", "severity: 9"), encoding="utf-8")
     result = brief(root, "validate")
     assert result.exit_code == 1
-    assert "data/assessments/aiid-1.yaml:" in result.output and "risk.severity: 9 is out of range (expected at most 5)" in result.output
+    assert (
+        "data/assessments/aiid-1.yaml:" in result.output
+        and "risk.severity: 9 is out of range (expected at most 5)" in result.output
+    )

@@ -68,7 +68,7 @@ def test_marking_is_the_classification_except_for_the_public_brief(out: Path) ->
 def test_marking_can_be_set_per_audience(tmp_path: Path) -> None:
     spec = all_audiences_brief() + "markings: {executive: OFFICIAL-SENSITIVE, public: PUBLIC}\n"
     folder = build(make(tmp_path / "p", {"briefs/example.yaml": spec}), "--audience", "executive", "--html-only")
-    assert '<p>OFFICIAL-SENSITIVE</p>' in (folder / "example-executive.html").read_text()
+    assert "<p>OFFICIAL-SENSITIVE</p>" in (folder / "example-executive.html").read_text()
     bad = make(tmp_path / "q", {"briefs/example.yaml": all_audiences_brief() + "markings: {ministers: SECRET}\n"})
     result = runner.invoke(app, ["validate", "--project", str(bad)])
     assert result.exit_code == 1
@@ -83,7 +83,13 @@ def test_chapters_are_numbered_and_listed_with_page_numbers(out: Path) -> None:
     contents = html[html.index('<ol class="toc-list">') : html.index("</ol>", html.index('<ol class="toc-list">'))]
     listed = re.findall(r'<span class="toc-title">([^<]+)</span>', contents)
     assert listed[: len(titles)] == [t for _, t in titles]  # numbered chapters, then annexes and end matter
-    assert listed[len(titles):] == ["Findings and claims register", "Regulatory matrix", "Risk derivations", "Sources", "Method note"]
+    assert listed[len(titles) :] == [
+        "Findings and claims register",
+        "Regulatory matrix",
+        "Risk derivations",
+        "Sources",
+        "Method note",
+    ]
     reader = PdfReader(out / "example-regulator.pdf")
     # Contents come after page 1, which carries the bottom line and key judgements.
     assert "Contents" not in reader.pages[0].extract_text() and "Key judgements" in reader.pages[0].extract_text()
@@ -93,7 +99,11 @@ def test_chapters_are_numbered_and_listed_with_page_numbers(out: Path) -> None:
     last = reader.pages[-1].extract_text()
     assert f"Page {len(reader.pages)} of {len(reader.pages)}" in last
     assert any(re.search(r"^\d+ Recommendations", p.extract_text(), re.M) for p in reader.pages)
-    assert [o.title for o in reader.outline if not isinstance(o, list)][:3] == ["Key judgements", "Decisions for you", "1 The case"]
+    assert [o.title for o in reader.outline if not isinstance(o, list)][:3] == [
+        "Key judgements",
+        "Decisions for you",
+        "1 The case",
+    ]
 
 
 def test_executive_brief_is_short_and_has_the_essentials(out: Path) -> None:
@@ -121,7 +131,13 @@ def test_public_brief_is_plain_and_keeps_the_facts_and_citations(out: Path) -> N
     assert "Words we use" in text and "Contrived scenario" in text
     assert "The model blackmailed in 84% of rollouts where the replacement shares its values." in text
     assert 'href="#ref-dev-2025-card"' in public and "Primary sources" in text
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text_of(public[public.index('id="in-short"') : public.index('id="what-happened"')])) if s.strip()]
+    sentences = [
+        s
+        for s in re.split(
+            r"(?<=[.!?])\s+", text_of(public[public.index('id="in-short"') : public.index('id="what-happened"')])
+        )
+        if s.strip()
+    ]
     template_sentences = [s for s in sentences if "blackmail" not in s]  # the brief's own framing, not the data
     assert max(len(s.split()) for s in template_sentences) <= 25
 
@@ -131,7 +147,10 @@ def test_charts_are_inline_svg_with_a_text_alternative(out: Path) -> None:
     svgs = re.findall(r"<svg [^>]*>", html)
     assert svgs and all('role="img"' in s and "aria-labelledby=" in s for s in svgs)
     assert '<title id="matrix-example-finding-title">Risk matrix of rubric v0.1' in html
-    assert "S3 Moderate, L1 ≤20%, where the matrix gives Low; after the rubric's further steps its level is Moderate." in html
+    assert (
+        "S3 Moderate, L1 ≤20%, where the matrix gives Low; after the rubric's further steps its level is Moderate."
+        in html
+    )
     assert "Other Model 7/100 (95% interval 3% to 14%, n = 100)" in html
     assert "Example Model 84% (n not disclosed)" in html
 
@@ -164,7 +183,9 @@ def test_most_specific_template_wins(tmp_path: Path) -> None:
 def test_unknown_pdf_variant_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", "--project", str(make(tmp_path / "p")), "--pdf-variant", "pdf/x-4"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == "unknown PDF variant 'pdf/x-4': expected one of pdf/ua-1, pdf/ua-2, pdf/a-3b, pdf/a-3u"
+    assert (
+        result.stderr.strip() == "unknown PDF variant 'pdf/x-4': expected one of pdf/ua-1, pdf/ua-2, pdf/a-3b, pdf/a-3u"
+    )
 
 
 def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
@@ -173,7 +194,9 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "brief.toml" in result.stdout.splitlines()
     assert (target / "templates").is_dir() and not any((target / "templates").iterdir())
-    assert (target / "data" / "rubric" / "v0.1.yaml").read_bytes() == (Path(__file__).resolve().parent.parent / "data" / "rubric" / "v0.1.yaml").read_bytes()
+    assert (target / "data" / "rubric" / "v0.1.yaml").read_bytes() == (
+        Path(__file__).resolve().parent.parent / "data" / "rubric" / "v0.1.yaml"
+    ).read_bytes()
     built = runner.invoke(app, ["build", "--project", str(target), "--date", "2026-11-26", "--html-only", "--quiet"])
     assert built.exit_code == 0, built.output
     names = sorted(p.name for p in (target / "output" / "opus-4-blackmail" / "2026-11").glob("*.html"))

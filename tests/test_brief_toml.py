@@ -21,8 +21,14 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ('default_audience = "regulatr"', "brief.toml:5: project.default_audience: unknown value 'regulatr' (expected one of regulator, executive, technical, public, all); did you mean 'regulator'?"),
-        ('pdf_variant = "pdf/ua1"', "brief.toml:5: project.pdf_variant: unknown value 'pdf/ua1' (expected one of pdf/ua-1, pdf/ua-2, pdf/a-3b, pdf/a-3u); did you mean 'pdf/ua-1'?"),
+        (
+            'default_audience = "regulatr"',
+            "brief.toml:5: project.default_audience: unknown value 'regulatr' (expected one of regulator, executive, technical, public, all); did you mean 'regulator'?",
+        ),
+        (
+            'pdf_variant = "pdf/ua1"',
+            "brief.toml:5: project.pdf_variant: unknown value 'pdf/ua1' (expected one of pdf/ua-1, pdf/ua-2, pdf/a-3b, pdf/a-3u); did you mean 'pdf/ua-1'?",
+        ),
     ],
 )
 def test_an_unknown_value_names_its_line_and_the_nearest_valid_one(tmp_path: Path, line: str, expected: str) -> None:
@@ -43,7 +49,9 @@ def test_an_unknown_citation_style_name_is_reported_at_load(tmp_path: Path) -> N
     assert "did you mean 'chicago-notes-bibliography'?" in result.stderr
 
 
-def test_a_relative_style_path_is_read_from_the_project_root_not_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_relative_style_path_is_read_from_the_project_root_not_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     toml = TOML.replace('citation_style = "chicago-notes-bibliography"', 'citation_style = "styles/house.csl"')
     root = write_project(tmp_path / "proj", {"brief.toml": toml})
     (root / "styles").mkdir()
@@ -57,10 +65,20 @@ def test_a_relative_style_path_is_read_from_the_project_root_not_the_current_fol
     assert result.exit_code == 0, result.output
     assert os.getcwd() == str(elsewhere)
 
-    missing = write_project(tmp_path / "other", {"brief.toml": TOML.replace('citation_style = "chicago-notes-bibliography"', 'citation_style = "styles/none.csl"')})
+    missing = write_project(
+        tmp_path / "other",
+        {
+            "brief.toml": TOML.replace(
+                'citation_style = "chicago-notes-bibliography"', 'citation_style = "styles/none.csl"'
+            )
+        },
+    )
     result = runner.invoke(app, ["validate", "--project", str(missing)])
     assert result.exit_code == 1
-    assert f"brief.toml:4: project.citation_style: the style file 'styles/none.csl' was not found (looked for {missing / 'styles' / 'none.csl'}" in result.stderr
+    assert (
+        f"brief.toml:4: project.citation_style: the style file 'styles/none.csl' was not found (looked for {missing / 'styles' / 'none.csl'}"
+        in result.stderr
+    )
 
 
 def test_the_default_project_settings_pass() -> None:

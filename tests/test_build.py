@@ -48,7 +48,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_build_writes_html_and_pdf(built: Path) -> None:
-    assert sorted(p.name for p in built.iterdir()) == ["example-regulator.html", "example-regulator.pdf", "manifest.json", "snapshot.json"]
+    assert sorted(p.name for p in built.iterdir()) == [
+        "example-regulator.html",
+        "example-regulator.pdf",
+        "manifest.json",
+        "snapshot.json",
+    ]
     assert (built / "example-regulator.pdf").read_bytes().startswith(b"%PDF-")
     assert oct((built / "example-regulator.html").stat().st_mode & 0o777) in ("0o644", "0o664")
 
@@ -99,7 +104,9 @@ def test_pdf_has_footnotes_metadata_and_several_pages(built: Path) -> None:
     # Footnote text sits on the page of its call, in pandoc's Chicago form.
     page = next(p.extract_text().replace("\xa0", " ") for p in reader.pages if "BOTTOM LINE" in p.extract_text())
     assert "The finding is conditional.1" in page
-    assert "1. ExampleLab, System Card: Example Model (ExampleLab, 2025), https://example.org/card.pdf, sec. 4.1." in page
+    assert (
+        "1. ExampleLab, System Card: Example Model (ExampleLab, 2025), https://example.org/card.pdf, sec. 4.1." in page
+    )
     assert "[primary source]" not in page  # reliability is said once, in the sources list
     assert "84% of rollouts of one condition" in flat
 
@@ -122,7 +129,9 @@ def test_failed_build_writes_nothing_and_keeps_earlier_output(tmp_path: Path) ->
     assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26", "--html-only"]).exit_code == 0
     out = root / "output" / "example" / "2026-11" / "example-regulator.html"
     before = out.read_bytes()
-    (root / "data/incidents/example-finding.yaml").write_text(INCIDENT.replace("[@dev-2025-card, sec. 4.1].\ntags", "[@missing-key].\ntags"))
+    (root / "data/incidents/example-finding.yaml").write_text(
+        INCIDENT.replace("[@dev-2025-card, sec. 4.1].\ntags", "[@missing-key].\ntags")
+    )
     result = runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-27", "--html-only"])
     assert result.exit_code == 1
     assert "summary: unknown citation key 'missing-key'" in result.stderr
@@ -156,10 +165,15 @@ def test_an_analyst_override_is_shown_with_the_computed_level(tmp_path: Path) ->
         "  override:\n    level: High\n    justification: Wider deployment since the test [@dev-2025-card, sec. 4.1].\n"
         "    analyst: A. Analyst\n    date: 2026-11-20\n"
     )
-    incident = INCIDENT.replace("  confidence: {evidence: medium, agreement: high}\n", "  confidence: {evidence: medium, agreement: high}\n" + override)
+    incident = INCIDENT.replace(
+        "  confidence: {evidence: medium, agreement: high}\n",
+        "  confidence: {evidence: medium, agreement: high}\n" + override,
+    )
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident})
     result = runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26", "--html-only"])
     assert result.exit_code == 0, result.output
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (root / "output/example/2026-11/example-regulator.html").read_text()))
+    text = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", (root / "output/example/2026-11/example-regulator.html").read_text())
+    )
     assert "Risk level: High (analyst override; computed: Moderate)" in text
     assert "Override. Wider deployment since the test" in text and "(A. Analyst, 2026-11-20)" in text

@@ -14,8 +14,8 @@ from brief.core.errors import DataError, RenderError
 from brief.load.markdown import markdown_inline, markdown_to_html
 from brief.load.markers import Citation, CiteItem, cite_keys, parse_markers
 from brief.load.model import Reliability, Source
-from brief.render import citations as cit
 from brief.load.styles import resolve_style
+from brief.render import citations as cit
 from brief.render.citations import CitationEngine
 
 # --- parse_markers ----------------------------------------------------------------------------
@@ -84,49 +84,125 @@ def test_marker_spanning_lines():
 # --- fixture: ten varied CSL items -------------------------------------------------------------
 
 ITEMS = [
-    ({"id": "anthropic-2025-syscard", "type": "report", "title": "System Card: Claude Opus 4 & Claude Sonnet 4",
-      "author": [{"literal": "Anthropic"}], "publisher": "Anthropic", "issued": {"date-parts": [[2025, 5]]},
-      "URL": "https://www-cdn.anthropic.com/4263b940cabb546aa0e3283f35b686f4f3b2ff47.pdf",
-      "accessed": {"date-parts": [[2025, 11, 3]]}}, "primary"),
-    ({"id": "metr-2025-eval", "type": "webpage", "title": "Details about METR's preliminary evaluation of Claude 3.7",
-      "container-title": "METR", "issued": {"date-parts": [[2025, 4, 4]]},
-      "accessed": {"date-parts": [[2025, 11, 3]]}, "URL": "https://evaluations.metr.org/claude-3-7-report/"},
-     "primary"),
-    ({"id": "bbc-2025-blackmail", "type": "article-newspaper",
-      "title": "AI system resorts to blackmail if told it will be removed", "container-title": "BBC News",
-      "issued": {"date-parts": [[2025, 5, 23]]}, "URL": "https://www.bbc.com/news/articles/cpqeng9d20go"},
-     "secondary"),
-    ({"id": "lynch-2025-agentic", "type": "post-weblog", "title": "Agentic misalignment: How LLMs could be insider threats",
-      "author": [{"family": "Lynch", "given": "Aengus"}, {"family": "Wright", "given": "Benjamin"},
-                 {"family": "Larson", "given": "Caleb"}],
-      "container-title": "Anthropic Research", "issued": {"date-parts": [[2025, 6, 20]]},
-      "URL": "https://www.anthropic.com/research/agentic-misalignment"}, "primary"),
-    ({"id": "meinke-2024-scheming", "type": "article", "title": "Frontier models are capable of in-context scheming",
-      "author": [{"family": "Meinke", "given": "Alexander"}, {"family": "Schoen", "given": "Bronson"},
-                 {"family": "Scheurer", "given": "Jérémy"}, {"family": "Balesni", "given": "Mikita"},
-                 {"family": "Shah", "given": "Rusheb"}, {"family": "Hobbhahn", "given": "Marius"}],
-      "publisher": "arXiv", "number": "arXiv:2412.04984", "issued": {"date-parts": [[2024, 12, 6]]},
-      "URL": "https://arxiv.org/abs/2412.04984"}, "primary"),
-    ({"id": "eu-ai-act-2024", "type": "legislation",
-      "title": "Regulation (EU) 2024/1689 laying down harmonised rules on artificial intelligence (Artificial Intelligence Act)",
-      "title-short": "AI Act",
-      "container-title": "Official Journal of the European Union", "number": "Regulation (EU) 2024/1689",
-      "issued": {"date-parts": [[2024, 6, 13]]}, "URL": "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"},
-     "primary"),
-    ({"id": "seoul-2024-commitments", "type": "document", "title": "Frontier AI safety commitments, AI Seoul Summit 2024",
-      "issued": {"date-parts": [[2024, 5, 21]]},
-      "URL": "https://www.gov.uk/government/publications/frontier-ai-safety-commitments-ai-seoul-summit-2024"},
-     "primary"),
-    ({"id": "bowman-2025-x", "type": "post", "title": "If it thinks you're doing something egregiously immoral",
-      "author": [{"family": "Bowman", "given": "Sam"}], "container-title": "X",
-      "issued": {"date-parts": [[2025, 5, 22]]}, "URL": "https://x.com/sleepinyourhat/status/1925593359374328272"},
-     "social"),
-    ({"id": "zeff-2025-techcrunch", "type": "article-newspaper",
-      "title": "Anthropic's new AI model turns to blackmail when engineers try to take it offline",
-      "author": [{"family": "Zeff", "given": "Maxwell"}], "container-title": "TechCrunch",
-      "issued": {"date-parts": [[2025, 5, 22]]},
-      "URL": "https://techcrunch.com/2025/05/22/anthropics-new-ai-model-turns-to-blackmail-when-engineers-try-to-take-it-offline/"},
-     "secondary"),
+    (
+        {
+            "id": "anthropic-2025-syscard",
+            "type": "report",
+            "title": "System Card: Claude Opus 4 & Claude Sonnet 4",
+            "author": [{"literal": "Anthropic"}],
+            "publisher": "Anthropic",
+            "issued": {"date-parts": [[2025, 5]]},
+            "URL": "https://www-cdn.anthropic.com/4263b940cabb546aa0e3283f35b686f4f3b2ff47.pdf",
+            "accessed": {"date-parts": [[2025, 11, 3]]},
+        },
+        "primary",
+    ),
+    (
+        {
+            "id": "metr-2025-eval",
+            "type": "webpage",
+            "title": "Details about METR's preliminary evaluation of Claude 3.7",
+            "container-title": "METR",
+            "issued": {"date-parts": [[2025, 4, 4]]},
+            "accessed": {"date-parts": [[2025, 11, 3]]},
+            "URL": "https://evaluations.metr.org/claude-3-7-report/",
+        },
+        "primary",
+    ),
+    (
+        {
+            "id": "bbc-2025-blackmail",
+            "type": "article-newspaper",
+            "title": "AI system resorts to blackmail if told it will be removed",
+            "container-title": "BBC News",
+            "issued": {"date-parts": [[2025, 5, 23]]},
+            "URL": "https://www.bbc.com/news/articles/cpqeng9d20go",
+        },
+        "secondary",
+    ),
+    (
+        {
+            "id": "lynch-2025-agentic",
+            "type": "post-weblog",
+            "title": "Agentic misalignment: How LLMs could be insider threats",
+            "author": [
+                {"family": "Lynch", "given": "Aengus"},
+                {"family": "Wright", "given": "Benjamin"},
+                {"family": "Larson", "given": "Caleb"},
+            ],
+            "container-title": "Anthropic Research",
+            "issued": {"date-parts": [[2025, 6, 20]]},
+            "URL": "https://www.anthropic.com/research/agentic-misalignment",
+        },
+        "primary",
+    ),
+    (
+        {
+            "id": "meinke-2024-scheming",
+            "type": "article",
+            "title": "Frontier models are capable of in-context scheming",
+            "author": [
+                {"family": "Meinke", "given": "Alexander"},
+                {"family": "Schoen", "given": "Bronson"},
+                {"family": "Scheurer", "given": "Jérémy"},
+                {"family": "Balesni", "given": "Mikita"},
+                {"family": "Shah", "given": "Rusheb"},
+                {"family": "Hobbhahn", "given": "Marius"},
+            ],
+            "publisher": "arXiv",
+            "number": "arXiv:2412.04984",
+            "issued": {"date-parts": [[2024, 12, 6]]},
+            "URL": "https://arxiv.org/abs/2412.04984",
+        },
+        "primary",
+    ),
+    (
+        {
+            "id": "eu-ai-act-2024",
+            "type": "legislation",
+            "title": "Regulation (EU) 2024/1689 laying down harmonised rules on artificial intelligence (Artificial Intelligence Act)",
+            "title-short": "AI Act",
+            "container-title": "Official Journal of the European Union",
+            "number": "Regulation (EU) 2024/1689",
+            "issued": {"date-parts": [[2024, 6, 13]]},
+            "URL": "https://eur-lex.europa.eu/eli/reg/2024/1689/oj",
+        },
+        "primary",
+    ),
+    (
+        {
+            "id": "seoul-2024-commitments",
+            "type": "document",
+            "title": "Frontier AI safety commitments, AI Seoul Summit 2024",
+            "issued": {"date-parts": [[2024, 5, 21]]},
+            "URL": "https://www.gov.uk/government/publications/frontier-ai-safety-commitments-ai-seoul-summit-2024",
+        },
+        "primary",
+    ),
+    (
+        {
+            "id": "bowman-2025-x",
+            "type": "post",
+            "title": "If it thinks you're doing something egregiously immoral",
+            "author": [{"family": "Bowman", "given": "Sam"}],
+            "container-title": "X",
+            "issued": {"date-parts": [[2025, 5, 22]]},
+            "URL": "https://x.com/sleepinyourhat/status/1925593359374328272",
+        },
+        "social",
+    ),
+    (
+        {
+            "id": "zeff-2025-techcrunch",
+            "type": "article-newspaper",
+            "title": "Anthropic's new AI model turns to blackmail when engineers try to take it offline",
+            "author": [{"family": "Zeff", "given": "Maxwell"}],
+            "container-title": "TechCrunch",
+            "issued": {"date-parts": [[2025, 5, 22]]},
+            "URL": "https://techcrunch.com/2025/05/22/anthropics-new-ai-model-turns-to-blackmail-when-engineers-try-to-take-it-offline/",
+        },
+        "secondary",
+    ),
 ]
 
 # Cited in this order: repeats (subsequent short notes, ibid), several keys in one marker, prefixes.
@@ -148,7 +224,12 @@ MARKERS = [
 
 @pytest.fixture(scope="module")
 def sources() -> dict[str, Source]:
-    return {item["id"]: Source.model_validate({**item, "reliability": rel, "verification": item.get("verification", "consulted")}) for item, rel in ITEMS}
+    return {
+        item["id"]: Source.model_validate(
+            {**item, "reliability": rel, "verification": item.get("verification", "consulted")}
+        )
+        for item, rel in ITEMS
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -268,7 +349,9 @@ def test_notes_and_entries_read_exactly_as_pandoc(tmp_path, sources, style):
         notes = [rendered.text_of(n) for n in rendered.notes]
         assert '<a href="https://www-cdn.anthropic.com/' in rendered.notes[0]
         # Chicago: the first note in full, later notes in the short form with their own locator.
-        assert notes[0].startswith("Anthropic, System Card: Claude Opus 4 & Claude Sonnet 4 (Anthropic, 2025), sec. 4.1.1.2, https://")
+        assert notes[0].startswith(
+            "Anthropic, System Card: Claude Opus 4 & Claude Sonnet 4 (Anthropic, 2025), sec. 4.1.1.2, https://"
+        )
         assert notes[4] == "Anthropic, System Card: Claude Opus 4 & Claude Sonnet 4, sec. 4.1.1.2."
         assert notes[5] == "Anthropic, System Card: Claude Opus 4 & Claude Sonnet 4, 27."
         assert "Artificial Intelligence Act" in notes[3] and notes[3].endswith("Art. 73.")
@@ -281,7 +364,9 @@ def test_source_the_style_leaves_out_of_the_bibliography_is_an_error(sources):
     with pytest.raises(DataError) as err:
         CitationEngine(sources).render(citations)
     [line] = [str(p) for p in err.value.problems]
-    assert "type:" in line and "'bowman-2025-x'" in line and "type 'post'" in line and "chicago-notes-bibliography" in line
+    assert (
+        "type:" in line and "'bowman-2025-x'" in line and "type 'post'" in line and "chicago-notes-bibliography" in line
+    )
     assert len(CitationEngine(sources, "apa").render(citations).bibliography) == 2  # APA lists it
 
 
@@ -302,7 +387,13 @@ def test_bibliography_keys_add_uncited_sources(sources):
 
 
 def test_primary_sources_come_before_press(sources):
-    keys = ["bowman-2025-x", "zeff-2025-techcrunch", "bbc-2025-blackmail", "meinke-2024-scheming", "anthropic-2025-syscard"]
+    keys = [
+        "bowman-2025-x",
+        "zeff-2025-techcrunch",
+        "bbc-2025-blackmail",
+        "meinke-2024-scheming",
+        "anthropic-2025-syscard",
+    ]
     rendered = CitationEngine(sources, "apa").render([Citation((CiteItem(k),)) for k in keys])
     assert [e.key for e in rendered.bibliography] == [
         "anthropic-2025-syscard", "meinke-2024-scheming",  # primary, alphabetical as APA sorts
@@ -399,7 +490,7 @@ def test_suffix_markup_cannot_inject_html(sources):
     rendered = CitationEngine(sources).render([parsed, made])
     first, second = rendered.notes
     assert "<script" not in first and "&lt;script&gt;" in first and "<b>" not in first
-    assert "href=\"javascript" not in second and "<img" not in second and "javascript:alert(1)" in second
+    assert 'href="javascript' not in second and "<img" not in second and "javascript:alert(1)" in second
 
 
 # --- Markdown ---------------------------------------------------------------------------------

@@ -57,7 +57,10 @@ def typer_command(name: str):
 def test_usage_errors_exit_2(project: Path) -> None:
     result = runner.invoke(app, ["build", "--project", str(project), "--audience", "ministers"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == "unknown audience 'ministers': expected one of regulator, executive, technical, public or all"
+    assert (
+        result.stderr.strip()
+        == "unknown audience 'ministers': expected one of regulator, executive, technical, public or all"
+    )
     result = runner.invoke(app, ["build", "--project", str(project), "--date", "26/11/2026"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "--date '26/11/2026' is not a date (expected YYYY-MM-DD)"
@@ -82,7 +85,10 @@ def test_bad_config_names_the_setting(project: Path) -> None:
     (project / "brief.toml").write_text('[project]\norganisation = "X"\ncitation_styel = "apa"\n')
     result = runner.invoke(app, ["validate", "--project", str(project)])
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == "brief.toml:3: project.citation_styel: unknown setting 'citation_styel' (did you mean 'citation_style'?)"
+    assert (
+        result.stderr.splitlines()[0]
+        == "brief.toml:3: project.citation_styel: unknown setting 'citation_styel' (did you mean 'citation_style'?)"
+    )
 
 
 def test_list_json_is_a_list_of_records_with_origin(project: Path) -> None:
@@ -94,7 +100,10 @@ def test_list_json_is_a_list_of_records_with_origin(project: Path) -> None:
     assert records[0]["assessed"] is True
     result = runner.invoke(app, ["list", "evaluations", "--json", "--project", str(project)])
     rows = json.loads(result.stdout)
-    assert [(r["id"], r["value"], r["n"], r["origin"]["line"]) for r in rows] == [("ex-1", 84.0, None, 2), ("ex-2", 7.0, 100, 3)]
+    assert [(r["id"], r["value"], r["n"], r["origin"]["line"]) for r in rows] == [
+        ("ex-1", 84.0, None, 2),
+        ("ex-2", 7.0, 100, 3),
+    ]
     result = runner.invoke(app, ["list", "sources", "--project", str(project)])
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0].split() == ["ID", "TYPE", "RELIABILITY", "VERIFICATION", "TITLE"]

@@ -41,7 +41,9 @@ def _project(root: Path) -> Path:
 
 
 def _build(root: Path, *extra: str) -> Path:
-    result = runner.invoke(app, ["build", "--project", str(root), "--brief", "compendium", "--date", DATE, "--quiet", *extra])
+    result = runner.invoke(
+        app, ["build", "--project", str(root), "--brief", "compendium", "--date", DATE, "--quiet", *extra]
+    )
     assert result.exit_code == 0, result.output
     return next((root / "output" / "compendium").glob("*/compendium-regulator.pdf"))
 
@@ -181,7 +183,9 @@ def test_outline_language_title_and_page_labels(built: dict[str, Path]) -> None:
 def test_same_inputs_give_identical_pdf_whatever_the_number_of_processes(built: dict[str, Path]) -> None:
     assert built["parts"].read_bytes() == built["parts-one-process"].read_bytes()
     with pikepdf.open(built["parts"]) as pdf:  # dates from the edition, not the clock
-        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20261126") and str(pdf.docinfo["/ModDate"]).startswith("D:20261126")
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20261126") and str(pdf.docinfo["/ModDate"]).startswith(
+            "D:20261126"
+        )
 
 
 def test_html_is_the_same_whether_the_pdf_is_laid_out_in_parts_or_not(built: dict[str, Path]) -> None:
@@ -193,7 +197,7 @@ def test_html_is_the_same_whether_the_pdf_is_laid_out_in_parts_or_not(built: dic
 def test_print_parts_rebuild_the_print_document(tmp_path: Path) -> None:
     from brief.render.html import _print_part, _print_parts
 
-    marked = f'<html><main>{_print_part("start", doctitle="T · 1")}<h1>x</h1>{_print_part("incident")}<p>a</p>{_print_part("sources")}<p>s</p>{_print_part("end")}</main></html>'
+    marked = f"<html><main>{_print_part('start', doctitle='T · 1')}<h1>x</h1>{_print_part('incident')}<p>a</p>{_print_part('sources')}<p>s</p>{_print_part('end')}</main></html>"
     parts = _print_parts(marked)
     assert parts is not None and parts.running == {"doctitle": "T · 1"}
     assert parts.head == "<html><main>" and parts.front == "<h1>x</h1>" and parts.tail == "</main></html>"
@@ -205,18 +209,37 @@ def test_an_incident_longer_than_a_page_moves_the_later_parts(tmp_path: Path, mo
     root = _project(tmp_path / "parts")
     incident = root / "data" / "incidents" / "inc-00000.yaml"  # made the newest, so on the first incident page
     text = incident.read_text(encoding="utf-8").replace("date: 2025-01-01", "date: 2026-01-01")
-    incident.write_text(text.replace("summary: >-\n", "summary: >-\n  " + "Long account of the test setting. " * 400 + "\n"), encoding="utf-8")
+    incident.write_text(
+        text.replace("summary: >-\n", "summary: >-\n  " + "Long account of the test setting. " * 400 + "\n"),
+        encoding="utf-8",
+    )
     shutil.copytree(root, tmp_path / "whole")
     monkeypatch.setattr(chunked, "MIN_INCIDENTS", 5)
     monkeypatch.setattr(chunked, "CHUNK_INCIDENTS", PART)
     laid_out: list[tuple[str, int]] = []
     chunk_css = chunked.chunk_css
-    monkeypatch.setattr(chunked, "chunk_css", lambda css, chunk, first, running: laid_out.append((chunk.label, first)) or chunk_css(css, chunk, first, running))
+    monkeypatch.setattr(
+        chunked,
+        "chunk_css",
+        lambda css, chunk, first, running: (
+            laid_out.append((chunk.label, first)) or chunk_css(css, chunk, first, running)
+        ),
+    )
     path = _build(root)
     # Predicted (sources first: the longest part), then the parts after the long incident, moved.
-    assert laid_out[:5] == [("sources", 25), ("front matter", 1), ("incidents 1-8", 1), ("incidents 9-16", 9), ("incidents 17-24", 17)]
+    assert laid_out[:5] == [
+        ("sources", 25),
+        ("front matter", 1),
+        ("incidents 1-8", 1),
+        ("incidents 9-16", 9),
+        ("incidents 17-24", 17),
+    ]
     moved = laid_out[5][1]
-    assert moved > 9 and laid_out[5:] == [("incidents 9-16", moved), ("incidents 17-24", moved + 8), ("sources", moved + 16)]
+    assert moved > 9 and laid_out[5:] == [
+        ("incidents 9-16", moved),
+        ("incidents 17-24", moved + 8),
+        ("sources", moved + 16),
+    ]
     footers = _footers(path)
     front = footers.index("1")
     assert footers[front:] == [str(n) for n in range(1, len(footers) - front + 1)]
@@ -226,7 +249,9 @@ def test_an_incident_longer_than_a_page_moves_the_later_parts(tmp_path: Path, mo
     assert len(footers) == int(_pdfinfo(_build(tmp_path / "whole"))["Pages"])
 
 
-def test_pdf_a_compendium_is_laid_out_whole_with_its_attachments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_a_compendium_is_laid_out_whole_with_its_attachments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(chunked, "MIN_INCIDENTS", 5)
     monkeypatch.setattr(chunked, "CHUNK_INCIDENTS", PART)
     path = _build(_project(tmp_path / "p"), "--pdf-variant", "pdf/a-3b")
@@ -237,14 +262,20 @@ def test_pdf_a_compendium_is_laid_out_whole_with_its_attachments(tmp_path: Path,
 
 def _fail_third_part(index: int, html: str, css: str, options: dict[str, Any]) -> Any:
     """Lay out the third part with a variant WeasyPrint does not know: a real failure in a worker process."""
-    return chunked._render_chunk(index, html, css, dict(options, variant="bogus") if index == 2 else options)  # the worker's own module: unpatched
+    return chunked._render_chunk(
+        index, html, css, dict(options, variant="bogus") if index == 2 else options
+    )  # the worker's own module: unpatched
 
 
-def test_a_failing_part_gives_the_one_line_error_of_one_document_and_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_part_gives_the_one_line_error_of_one_document_and_no_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from brief.render.pdf import write_pdf
 
     with pytest.raises(RenderError) as single:
-        write_pdf("<p>x</p>", "", base_dir=tmp_path, allowed_dirs=[tmp_path], variant="bogus", created=dt.date(2026, 11, 26))
+        write_pdf(
+            "<p>x</p>", "", base_dir=tmp_path, allowed_dirs=[tmp_path], variant="bogus", created=dt.date(2026, 11, 26)
+        )
     monkeypatch.setattr(chunked, "MIN_INCIDENTS", 5)
     monkeypatch.setattr(chunked, "CHUNK_INCIDENTS", PART)
     monkeypatch.setattr(chunked, "_render_chunk", _fail_third_part)

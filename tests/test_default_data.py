@@ -38,7 +38,14 @@ def test_worked_example_gives_moderate_with_moderate_confidence(report) -> None:
     rubric = risk.load_rubric(rubric_path(load_config(REPO), inc.risk.rubric))
     a = risk.assess(inc.risk, inc.tags, rubric)
     assert (a.base_level, a.computed_level, a.level, a.confidence) == ("Low", "Moderate", "Moderate", "Moderate")
-    assert (inc.risk.severity, inc.risk.evidence, inc.risk.likelihood, inc.risk.capability.status, inc.risk.breadth, inc.risk.reversibility) == (3, 1, 1, 0, 2, 1)
+    assert (
+        inc.risk.severity,
+        inc.risk.evidence,
+        inc.risk.likelihood,
+        inc.risk.capability.status,
+        inc.risk.breadth,
+        inc.risk.reversibility,
+    ) == (3, 1, 1, 0, 2, 1)
 
 
 def test_84_percent_always_comes_with_its_condition(report) -> None:
@@ -48,10 +55,14 @@ def test_84_percent_always_comes_with_its_condition(report) -> None:
             if "84%" not in sentence:
                 continue
             if re.search(r"84% of (cases|tests|trials)", sentence):
-                assert re.search(r"[\"“']84% of (cases|tests|trials)", sentence) or "write" in sentence, f"{where}: {sentence}"
+                assert re.search(r"[\"“']84% of (cases|tests|trials)", sentence) or "write" in sentence, (
+                    f"{where}: {sentence}"
+                )
                 continue
-            context = text[max(0, text.find(sentence) - 300): text.find(sentence) + len(sentence) + 300]
-            assert re.search(r"rollout|condition|share[sd]? (its|the model's) values", context), f"{where}: 84% without its condition: {sentence}"
+            context = text[max(0, text.find(sentence) - 300) : text.find(sentence) + len(sentence) + 300]
+            assert re.search(r"rollout|condition|share[sd]? (its|the model's) values", context), (
+                f"{where}: 84% without its condition: {sentence}"
+            )
 
 
 def test_press_errors_are_recorded_with_their_corrections(report) -> None:
@@ -63,12 +74,16 @@ def test_press_errors_are_recorded_with_their_corrections(report) -> None:
         if claim.status in (ClaimStatus.partly_accurate, ClaimStatus.contradicted):
             assert claim.note and "[@" in claim.note, f"{inc_id}/{claim.id}: the correction cites its primary source"
         if claim.status == ClaimStatus.unverified:
-            assert claim.note and not claim.sources, f"{inc_id}/{claim.id}: unverified claims say why and rest on nothing"
+            assert claim.note and not claim.sources, (
+                f"{inc_id}/{claim.id}: unverified claims say why and rest on nothing"
+            )
     cases = [c for _, c in press if "84% of cases" in c.text]
     assert cases and all(c.status == ClaimStatus.partly_accurate for c in cases)
     assert all(c.reported_by for c in cases)  # who repeated it (Axios, Fox Business as attributed)
     asl3 = ds.incidents["anthropic-asl3-activation-2025-05"]
-    blamed = [c for c in asl3.claims if "blackmail" in c.id]  # "The shocking result led Anthropic to classify ... ASL-3"
+    blamed = [
+        c for c in asl3.claims if "blackmail" in c.id
+    ]  # "The shocking result led Anthropic to classify ... ASL-3"
     assert blamed and all(c.status == ClaimStatus.contradicted for c in blamed)
 
 
@@ -83,7 +98,9 @@ def test_unverified_and_press_sources_never_support_facts(report) -> None:
                 if claim.status == ClaimStatus.confirmed:
                     assert src.reliability == Reliability.primary, f"{inc.id}/{claim.id} confirmed on {ref.id}"
                 assert ref.locator, f"{inc.id}/{claim.id}: locator"
-                assert ref.quote or re.search(r"fig|table", ref.locator.lower()), f"{inc.id}/{claim.id}: a quote, unless read from a figure or table"
+                assert ref.quote or re.search(r"fig|table", ref.locator.lower()), (
+                    f"{inc.id}/{claim.id}: a quote, unless read from a figure or table"
+                )
     for where, text in prose(ds):
         assert "foxbusiness-2025-opus4" not in text, where
 

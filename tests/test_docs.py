@@ -21,10 +21,13 @@ def test_every_command_is_in_the_readme_and_has_help() -> None:
 def test_quickstart_makes_a_virtual_environment_and_tests_the_way_ci_does() -> None:
     readme = (REPO / "README.md").read_text()
     block = re.search(r"## Quickstart.*?```sh\n(.*?)```", readme, re.S).group(1).splitlines()
-    assert block == ['python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && brief build --audience regulator', "bash .ci/run"]
+    assert block == [
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && brief build --audience regulator',
+        "bash .ci/run",
+    ]
     run = (REPO / ".ci" / "run").read_text()
     # The test command works by itself: it makes or uses a virtual environment (PEP 668), then runs pytest.
-    assert 'python3 -m venv .venv' in run and ". .venv/bin/activate" in run
+    assert "python3 -m venv .venv" in run and ". .venv/bin/activate" in run
     assert run.rstrip().endswith('python -m pytest -q "$@"')
     assert "python3 -m pip" not in run  # the system Python refuses pip on Debian 12 and later
 

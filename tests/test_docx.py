@@ -87,7 +87,9 @@ def test_footnotes_are_the_pdf_notes(edition: tuple[Path, object]) -> None:
     notes = footnotes(folder / "example-regulator.docx")
     pdf_notes = int(re.search(r"rendered example \(regulator, edition 2026-11\): (\d+) notes", result.output).group(1))
     assert pdf_notes > 0 and len(notes) == pdf_notes
-    pdf_text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(folder / "example-regulator.pdf").pages))
+    pdf_text = re.sub(
+        r"\s+", "", "".join(page.extract_text() for page in PdfReader(folder / "example-regulator.pdf").pages)
+    )
     for note in notes:  # the same text as the PDF's note (whitespace aside: the PDF breaks lines)
         assert re.sub(r"\s+", "", note) in pdf_text, note
     # No citation is left as a "[@key]" or a plain inline span in the body.
@@ -102,7 +104,11 @@ def test_heading_outline_equals_the_html(edition: tuple[Path, object]) -> None:
     # The screen HTML's "Notes" section is the .docx's footnotes.
     html = [h for h in parser.headings if h[1] != "Notes"]
     doc = docx.Document(str(folder / "example-regulator.docx"))
-    word = [(int(p.style.name[-1]), " ".join(p.text.split())) for p in doc.paragraphs if re.fullmatch(r"Heading [123]", p.style.name)]
+    word = [
+        (int(p.style.name[-1]), " ".join(p.text.split()))
+        for p in doc.paragraphs
+        if re.fullmatch(r"Heading [123]", p.style.name)
+    ]
     assert len(html) > 3 and word == html
 
 
@@ -148,7 +154,10 @@ def test_unknown_format_is_one_line(project: Path) -> None:
 def test_progress_is_plain_lines_off_a_terminal(tmp_path: Path) -> None:
     from conftest import BRIEF
 
-    root = write_project(tmp_path / "p", {"briefs/example.yaml": BRIEF.replace("audiences: [regulator]", "audiences: [regulator, technical]")})
+    root = write_project(
+        tmp_path / "p",
+        {"briefs/example.yaml": BRIEF.replace("audiences: [regulator]", "audiences: [regulator, technical]")},
+    )
     result = build(root, "--audience", "all", "--html-only")
     lines = result.output.splitlines()
     assert any(line.startswith("rendered example (regulator, edition 2026-11)") for line in lines)
@@ -185,8 +194,18 @@ def test_libreoffice_converts_the_docx(edition: tuple[Path, object], tmp_path: P
     if soffice is None:
         pytest.fail("LibreOffice missing: install libreoffice-writer-nogui (Debian), as .ci/run does.", pytrace=False)
     done = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(folder / "example-regulator.docx")],
-        capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(folder / "example-regulator.docx"),
+        ],
+        capture_output=True,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr.decode()
     pdf = tmp_path / "example-regulator.pdf"
@@ -201,6 +220,13 @@ def test_index_with_word_links_is_valid_html(edition: tuple[Path, object]) -> No
     need(shutil.which("java") is not None, "Java for the W3C Nu HTML Checker")
     need(VNU_JAR.is_file(), f"vnu-jar ({VNU_JAR}); npm ci in .ci/node")
     index = folder.parent.parent / "index.html"
-    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(index)], capture_output=True, text=True, timeout=120)
-    messages = [m for m in json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"] if m.get("type") == "error"]
+    proc = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = [
+        m for m in json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"] if m.get("type") == "error"
+    ]
     assert messages == []

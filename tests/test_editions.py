@@ -38,18 +38,29 @@ def build(root: Path, *args: str) -> tuple[int, str]:
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def change_data(root: Path) -> None:
     """Add an incident, move a risk input, change a claim status, add an evaluation row."""
     (root / "data/incidents/second-finding.yaml").write_text(NEW_INCIDENT)
-    brief = (root / "briefs/example.yaml").read_text().replace("incidents: [example-finding]", "incidents: [example-finding, second-finding]")
+    brief = (
+        (root / "briefs/example.yaml")
+        .read_text()
+        .replace("incidents: [example-finding]", "incidents: [example-finding, second-finding]")
+    )
     (root / "briefs/example.yaml").write_text(brief)
     incident = INCIDENT.replace("  likelihood: 1", "  likelihood: 3").replace("  evidence: 1", "  evidence: 2")
     incident = incident.replace("    status: partly-accurate", "    status: contradicted")
     (root / "data/incidents/example-finding.yaml").write_text(incident)
-    rows = EVALUATIONS + "ex-3,Opportunistic blackmail,New Model,NewLab,ExampleLab,Same,share of runs,12,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
+    rows = (
+        EVALUATIONS
+        + "ex-3,Opportunistic blackmail,New Model,NewLab,ExampleLab,Same,share of runs,12,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
+    )
     (root / "data/evaluations/example.csv").write_text(rows)
 
 
@@ -116,10 +127,14 @@ def test_changed_inputs_are_refused_then_issued_as_a_correction(tmp_path: Path) 
         'overwritten. To publish the change as a numbered correction run: brief build --brief example --edition 2026-11 --correction "<what was corrected and why>"'
     )
     assert tree(root / "output/example/2026-11") == original
-    code, out = build(root, "--edition", "2026-11", "--date", "2026-11-28", "--correction", "Severity revised after review")
+    code, out = build(
+        root, "--edition", "2026-11", "--date", "2026-11-28", "--correction", "Severity revised after review"
+    )
     assert code == 0, out
     corrected = root / "output/example/2026-11/correction-1"
-    assert {k: v for k, v in tree(root / "output/example/2026-11").items() if not k.startswith("correction-1/")} == original
+    assert {
+        k: v for k, v in tree(root / "output/example/2026-11").items() if not k.startswith("correction-1/")
+    } == original
     html = (corrected / "example-regulator.html").read_text()
     section = re.search(r'<section id="corrections".*?</section>\s*</section>', html, re.S).group(0)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
@@ -160,7 +175,10 @@ def test_index_lists_both_editions_and_every_link_resolves(two_editions: tuple[P
         assert (out / href).is_file(), href
     manifest = json.loads((out / "example/2026-11/manifest.json").read_text())
     pdf = next(f for f in manifest["files"] if f["format"] == "pdf")
-    assert pdf["sha256"] in index and hashlib.sha256((out / "example/2026-11" / pdf["name"]).read_bytes()).hexdigest() == pdf["sha256"]
+    assert (
+        pdf["sha256"] in index
+        and hashlib.sha256((out / "example/2026-11" / pdf["name"]).read_bytes()).hexdigest() == pdf["sha256"]
+    )
     assert f">{pdf['pages']}<" in index
 
 
@@ -170,7 +188,10 @@ def test_feed_is_atom(two_editions: tuple[Path, dict[str, str]]) -> None:
     assert feed.tag == f"{ATOM}feed"
     assert feed.find(f"{ATOM}updated").text == "2026-11-26T00:00:00Z"
     entries = feed.findall(f"{ATOM}entry")
-    assert [e.find(f"{ATOM}title").text for e in entries] == ["Example brief: edition 2026-11", "Example brief: edition 2026-10"]
+    assert [e.find(f"{ATOM}title").text for e in entries] == [
+        "Example brief: edition 2026-11",
+        "Example brief: edition 2026-10",
+    ]
     for entry in entries:
         assert entry.find(f"{ATOM}id").text.startswith("urn:brief:example:")
         href = entry.find(f"{ATOM}link").get("href")
@@ -187,7 +208,9 @@ def test_edition_names_are_validated(project: Path) -> None:
 def test_quarterly_cadence_gives_quarter_ids(tmp_path: Path) -> None:
     from conftest import BRIEF
 
-    root = write_project(tmp_path / "p", {"briefs/example.yaml": BRIEF.replace("cadence: monthly", "cadence: quarterly")})
+    root = write_project(
+        tmp_path / "p", {"briefs/example.yaml": BRIEF.replace("cadence: monthly", "cadence: quarterly")}
+    )
     assert build(root, "--date", "2026-11-26", "--html-only")[0] == 0
     assert (root / "output/example/2026-Q4/example-regulator.html").is_file()
 
@@ -198,7 +221,9 @@ def test_a_year_of_monthly_editions_gives_a_clean_archive(tmp_path: Path) -> Non
     for month in range(1, 13):
         if month > 1:  # each month a new dated evaluation result arrives
             with csv.open("a") as handle:
-                handle.write(f"m-{month},Opportunistic blackmail,Model {month},Lab,ExampleLab,Same,share of runs,{month},count,,100,,,,2026-{month:02d}-01,dev-2025-card,sec. 5,P,\n")
+                handle.write(
+                    f"m-{month},Opportunistic blackmail,Model {month},Lab,ExampleLab,Same,share of runs,{month},count,,100,,,,2026-{month:02d}-01,dev-2025-card,sec. 5,P,\n"
+                )
         code, out = build(root, "--date", f"2026-{month:02d}-28", "--html-only")
         assert code == 0, out
     out = root / "output/example"
@@ -224,7 +249,9 @@ def test_two_builds_at_once_and_a_killed_build(tmp_path: Path) -> None:
     # A build killed part-way through leaves nothing partial; the next one succeeds.
     change_data(root)
     for delay in (0.3, 0.8, 1.3):
-        proc = subprocess.Popen([*cmd[:-3], "--date", "2026-12-01", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [*cmd[:-3], "--date", "2026-12-01", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

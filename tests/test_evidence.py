@@ -122,7 +122,12 @@ class Site:
             "/page.html": (200, PAGE.encode(), "text/html; charset=utf-8", {}),
             "/notes.txt": (200, NOTES.encode(), "text/plain; charset=utf-8", {}),
             "/old": (301, b"", "text/plain", {"Location": "/page.html"}),
-            "/changing": (200, b"<html><body><main><p>Version one of the page.</p></main></body></html>", "text/html", {}),
+            "/changing": (
+                200,
+                b"<html><body><main><p>Version one of the page.</p></main></body></html>",
+                "text/html",
+                {},
+            ),
         }
         self.log: list[tuple[str, float, float]] = []  # (path, start, end) of each answered request
         # (path, start) of each request, noted before it is answered: a client that has its answer
@@ -195,13 +200,55 @@ def sources(site: Site) -> list[dict[str, Any]]:
     card = dict(SOURCES[0], URL=site.url("/card.pdf"))
     press = dict(SOURCES[1], URL=site.url("/page.html"), verification="consulted")
     more = [
-        {"id": "notes-2025", "type": "document", "title": "Protocol notes", "URL": site.url("/notes.txt"), "reliability": "primary", "verification": "consulted"},
-        {"id": "moved-2025", "type": "webpage", "title": "A page that moved", "URL": site.url("/old"), "reliability": "secondary", "verification": "consulted"},
-        {"id": "gone-2025", "type": "webpage", "title": "A page that is gone", "URL": site.url("/gone"), "reliability": "secondary", "verification": "consulted",
-         "archived": "https://web.archive.org/web/2025/https://example.org/gone"},
-        {"id": "slow-2025", "type": "webpage", "title": "A slow page", "URL": site.url("/slow"), "reliability": "secondary", "verification": "consulted"},
-        {"id": "changing-2025", "type": "webpage", "title": "A page that changes", "URL": site.url("/changing"), "reliability": "secondary", "verification": "consulted"},
-        {"id": "offline-2025", "type": "report", "title": "A report without a URL", "number": "R-1", "reliability": "primary", "verification": "consulted"},
+        {
+            "id": "notes-2025",
+            "type": "document",
+            "title": "Protocol notes",
+            "URL": site.url("/notes.txt"),
+            "reliability": "primary",
+            "verification": "consulted",
+        },
+        {
+            "id": "moved-2025",
+            "type": "webpage",
+            "title": "A page that moved",
+            "URL": site.url("/old"),
+            "reliability": "secondary",
+            "verification": "consulted",
+        },
+        {
+            "id": "gone-2025",
+            "type": "webpage",
+            "title": "A page that is gone",
+            "URL": site.url("/gone"),
+            "reliability": "secondary",
+            "verification": "consulted",
+            "archived": "https://web.archive.org/web/2025/https://example.org/gone",
+        },
+        {
+            "id": "slow-2025",
+            "type": "webpage",
+            "title": "A slow page",
+            "URL": site.url("/slow"),
+            "reliability": "secondary",
+            "verification": "consulted",
+        },
+        {
+            "id": "changing-2025",
+            "type": "webpage",
+            "title": "A page that changes",
+            "URL": site.url("/changing"),
+            "reliability": "secondary",
+            "verification": "consulted",
+        },
+        {
+            "id": "offline-2025",
+            "type": "report",
+            "title": "A report without a URL",
+            "number": "R-1",
+            "reliability": "primary",
+            "verification": "consulted",
+        },
     ]
     return [card, press, *more]
 
@@ -260,11 +307,22 @@ def test_capture_all_stores_text_and_provenance(tmp_path: Path, site: Site, card
     assert dt.datetime.fromisoformat(retrieved.replace("Z", "+00:00")).tzinfo is not None
     text = (root / "data/captures/dev-2025-card/text.txt").read_text()
     assert card == {
-        "source": "dev-2025-card", "url": site.url("/card.pdf"), "content_type": "application/pdf", "sha256": sha(card_pdf),
-        "bytes": len(card_pdf), "text_sha256": sha(text), "pages": 3, "extractor": card["extractor"], "file": None, "tool": card["tool"],
+        "source": "dev-2025-card",
+        "url": site.url("/card.pdf"),
+        "content_type": "application/pdf",
+        "sha256": sha(card_pdf),
+        "bytes": len(card_pdf),
+        "text_sha256": sha(text),
+        "pages": 3,
+        "extractor": card["extractor"],
+        "file": None,
+        "tool": card["tool"],
     }
     assert card["extractor"].startswith("pypdf ")
-    assert text.split("\f")[0] == "System Card: Example Model" and text.split("\f")[2] == "Page three says something else entirely."
+    assert (
+        text.split("\f")[0] == "System Card: Example Model"
+        and text.split("\f")[2] == "Page three says something else entirely."
+    )
     assert "84% of rollouts" in text.split("\f")[1]
     # The readable main text of the page: no script, style, navigation, header, aside or footer.
     assert (root / "data/captures/press-2025/text.txt").read_text() == PAGE_TEXT
@@ -284,9 +342,16 @@ def test_capture_from_a_local_file(tmp_path: Path, site: Site, card_pdf: bytes) 
     copy.write_bytes(card_pdf)
     code, out, err = run(root, "capture", "dev-2025-card", "--file", str(copy), "--retrieved", "2025-05-23")
     assert (code, err) == (0, [])
-    assert out == [f"dev-2025-card: captured: file downloaded card.pdf (application/pdf, 3 pages, {len(card_pdf)} bytes, SHA-256 {sha(card_pdf)[:12]}…)"]
+    assert out == [
+        f"dev-2025-card: captured: file downloaded card.pdf (application/pdf, 3 pages, {len(card_pdf)} bytes, SHA-256 {sha(card_pdf)[:12]}…)"
+    ]
     card = meta(root, "dev-2025-card")
-    assert (card["file"], card["url"], card["retrieved"], card["pages"]) == ("downloaded card.pdf", site.url("/card.pdf"), "2025-05-23T00:00:00Z", 3)
+    assert (card["file"], card["url"], card["retrieved"], card["pages"]) == (
+        "downloaded card.pdf",
+        site.url("/card.pdf"),
+        "2025-05-23T00:00:00Z",
+        3,
+    )
     assert not [line for line in site.log if line[0] == "/card.pdf"]  # nothing fetched
 
 
@@ -297,8 +362,14 @@ def test_capture_from_a_local_file(tmp_path: Path, site: Site, card_pdf: bytes) 
         (["capture", "dev-2025-crd"], "unknown source 'dev-2025-crd' (did you mean 'dev-2025-card'?)"),
         (["capture", "--all", "dev-2025-card"], "give source ids or --all, not both"),
         (["capture", "--all", "--file", "x.pdf"], "--file captures one source: brief capture SOURCE_ID --file PATH"),
-        (["capture", "dev-2025-card", "--retrieved", "2025-05-23"], "--retrieved is for --file (a fetch records its own time)"),
-        (["capture", "dev-2025-card", "--file", "x.pdf", "--retrieved", "May 2025"], "--retrieved 'May 2025' is not a date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"),
+        (
+            ["capture", "dev-2025-card", "--retrieved", "2025-05-23"],
+            "--retrieved is for --file (a fetch records its own time)",
+        ),
+        (
+            ["capture", "dev-2025-card", "--file", "x.pdf", "--retrieved", "May 2025"],
+            "--retrieved 'May 2025' is not a date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
+        ),
     ],
 )
 def test_capture_usage_errors(tmp_path: Path, site: Site, args: list[str], message: str) -> None:
@@ -324,22 +395,27 @@ def test_validate_verifies_quotes_against_captures(tmp_path: Path, site: Site) -
 
 
 def test_a_quote_altered_by_one_word_fails_with_the_closest_passage(tmp_path: Path, site: Site) -> None:
-    altered = INCIDENT.replace("the model performs blackmail in 84% of rollouts where the replacement shares its values",
-                               "the model performs blackmail in 84% of cases where the replacement shares its values")
+    altered = INCIDENT.replace(
+        "the model performs blackmail in 84% of rollouts where the replacement shares its values",
+        "the model performs blackmail in 84% of cases where the replacement shares its values",
+    )
     root = project(tmp_path, site, altered)
     run(root, "capture", "dev-2025-card", "press-2025", "notes-2025", "moved-2025", *FAST)
     code, out, err = run(root, "validate")
     assert (code, out) == (1, [])
     assert err == [
         "data/incidents/example-finding.yaml:16: claims[0].sources[0].quote: claim 'rate': quote not found in the capture of 'dev-2025-card' on page 2; "
-        "closest passage (page 2), 93% alike: \"the model performs blackmail in 84% of rollouts where the replacement shares its values.\"",
+        'closest passage (page 2), 93% alike: "the model performs blackmail in 84% of rollouts where the replacement shares its values."',
         "Aborted: 1 error in the data.",
     ]
 
 
 def test_a_quote_on_another_page_names_the_page(tmp_path: Path, site: Site) -> None:
-    moved = INCIDENT.replace("        locator: sec. 4.1, p. 2\n        quote: \"the model", "        locator: sec. 4.1, p. 3\n        quote: \"the model")
-    moved = moved.replace("shares its values\"\n        page: 2", "shares its values\"\n        page: 3")
+    moved = INCIDENT.replace(
+        '        locator: sec. 4.1, p. 2\n        quote: "the model',
+        '        locator: sec. 4.1, p. 3\n        quote: "the model',
+    )
+    moved = moved.replace('shares its values"\n        page: 2', 'shares its values"\n        page: 3')
     root = project(tmp_path, site, moved)
     run(root, "capture", "dev-2025-card", "press-2025", "notes-2025", "moved-2025", *FAST)
     code, _out, err = run(root, "validate")
@@ -358,7 +434,7 @@ def test_uncaptured_sources_warn_for_confirmed_claims_and_are_explained_in_the_n
     warning = (
         "data/sources.json:3: id: {}no capture of 'dev-2025-card': the quotes of confirmed claims 'rate' and 'long-term' cannot be checked "
         "(run `brief capture dev-2025-card`, or `brief capture dev-2025-card --file PATH` for a copy you have; if it cannot be captured, "
-        "record why in the source: \"capture\": {{\"status\": \"unavailable\", \"reason\": \"...\"}})"
+        'record why in the source: "capture": {{"status": "unavailable", "reason": "..."}})'
     )
     assert code == 0
     assert err == [warning.format("warning: ")]
@@ -401,8 +477,10 @@ def test_stale_capture_decisions_and_moved_urls_are_warned_about(tmp_path: Path,
     assert code == 0
     assert err == [
         "data/sources.json:24: capture: warning: source 'dev-2025-card' records that no capture is available, but data/captures/dev-2025-card/ holds one "
-        "(remove \"capture\" from the source)",
-        "data/sources.json:43: URL: warning: the capture of 'press-2025' was fetched from " + site.url("/page.html") + ", not from the source's URL "
+        '(remove "capture" from the source)',
+        "data/sources.json:43: URL: warning: the capture of 'press-2025' was fetched from "
+        + site.url("/page.html")
+        + ", not from the source's URL "
         "(capture again with `brief capture press-2025 --replace`)",
     ]
 
@@ -410,7 +488,7 @@ def test_stale_capture_decisions_and_moved_urls_are_warned_about(tmp_path: Path,
 @pytest.mark.parametrize(
     ("quote", "text"),
     [
-        ("the model's \"only options\"", "the model\u2019s \u201conly options\u201d"),  # quote marks
+        ('the model\'s "only options"', "the model\u2019s \u201conly options\u201d"),  # quote marks
         ("long-term consequences", "long-\nterm conse-\nquences"),  # hyphenation at line ends
         ("a figure of merit", "a \ufb01gure of merit"),  # ligature
         ("pre\u2011deployment testing", "pre-deployment\n   testing"),  # non-breaking hyphen, whitespace
@@ -477,7 +555,11 @@ def test_check_links_reports_dead_redirected_changed_and_slow(tmp_path: Path, si
     assert [r["cached"] for r in report["results"]] == [True, True, True, True, True, False, True, False]
     assert report["cache"] == "data/captures/links.json"
     gone = next(r for r in report["results"] if r["source"] == "gone-2025")
-    assert (gone["status"], gone["http_status"], gone["archived"]) == ("dead", 404, "https://web.archive.org/web/2025/https://example.org/gone")
+    assert (gone["status"], gone["http_status"], gone["archived"]) == (
+        "dead",
+        404,
+        "https://web.archive.org/web/2025/https://example.org/gone",
+    )
     changed = next(r for r in report["results"] if r["source"] == "changing-2025")
     assert (changed["sha256"], changed["capture_sha256"], changed["text_changed"]) == (sha(new), sha(old), True)
     assert site.requested[before:] == ["/slow"]
@@ -489,7 +571,19 @@ def test_check_links_reports_dead_redirected_changed_and_slow(tmp_path: Path, si
 
 def test_politeness_delay_between_requests_to_one_host(tmp_path: Path, site: Site) -> None:
     root = project(tmp_path, site)
-    code, _out, _err = run(root, "check-links", "dev-2025-card", "press-2025", "notes-2025", "--delay", "0.15", "--concurrency", "3", "--timeout", str(SLOW))
+    code, _out, _err = run(
+        root,
+        "check-links",
+        "dev-2025-card",
+        "press-2025",
+        "notes-2025",
+        "--delay",
+        "0.15",
+        "--concurrency",
+        "3",
+        "--timeout",
+        str(SLOW),
+    )
     assert code == 0
     starts = sorted(start for _path, start in site.starts)
     assert len(starts) == 3 and all(b - a >= 0.14 for a, b in zip(starts, starts[1:]))
@@ -499,13 +593,15 @@ def test_build_prints_archived_link_next_to_a_dead_original_and_the_access_date(
     listed = sources(site)
     listed[0]["URL"] = site.url("/gone")
     listed[0]["archived"] = "https://web.archive.org/web/2025/https://example.org/card.pdf"
-    root = write_project(tmp_path / "p", {"data/sources.json": json.dumps(listed, indent=2)})  # with the example capture
+    root = write_project(
+        tmp_path / "p", {"data/sources.json": json.dumps(listed, indent=2)}
+    )  # with the example capture
     assert run(root, "check-links", "dev-2025-card", *FAST)[0] == 1
     site.routes.clear()  # the build must not fetch anything
     code, out, err = run(root, "build", "--html-only", "--date", "2026-11-26", "--quiet")
     assert code == 0, err
     page = (root / "output/example/2026-11/example-regulator.html").read_text()
-    entry = page[page.index('<li id="ref-dev-2025-card"'):]
+    entry = page[page.index('<li id="ref-dev-2025-card"') :]
     entry = entry[: entry.index("</li>")]
     assert (
         ' <span class="accessed">Accessed 23 May 2025 (text captured).</span>'
@@ -542,9 +638,11 @@ def test_uncited_numbers_in_markdown(markdown: str, expected: list[tuple[str, li
 def test_uncited_number_is_a_warning_and_an_error_under_strict(tmp_path: Path) -> None:
     from conftest import INCIDENT as EXAMPLE
 
-    incident = EXAMPLE.replace("  [@dev-2025-card, sec. 4.1].\ntags", "  [@dev-2025-card, sec. 4.1]. It was run 100 times.\ntags")
+    incident = EXAMPLE.replace(
+        "  [@dev-2025-card, sec. 4.1].\ntags", "  [@dev-2025-card, sec. 4.1]. It was run 100 times.\ntags"
+    )
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident})
-    message = "data/incidents/example-finding.yaml:7: summary: {}sentence states 100 without a citation: \"It was run 100 times.\" (add a marker such as [@source-id, p. 27] to the sentence)"
+    message = 'data/incidents/example-finding.yaml:7: summary: {}sentence states 100 without a citation: "It was run 100 times." (add a marker such as [@source-id, p. 27] to the sentence)'
     code, _out, err = run(root, "validate")
     assert (code, err) == (0, [message.format("warning: ")])
     code, _out, err = run(root, "validate", "--strict")

@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from brief.load import dataset as local
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -23,6 +22,7 @@ from typer.testing import CliRunner
 from brief.check import numbers
 from brief.check.validate import validate
 from brief.cli import app
+from brief.load import dataset as local
 from brief.load.config import load_config
 from brief.load.markdown import markdown_to_html
 from brief.load.yamlio import YamlProblem, load_lined, load_plain
@@ -38,15 +38,55 @@ def outcome(load, text: str):
         return "problem", exc.message, exc.line
 
 
-@pytest.mark.parametrize("path", sorted(p for p in (REPO / "data").rglob("*") if p.suffix in (".yaml", ".json")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(p for p in (REPO / "data").rglob("*") if p.suffix in (".yaml", ".json")), ids=lambda p: p.name
+)
 def test_plain_load_matches_lined_load_on_the_curated_data(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert outcome(load_plain, text) == outcome(load_lined, text)
 
 
-PIECES = ["a", "b: ", "- ", "  ", "\n", ": ", "1", "1e3", "0.5", "-0", "yes", "~", "null", "2025-05-22", '"x"', "'y'", "[", "]", "{", "}", ", ",
-          "&a ", "*a", "<<: ", "!!str ", "!!set ", "!!python/name:os.system ", "#c", "\t", "? ", "---", "\u2028", "\x85", '{"k": 1, "k": 2}',
-          '[{"id": "x", "n": 1.5e2}]', '{"a": NaN}', '"\\ud83d\\ude00"', "\\", "é"]
+PIECES = [
+    "a",
+    "b: ",
+    "- ",
+    "  ",
+    "\n",
+    ": ",
+    "1",
+    "1e3",
+    "0.5",
+    "-0",
+    "yes",
+    "~",
+    "null",
+    "2025-05-22",
+    '"x"',
+    "'y'",
+    "[",
+    "]",
+    "{",
+    "}",
+    ", ",
+    "&a ",
+    "*a",
+    "<<: ",
+    "!!str ",
+    "!!set ",
+    "!!python/name:os.system ",
+    "#c",
+    "\t",
+    "? ",
+    "---",
+    "\u2028",
+    "\x85",
+    '{"k": 1, "k": 2}',
+    '[{"id": "x", "n": 1.5e2}]',
+    '{"a": NaN}',
+    '"\\ud83d\\ude00"',
+    "\\",
+    "é",
+]
 
 
 @settings(max_examples=400, deadline=None)
@@ -63,7 +103,18 @@ def markdown_blocks(text: str) -> list[str]:
     return parser.blocks
 
 
-PROSE = list("ab 1.9%\n\t-+*_`[]@;,:>#<&\\!=()A\xa0\r") + ["[@x, p. 3]", "[@a; @b]", "84%", "    ", "1. ", "- ", "\n\n", "May 2025", "[see @k]", "\\[@x]"]
+PROSE = list("ab 1.9%\n\t-+*_`[]@;,:>#<&\\!=()A\xa0\r") + [
+    "[@x, p. 3]",
+    "[@a; @b]",
+    "84%",
+    "    ",
+    "1. ",
+    "- ",
+    "\n\n",
+    "May 2025",
+    "[see @k]",
+    "\\[@x]",
+]
 
 
 @settings(max_examples=600, deadline=None)
@@ -91,7 +142,10 @@ def problems(project: Path) -> list[str]:
 
 def test_parse_cache_changes_nothing_but_time(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inc = project / "data/incidents/example-finding.yaml"
-    inc.write_text(inc.read_text(encoding="utf-8").replace("sec. 4.1, p. 27", "sec. 4.1, p. 27\n        pages: 3"), encoding="utf-8")
+    inc.write_text(
+        inc.read_text(encoding="utf-8").replace("sec. 4.1, p. 27", "sec. 4.1, p. 27\n        pages: 3"),
+        encoding="utf-8",
+    )
     expected = problems(project)
     assert expected and not (project / "output/.cache/parse.marshal").exists()  # small projects keep no cache
     monkeypatch.setattr(local, "PARSE_CACHE_MIN_FILES", 1)
@@ -109,7 +163,12 @@ def test_prose_cache_changes_nothing_but_time(project: Path, monkeypatch: pytest
     # An uncited number and an unknown citation key: both are read from prose.
     said = "summary: >-\n  In a contrived test"
     assert said in text
-    inc.write_text(text.replace(said, "summary: >-\n  In 37% of 50 runs the model refused. See [@no-such-source].\n  In a contrived test", 1), encoding="utf-8")
+    inc.write_text(
+        text.replace(
+            said, "summary: >-\n  In 37% of 50 runs the model refused. See [@no-such-source].\n  In a contrived test", 1
+        ),
+        encoding="utf-8",
+    )
     expected = problems(project)
     assert any("37%" in p for p in expected) and any("no-such-source" in p for p in expected)
     cache = project / "output/.cache/prose.marshal"
@@ -119,7 +178,10 @@ def test_prose_cache_changes_nothing_but_time(project: Path, monkeypatch: pytest
     assert cache.is_file()
     assert problems(project) == expected  # read from the cache
     # A changed text is read again; what it no longer says is no longer reported.
-    inc.write_text(text.replace(said, "summary: >-\n  In 41% of 50 runs the model refused.\n  In a contrived test", 1), encoding="utf-8")
+    inc.write_text(
+        text.replace(said, "summary: >-\n  In 41% of 50 runs the model refused.\n  In a contrived test", 1),
+        encoding="utf-8",
+    )
     now = problems(project)
     assert any("41%" in p for p in now) and not any("37%" in p or "no-such-source" in p for p in now)
     cache.write_bytes(b"\x00 not a cache")
@@ -148,8 +210,14 @@ def test_sources_validated_at_once_match_one_by_one(project: Path, monkeypatch: 
     items += [dict(items[0], id=f"extra-{i}", title=f"Extra {i}") for i in range(3)]
     path.write_text(json.dumps(items, indent=1), encoding="utf-8")
     fast = validate(load_config(project))
-    monkeypatch.setattr(local._Collector, "models", lambda col, cls, items, path, prefixes, root=None, lines=None: [
-        col.model(cls, item, path, prefix, root=root, line=line) for item, prefix, line in zip(items, prefixes, lines or [0] * len(items))])
+    monkeypatch.setattr(
+        local._Collector,
+        "models",
+        lambda col, cls, items, path, prefixes, root=None, lines=None: [
+            col.model(cls, item, path, prefix, root=root, line=line)
+            for item, prefix, line in zip(items, prefixes, lines or [0] * len(items))
+        ],
+    )
     slow = validate(load_config(project))
     assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
     for key, src in slow.dataset.sources.items():
@@ -206,9 +274,16 @@ def test_jobs_give_the_same_files(project: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     shutil.copytree(project, other)
     for root, jobs in ((project, "1"), (other, "2")):
-        result = runner.invoke(app, ["build", "--project", str(root), "-a", "all", "--date", "2026-11-26", "--html-only", "-q", "--jobs", jobs])
+        result = runner.invoke(
+            app,
+            ["build", "--project", str(root), "-a", "all", "--date", "2026-11-26", "--html-only", "-q", "--jobs", jobs],
+        )
         assert result.exit_code == 0, result.output
-    files = sorted(p.relative_to(project / "output") for p in (project / "output").rglob("*") if p.is_file() and ".cache" not in p.parts)
+    files = sorted(
+        p.relative_to(project / "output")
+        for p in (project / "output").rglob("*")
+        if p.is_file() and ".cache" not in p.parts
+    )
     assert [p.name for p in files if p.suffix == ".html"]
     for rel in files:
         assert (other / "output" / rel).read_bytes() == (project / "output" / rel).read_bytes(), rel
@@ -227,7 +302,12 @@ def test_simple_citation_parts_match_the_full_pattern(part: str) -> None:
     fast = markers._match_part(part)
 
     def groups(m):
-        return m and (m.group("prefix") or "", m.group("minus") or "", m.group("bkey") or m.group("key"), m.group("rest"))
+        return m and (
+            m.group("prefix") or "",
+            m.group("minus") or "",
+            m.group("bkey") or m.group("key"),
+            m.group("rest"),
+        )
 
     assert groups(fast) == groups(full)
 
@@ -239,21 +319,32 @@ def test_constant_time_page_references_write_the_same_pdf(tmp_path: Path) -> Non
 
     from brief.render import pdf
 
-    html = "<html lang='en'><head><title>T</title></head><body>" + "".join(
-        f"<h2 id='s{i}'>Section {i}</h2><p style='break-after: page'>Text <a href='#s{(i + 3) % 12}'>see {i}</a></p>"
-        f"<table><tr><th>h</th></tr><tr><td>{i}</td></tr></table>" for i in range(12)) + "</body></html>"
+    html = (
+        "<html lang='en'><head><title>T</title></head><body>"
+        + "".join(
+            f"<h2 id='s{i}'>Section {i}</h2><p style='break-after: page'>Text <a href='#s{(i + 3) % 12}'>see {i}</a></p>"
+            f"<table><tr><th>h</th></tr><tr><td>{i}</td></tr></table>"
+            for i in range(12)
+        )
+        + "</body></html>"
+    )
     original = pydyf.PDF.page_references
 
     def render() -> bytes:
-        data, pages, _refused = pdf.write_pdf(html, "", base_dir=tmp_path, allowed_dirs=[tmp_path], created=dt.date(2026, 11, 26))
+        data, pages, _refused = pdf.write_pdf(
+            html, "", base_dir=tmp_path, allowed_dirs=[tmp_path], created=dt.date(2026, 11, 26)
+        )
         assert pages >= 12
         return data
 
     fixed = render()
     assert pydyf.PDF.page_references.fget is pdf._page_references  # the fix is in place (pydyf 0.11-0.13)
     try:
-        pydyf.PDF.page_references = original if original.fget is not pdf._page_references else property(
-            lambda self: tuple(f"{n} 0 R".encode("ascii") for n in self.pages["Kids"][::3]))
+        pydyf.PDF.page_references = (
+            original
+            if original.fget is not pdf._page_references
+            else property(lambda self: tuple(f"{n} 0 R".encode("ascii") for n in self.pages["Kids"][::3]))
+        )
         monkey = pdf._fix_page_references
         pdf._fix_page_references = lambda: None
         try:
@@ -285,7 +376,9 @@ def test_parsing_in_worker_processes_changes_nothing(project: Path, monkeypatch:
     folder = project / "data/incidents"
     first = next(folder.glob("*.yaml"))
     for i in range(4):  # copies with their own ids, and one file YAML refuses
-        (folder / f"copy-{i}.yaml").write_text(first.read_text(encoding="utf-8").replace(f"id: {first.stem}", f"id: copy-{i}", 1), encoding="utf-8")
+        (folder / f"copy-{i}.yaml").write_text(
+            first.read_text(encoding="utf-8").replace(f"id: {first.stem}", f"id: copy-{i}", 1), encoding="utf-8"
+        )
     (folder / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")
     expected = problems(project)
     assert any("broken.yaml:" in p for p in expected)
@@ -294,6 +387,8 @@ def test_parsing_in_worker_processes_changes_nothing(project: Path, monkeypatch:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     primed: list[int] = []
     original = local.ContentCache.prime
-    monkeypatch.setattr(local.ContentCache, "prime", lambda self, digest, blob: (primed.append(1), original(self, digest, blob))[1])
+    monkeypatch.setattr(
+        local.ContentCache, "prime", lambda self, digest, blob: (primed.append(1), original(self, digest, blob))[1]
+    )
     assert problems(project) == expected
     assert len(primed) == len(list(folder.glob("*.yaml"))) - 1  # every file but the broken one came from a worker

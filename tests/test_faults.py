@@ -73,7 +73,11 @@ def build(root: Path, *args: str) -> Any:
 
 def visible(folder: Path) -> list[Path]:
     """Files a reader or a web server would serve: no hidden (dot) component below output/."""
-    return [p for p in folder.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    return [
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
 
 
 def assert_nothing_partial(output: Path) -> None:
@@ -102,7 +106,9 @@ def assert_nothing_partial(output: Path) -> None:
 
 def child_build(root: Path, args: list[str], **env: str) -> int:
     cmd = [sys.executable, "-c", CHILD, "build", "--project", str(root), "-q", *args]
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ, **env), timeout=600)
+    proc = subprocess.run(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ, **env), timeout=600
+    )
     return proc.returncode
 
 
@@ -117,12 +123,17 @@ def test_builds_killed_at_every_write_lose_nothing(tmp_path: Path) -> None:
         probe = tmp_path / f"probe-{pdf}"
         shutil.copytree(root, probe)
         steps_file = tmp_path / f"steps-{pdf}"
-        assert child_build(probe, ["--date", date] + ([] if pdf else ["--html-only"]), BRIEF_TEST_STEPS=str(steps_file)) == 0
+        assert (
+            child_build(probe, ["--date", date] + ([] if pdf else ["--html-only"]), BRIEF_TEST_STEPS=str(steps_file))
+            == 0
+        )
         counts[pdf] = int(steps_file.read_text())
     # Each file takes three steps (open, fsync, rename): the page, snapshot, manifest, index and feed;
     # the edition's folder one more. The PDF adds its own three.
     assert counts[False] >= 16 and counts[True] >= counts[False] + 3, counts
-    trials = [(False, n) for n in range(1, counts[False] + 1)] + [(True, n) for n in range(1, counts[True] + 1, PDF_EVERY)]
+    trials = [(False, n) for n in range(1, counts[False] + 1)] + [
+        (True, n) for n in range(1, counts[True] + 1, PDF_EVERY)
+    ]
     started = time.perf_counter()
     for trial, (pdf, kill_at) in enumerate(trials):
         date = f"{2027 + trial // 12}-{trial % 12 + 1:02d}-15"  # a new edition each time
@@ -141,7 +152,9 @@ def test_builds_killed_at_every_write_lose_nothing(tmp_path: Path) -> None:
         assert_nothing_partial(output)
     elapsed = time.perf_counter() - started
     assert tree(output / "example/2026-10") == published
-    print(f"\n{len(trials)} builds killed while writing ({counts[False]} steps without the PDF, {counts[True]} with); {elapsed:.1f} s")
+    print(
+        f"\n{len(trials)} builds killed while writing ({counts[False]} steps without the PDF, {counts[True]} with); {elapsed:.1f} s"
+    )
 
 
 class _FullDisk:
@@ -203,7 +216,9 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
         result = build(root, "--date", "2026-11-26", "--html-only")
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert result.exit_code == 1
-        assert result.stderr.splitlines() == [f"{result.stderr.split(':', 1)[0]}: cannot write (No space left on device); nothing was changed"]
+        assert result.stderr.splitlines() == [
+            f"{result.stderr.split(':', 1)[0]}: cannot write (No space left on device); nothing was changed"
+        ]
         assert result.stderr.startswith(str((root / "output").resolve())), result.stderr
         assert tree(root / "output/example/2026-10") == before
         assert not list((root / "output").rglob(".staging-*")) and not list((root / "output").rglob(".*.tmp"))
@@ -233,6 +248,9 @@ def test_a_full_disk_when_the_staging_folder_is_made(tmp_path: Path, monkeypatch
     result = build(root, "--date", "2026-11-26", "--html-only")
     monkeypatch.setattr(build_module.tempfile, "mkdtemp", tempfile.mkdtemp)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert (result.exit_code, result.stderr) == (1, "output/example: cannot write (No space left on device); earlier editions are untouched\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "output/example: cannot write (No space left on device); earlier editions are untouched\n",
+    )
     after = tree(root / "output")
     assert after == before

@@ -121,15 +121,28 @@ def hostile_project(root: Path, trap: str) -> Path:
     incident = INCIDENT.replace("title: Example model blackmail finding", f"title: {q('Finding ' + line)}")
     incident = incident.replace(
         "summary: >-\n  In a contrived test the model blackmailed in 84% of rollouts of one condition\n  [@dev-2025-card, sec. 4.1].\n",
-        "summary: |-\n" + "".join(f"  {x}\n" for x in (md + "\nIn a contrived test [@dev-2025-card, sec. 4.1].").splitlines()),
+        "summary: |-\n"
+        + "".join(f"  {x}\n" for x in (md + "\nIn a contrived test [@dev-2025-card, sec. 4.1].").splitlines()),
     )
-    incident = incident.replace("    text: The model blackmailed in 84% of rollouts where the replacement shares its values.", f"    text: {q(line)}")
-    incident = incident.replace("    note: Only in one condition of a contrived test [@dev-2025-card, sec. 4.1].", f"    note: {q(md + ' [@dev-2025-card, sec. 4.1].')}")
-    incident = incident.replace("developer: ExampleLab", f"developer: {q(line)}").replace("models: [Example Model]", f"models: [{q(line)}]")
+    incident = incident.replace(
+        "    text: The model blackmailed in 84% of rollouts where the replacement shares its values.",
+        f"    text: {q(line)}",
+    )
+    incident = incident.replace(
+        "    note: Only in one condition of a contrived test [@dev-2025-card, sec. 4.1].",
+        f"    note: {q(md + ' [@dev-2025-card, sec. 4.1].')}",
+    )
+    incident = incident.replace("developer: ExampleLab", f"developer: {q(line)}").replace(
+        "models: [Example Model]", f"models: [{q(line)}]"
+    )
     incident += f"timeline:\n  - date: 2025-05-22\n    event: {q(md)}\n    source: dev-2025-card\n"
     sources = [dict(s) for s in SOURCES]
     sources[0].update(title="Card " + line, publisher=line, checked=md)
-    sources[1].update(URL="javascript:alert(1)", archived="javascript:alert(2)", title=f"<a href=\"javascript:alert(3)\">Press</a> {line}")
+    sources[1].update(
+        URL="javascript:alert(1)",
+        archived="javascript:alert(2)",
+        title=f'<a href="javascript:alert(3)">Press</a> {line}',
+    )
     sources[1]["container-title"] = f'<span style="background:url({trap}/csl.png)">Daily</span>'
     rows = list(csv.reader(io.StringIO(EVALUATIONS)))
     rows[1][rows[0].index("condition")] = line
@@ -138,19 +151,33 @@ def hostile_project(root: Path, trap: str) -> Path:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     recs = RECOMMENDATIONS.replace("  text: Request the evaluation protocol.", f"  text: {q(line)}")
-    recs = recs.replace("  rationale: The rate is conditional [@dev-2025-card, sec. 4.1].", f"  rationale: {q(md + ' [@dev-2025-card, sec. 4.1].')}")
+    recs = recs.replace(
+        "  rationale: The rate is conditional [@dev-2025-card, sec. 4.1].",
+        f"  rationale: {q(md + ' [@dev-2025-card, sec. 4.1].')}",
+    )
     recs = recs.replace("  question: What was n?", f"  question: {q(line)}")
-    brief = BRIEF.replace("title: Example brief", f"title: {q('Brief ' + line)}").replace("subtitle: A test", f"subtitle: {q(line)}")
+    brief = BRIEF.replace("title: Example brief", f"title: {q('Brief ' + line)}").replace(
+        "subtitle: A test", f"subtitle: {q(line)}"
+    )
     brief = brief.replace("authors: [Test Unit]", f"authors: [{q(line)}]")
-    brief = brief.replace("bottom_line: The finding is conditional [@dev-2025-card, sec. 4.1].", f"bottom_line: {q(md + ' [@dev-2025-card, sec. 4.1].')}")
-    brief = brief.replace("  - The 84% figure comes from a contrived test [@dev-2025-card, sec. 4.1].", f"  - {q(md + ' [@dev-2025-card, sec. 4.1].')}")
-    return write_project(root, {
-        "data/incidents/example-finding.yaml": incident,
-        "data/sources.json": json.dumps(sources, indent=2),
-        "data/evaluations/example.csv": out.getvalue(),
-        "data/recommendations.yaml": recs,
-        "briefs/example.yaml": brief,
-    })
+    brief = brief.replace(
+        "bottom_line: The finding is conditional [@dev-2025-card, sec. 4.1].",
+        f"bottom_line: {q(md + ' [@dev-2025-card, sec. 4.1].')}",
+    )
+    brief = brief.replace(
+        "  - The 84% figure comes from a contrived test [@dev-2025-card, sec. 4.1].",
+        f"  - {q(md + ' [@dev-2025-card, sec. 4.1].')}",
+    )
+    return write_project(
+        root,
+        {
+            "data/incidents/example-finding.yaml": incident,
+            "data/sources.json": json.dumps(sources, indent=2),
+            "data/evaluations/example.csv": out.getvalue(),
+            "data/recommendations.yaml": recs,
+            "briefs/example.yaml": brief,
+        },
+    )
 
 
 PULLED_ROWS = (
@@ -163,7 +190,24 @@ class Active(HTMLParser):
     """Collect whatever in an HTML document could run, fetch or navigate somewhere unsafe."""
 
     SAFE_HREF = ("http://", "https://", "mailto:", "#")
-    FORBIDDEN_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "link", "base", "form", "image", "use", "audio", "video", "source", "track"}
+    FORBIDDEN_TAGS = {
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "link",
+        "base",
+        "form",
+        "image",
+        "use",
+        "audio",
+        "video",
+        "source",
+        "track",
+    }
 
     def __init__(self, trap: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -186,7 +230,16 @@ class Active(HTMLParser):
                 self.found.append(f"<{tag} {key}>")
             elif key == "href" and not value.lower().startswith(self.SAFE_HREF):
                 self.found.append(f"<{tag} href={value[:40]!r}>")
-            elif key in ("src", "srcset", "poster", "data", "action", "formaction", "background", "xlink:href") and not value.startswith("data:image/"):
+            elif key in (
+                "src",
+                "srcset",
+                "poster",
+                "data",
+                "action",
+                "formaction",
+                "background",
+                "xlink:href",
+            ) and not value.startswith("data:image/"):
                 self.found.append(f"<{tag} {key}={value[:40]!r}>")
             elif key == "style" and any(bad in value.lower() for bad in ("url(", "@import", "expression(")):
                 self.found.append(f"<{tag} style={value[:40]!r}>")
@@ -279,16 +332,37 @@ def test_the_guard_itself_refuses_hostile_markup_that_reaches_the_renderer(tmp_p
     templates.mkdir()
     (templates / "ok.css").write_text("p { color: black }")
     (templates / "passwd.css").symlink_to("/etc/passwd")  # a link out of the folder is refused too
-    html = MARKDOWN.replace("TRAP", trap.url).replace("<base ", "<br ") + '<link rel="stylesheet" href="ok.css"><link rel="stylesheet" href="passwd.css"><img src="../secret.png"><p>A paragraph.</p>'
+    html = (
+        MARKDOWN.replace("TRAP", trap.url).replace("<base ", "<br ")
+        + '<link rel="stylesheet" href="ok.css"><link rel="stylesheet" href="passwd.css"><img src="../secret.png"><p>A paragraph.</p>'
+    )
     css = f'@import url("{trap.url}/print-import.css"); @font-face {{ font-family: x; src: url("file:///etc/passwd") }} h1, p {{ background: url("{trap.url}/print-bg.png") }}'
     (tmp_path / "secret.png").write_bytes(b"\x89PNG")
     with pytest.MonkeyPatch.context() as mp:
         recorder = Recorder(mp)
-        data, pages, refused = write_pdf(html, css, base_dir=templates, allowed_dirs=[templates, packaged_templates()], variant=None, created=dt.date(2026, 11, 26))
+        data, pages, refused = write_pdf(
+            html,
+            css,
+            base_dir=templates,
+            allowed_dirs=[templates, packaged_templates()],
+            variant=None,
+            created=dt.date(2026, 11, 26),
+        )
     assert data.startswith(b"%PDF-") and pages >= 1
     assert trap.hits == []
-    assert all(url.startswith("data:") or url.startswith(templates.resolve().as_uri()) or url.startswith(packaged_templates().resolve().as_uri()) for url in recorder.fetched), recorder.fetched
+    assert all(
+        url.startswith("data:")
+        or url.startswith(templates.resolve().as_uri())
+        or url.startswith(packaged_templates().resolve().as_uri())
+        for url in recorder.fetched
+    ), recorder.fetched
     assert templates.resolve().as_uri() + "/ok.css" in recorder.fetched
     refused = set(recorder.refused)
-    for expected in (f"{trap.url}/print-import.css", f"{trap.url}/print-bg.png", "file:///etc/passwd", templates.resolve().as_uri() + "/passwd.css", (tmp_path / "secret.png").resolve().as_uri()):
+    for expected in (
+        f"{trap.url}/print-import.css",
+        f"{trap.url}/print-bg.png",
+        "file:///etc/passwd",
+        templates.resolve().as_uri() + "/passwd.css",
+        (tmp_path / "secret.png").resolve().as_uri(),
+    ):
         assert any(url.startswith(expected) for url in refused), (expected, sorted(refused))

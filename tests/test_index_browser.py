@@ -31,7 +31,10 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two editions of a small brief, with PDFs."""
     root = write_project(tmp_path_factory.mktemp("idx") / "p")
     assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-10-15", "-q"]).exit_code == 0
-    rows = EVALUATIONS + "ex-3,Opportunistic blackmail,New Model,NewLab,ExampleLab,Same,share of runs,12,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
+    rows = (
+        EVALUATIONS
+        + "ex-3,Opportunistic blackmail,New Model,NewLab,ExampleLab,Same,share of runs,12,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
+    )
     (root / "data/evaluations/example.csv").write_text(rows)
     assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26", "-q"]).exit_code == 0
     return root / "output"
@@ -40,8 +43,15 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_index_is_valid_html(output: Path) -> None:
     need(shutil.which("java") is not None, "Java for the W3C Nu HTML Checker")
     need(VNU_JAR.is_file(), f"vnu-jar ({VNU_JAR}); npm ci in .ci/node")
-    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(output / "index.html")], capture_output=True, text=True, timeout=120)
-    messages = [m for m in json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"] if m.get("type") == "error"]
+    proc = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(output / "index.html")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = [
+        m for m in json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"] if m.get("type") == "error"
+    ]
     assert messages == []
 
 
@@ -49,7 +59,13 @@ def test_index_has_no_axe_violations(output: Path) -> None:
     browser = chromium()
     need(browser is not None, "Debian chromium (apt-get install chromium)")
     need(shutil.which("node") is not None and AXE_SCRIPT.is_file(), "node and .ci/node (npm ci)")
-    proc = subprocess.run(["node", str(AXE_SCRIPT), str(output / "index.html")], capture_output=True, text=True, timeout=180, env={**os.environ, "CHROMIUM": browser or ""})
+    proc = subprocess.run(
+        ["node", str(AXE_SCRIPT), str(output / "index.html")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "CHROMIUM": browser or ""},
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {str(output / "index.html"): []}
 
@@ -57,7 +73,10 @@ def test_index_has_no_axe_violations(output: Path) -> None:
 def test_a_reader_follows_the_latest_regulator_pdf_link(output: Path) -> None:
     browser = chromium()
     need(browser is not None, "Debian chromium (apt-get install chromium)")
-    need(shutil.which("node") is not None and (NODE_DIR / "node_modules" / "playwright-core").is_dir(), "node and playwright-core (npm ci in .ci/node)")
+    need(
+        shutil.which("node") is not None and (NODE_DIR / "node_modules" / "playwright-core").is_dir(),
+        "node and playwright-core (npm ci in .ci/node)",
+    )
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
     handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -65,7 +84,13 @@ def test_a_reader_follows_the_latest_regulator_pdf_link(output: Path) -> None:
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
-        proc = subprocess.run(["node", str(FOLLOW_SCRIPT), url], capture_output=True, text=True, timeout=120, env={**os.environ, "CHROMIUM": browser or ""})
+        proc = subprocess.run(
+            ["node", str(FOLLOW_SCRIPT), url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "CHROMIUM": browser or ""},
+        )
     finally:
         server.shutdown()
         server.server_close()

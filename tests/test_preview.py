@@ -62,7 +62,11 @@ def save(path: Path, text: str) -> None:
 
 def published_files(root: Path) -> list[Path]:
     out = root / "output"
-    return sorted(p for p in out.rglob("*") if p.is_file() and ".cache" not in p.relative_to(out).parts) if out.exists() else []
+    return (
+        sorted(p for p in out.rglob("*") if p.is_file() and ".cache" not in p.relative_to(out).parts)
+        if out.exists()
+        else []
+    )
 
 
 @pytest.fixture
@@ -88,7 +92,9 @@ def test_serves_the_draft_and_follows_edits_and_errors(served) -> None:
     # An edit of the brief's bottom line: the next page after the watcher noticed shows it.
     brief = root / "briefs" / "example.yaml"
     save(brief, BRIEF.replace("The finding is conditional", "The finding holds only in a contrived test"))
-    status, page = wait_for_page(base, lambda p: "The finding holds only in a contrived test" in p, "the edited bottom line")
+    status, page = wait_for_page(
+        base, lambda p: "The finding holds only in a contrived test" in p, "the edited bottom line"
+    )
     assert status == 200 and "The finding is conditional" not in page
     assert int(get(f"{base}__version")[1]) > first_version
 
@@ -125,7 +131,20 @@ def test_the_draft_is_the_html_build_publishes(served) -> None:
     root, base, previewer = served
     _status, page = get(base)
     draft = re.sub(r"<script data-brief-preview>.*?</script>\n", "", page, flags=re.S)
-    result = CliRunner().invoke(app, ["build", "--project", str(root), "--audience", "regulator", "--html-only", "--date", DATE.isoformat(), "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "build",
+            "--project",
+            str(root),
+            "--audience",
+            "regulator",
+            "--html-only",
+            "--date",
+            DATE.isoformat(),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     (built,) = (root / "output" / "example").glob("*/example-regulator.html")
     published = built.read_text(encoding="utf-8")
@@ -149,7 +168,9 @@ def test_unknown_brief_and_busy_port_are_one_line_errors(project: Path) -> None:
 def test_ctrl_c_stops_the_server_cleanly(project: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "brief", "preview", "--project", str(project), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         lines: list[str] = []

@@ -100,7 +100,11 @@ def embedded_fonts(pdf: Path) -> set[str]:
     return {line.split()[0].split("+", 1)[-1] for line in out if line.strip()}
 
 
-PACKAGED_FONTS = {f"{family.replace(' ', '-')}{suffix}" for family in pdfmod.FONT_FACES for suffix in ("", "-Bold", "-Italic", "-Bold-Italic")}
+PACKAGED_FONTS = {
+    f"{family.replace(' ', '-')}{suffix}"
+    for family in pdfmod.FONT_FACES
+    for suffix in ("", "-Bold", "-Italic", "-Bold-Italic")
+}
 
 
 # --- The default briefs --------------------------------------------------------------------------
@@ -116,7 +120,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     result = runner.invoke(app, ["build", "--project", str(root), "--audience", "all", "--date", DATE, "--quiet"])
     assert result.exit_code == 0, result.output
     (folder,) = [p for p in (root / "output").iterdir() if p.is_dir() and not p.name.startswith(".")]
-    return {f"{aud}.{ext}": next((folder / "2026-11").glob(f"*-{aud}.{ext}")) for aud in AUDIENCES for ext in ("html", "pdf")}
+    return {
+        f"{aud}.{ext}": next((folder / "2026-11").glob(f"*-{aud}.{ext}"))
+        for aud in AUDIENCES
+        for ext in ("html", "pdf")
+    }
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
@@ -143,24 +151,35 @@ def test_every_cited_source_is_listed_once_with_its_reliability(built: dict[str,
     assert 'id="ref-palisade-2025-thread"' in html  # cited ~20 times; Chicago left it out as a 'post'
     notes = re.search(r'<ol class="notes">(.*?)</ol>', html, re.DOTALL).group(1)
     assert "primary source" not in notes and "secondary source" not in notes
-    text = "\n".join(PdfReader(built["regulator.pdf"]).pages[i].extract_text() for i in range(len(PdfReader(built["regulator.pdf"]).pages)))
+    text = "\n".join(
+        PdfReader(built["regulator.pdf"]).pages[i].extract_text()
+        for i in range(len(PdfReader(built["regulator.pdf"]).pages))
+    )
     assert "[primary source" not in text and "Primary sources" in text
 
 
 def test_no_text_is_smaller_than_7_pt(built: dict[str, Path]) -> None:
     """Word boxes from pdftotext: a 7 pt word of the packaged fonts is at least 7.7 pt high (ascent + descent)."""
     for audience in AUDIENCES:
-        out = subprocess.run(["pdftotext", "-bbox", str(built[f"{audience}.pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["pdftotext", "-bbox", str(built[f"{audience}.pdf"]), "-"], capture_output=True, text=True, check=True
+        ).stdout
         small = [
             (word, round(float(y2) - float(y1), 1))
-            for y1, y2, word in re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', out)
+            for y1, y2, word in re.findall(
+                r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', out
+            )
             if float(y2) - float(y1) < 7.7
         ]
         assert small == [], f"{audience}: {small[:10]}"
 
 
 # The top page margin of templates/print.css (the running header sits in it), in PDF points.
-TOP_MARGIN = float(re.search(r"@page \{[^}]*?margin: ([\d.]+)mm", (REPO / "templates" / "print.css").read_text()).group(1)) * 72 / 25.4
+TOP_MARGIN = (
+    float(re.search(r"@page \{[^}]*?margin: ([\d.]+)mm", (REPO / "templates" / "print.css").read_text()).group(1))
+    * 72
+    / 25.4
+)
 
 
 def _margin_text(page, top: bool) -> str:
@@ -225,13 +244,17 @@ def stress_document(seed: int, paragraphs: int = 120) -> tuple[str, int]:
     for i in range(paragraphs):
         kind = rng.random()
         if i % 15 == 0:
-            out.append(f'<section class="chapter"><h2>{i // 15 + 1} A section heading long enough to be shortened with an ellipsis in the running header</h2>')
+            out.append(
+                f'<section class="chapter"><h2>{i // 15 + 1} A section heading long enough to be shortened with an ellipsis in the running header</h2>'
+            )
         if kind < 0.1:
             rows = "".join(
-                f"<tr><td>{words(6)}{note() if rng.random() < .5 else ''}</td><td>{rng.randint(1, 99)}% ± {rng.randint(1, 20)}%</td></tr>"
+                f"<tr><td>{words(6)}{note() if rng.random() < 0.5 else ''}</td><td>{rng.randint(1, 99)}% ± {rng.randint(1, 20)}%</td></tr>"
                 for _ in range(rng.randint(3, 12))
             )
-            out.append(f"<table><caption>Table {i}</caption><thead><tr><th>Condition</th><th>Rate</th></tr></thead><tbody>{rows}</tbody></table>")
+            out.append(
+                f"<table><caption>Table {i}</caption><thead><tr><th>Condition</th><th>Rate</th></tr></thead><tbody>{rows}</tbody></table>"
+            )
         elif kind < 0.18:
             out.append(
                 f'<figure><svg class="chart" viewBox="0 0 400 {rng.randint(80, 260)}" width="400" height="200" xmlns="http://www.w3.org/2000/svg" role="img">'
@@ -239,9 +262,16 @@ def stress_document(seed: int, paragraphs: int = 120) -> tuple[str, int]:
                 f"<figcaption>Figure {i}: {words(12)}{note()}</figcaption></figure>"
             )
         elif kind < 0.25:
-            out.append("<ul>" + "".join(f"<li>{words(rng.randint(5, 30))}.{note()}</li>" for _ in range(rng.randint(2, 6))) + "</ul>")
+            out.append(
+                "<ul>"
+                + "".join(f"<li>{words(rng.randint(5, 30))}.{note()}</li>" for _ in range(rng.randint(2, 6)))
+                + "</ul>"
+            )
         else:
-            sentences = [words(rng.randint(4, 40)) + ("." + note(long=rng.random() < .05) if rng.random() < .7 else ".") for _ in range(rng.randint(1, 8))]
+            sentences = [
+                words(rng.randint(4, 40)) + ("." + note(long=rng.random() < 0.05) if rng.random() < 0.7 else ".")
+                for _ in range(rng.randint(1, 8))
+            ]
             out.append("<p>" + " ".join(sentences) + "</p>")
         if i % 15 == 14:
             out.append("</section>")
@@ -253,7 +283,9 @@ def stress_document(seed: int, paragraphs: int = 120) -> tuple[str, int]:
 def write_stress(seed: int, tmp_path: Path) -> tuple[Path, int]:
     html, count = stress_document(seed)
     css = (packaged_templates() / "print.css").read_text(encoding="utf-8")
-    data, pages, refused = pdfmod.write_pdf(html, css, base_dir=packaged_templates(), allowed_dirs=[packaged_templates()], created=dt.date(2026, 11, 26))
+    data, pages, refused = pdfmod.write_pdf(
+        html, css, base_dir=packaged_templates(), allowed_dirs=[packaged_templates()], created=dt.date(2026, 11, 26)
+    )
     assert refused == [] and pages > 30
     path = tmp_path / f"stress-{seed}.pdf"
     path.write_bytes(data)
@@ -272,7 +304,9 @@ def test_a_note_that_cannot_be_placed_is_a_build_error(monkeypatch: pytest.Monke
     monkeypatch.setattr(pdfmod, "note_placement", lambda document: {"note-1": ([2], [3]), "note-2": ([3], [])})
     html = '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p>Text.<span class="footnote" id="note-1">A note.</span></p></body></html>'
     with pytest.raises(RenderError) as err:
-        pdfmod.write_pdf(html, "", base_dir=packaged_templates(), allowed_dirs=[packaged_templates()], created=dt.date(2026, 11, 26))
+        pdfmod.write_pdf(
+            html, "", base_dir=packaged_templates(), allowed_dirs=[packaged_templates()], created=dt.date(2026, 11, 26)
+        )
     assert "note-1 is called on page 2 and printed on page 3" in str(err.value)
     assert "note-2 is called on page 3 and printed nowhere" in str(err.value)
 
@@ -295,16 +329,43 @@ def test_same_pdf_on_a_machine_without_system_fonts(tmp_path: Path) -> None:
     from conftest import write_project
 
     config = tmp_path / "fonts.conf"
-    config.write_text(f'<?xml version="1.0"?>\n<fontconfig><cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>\n', encoding="utf-8")
+    config.write_text(
+        f'<?xml version="1.0"?>\n<fontconfig><cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>\n',
+        encoding="utf-8",
+    )
     outputs = []
     for name, extra in (("system", {}), ("bare", {"FONTCONFIG_FILE": str(config)})):
         root = write_project(tmp_path / name)
-        env = {**os.environ, **extra, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-        proc = subprocess.run([sys.executable, "-m", "brief", "build", "--project", str(root), "--audience", "regulator", "--date", DATE, "--quiet"], env=env, capture_output=True, text=True, timeout=300)
+        env = {
+            **os.environ,
+            **extra,
+            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+        }
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "brief",
+                "build",
+                "--project",
+                str(root),
+                "--audience",
+                "regulator",
+                "--date",
+                DATE,
+                "--quiet",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr
         outputs.append(next((root / "output").rglob("*-regulator.pdf")))
     if shutil.which("fc-list"):  # the bare configuration really sees no font
-        listed = subprocess.run(["fc-list"], env={**os.environ, "FONTCONFIG_FILE": str(config)}, capture_output=True, text=True).stdout
+        listed = subprocess.run(
+            ["fc-list"], env={**os.environ, "FONTCONFIG_FILE": str(config)}, capture_output=True, text=True
+        ).stdout
         assert listed.strip() == ""
     assert outputs[0].read_bytes() == outputs[1].read_bytes()
     assert embedded_fonts(outputs[1]) <= PACKAGED_FONTS

@@ -44,9 +44,26 @@ scalars = st.one_of(
     st.integers(min_value=-(10**20), max_value=10**20),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=30),
-    st.sampled_from(["2025-02-30", "0000-01-01", "yes", "~", "=1+1", "../../x", "@dev-2025-card", "[@nosuch]", "\ufeff", "regulator"]),
+    st.sampled_from(
+        [
+            "2025-02-30",
+            "0000-01-01",
+            "yes",
+            "~",
+            "=1+1",
+            "../../x",
+            "@dev-2025-card",
+            "[@nosuch]",
+            "\ufeff",
+            "regulator",
+        ]
+    ),
 )
-structures = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=20)
+structures = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    max_leaves=20,
+)
 
 _PROJECT: Path | None = None
 
@@ -91,7 +108,9 @@ def test_random_text_in_any_data_file(text: str, rel: str) -> None:
 
 
 @FAST
-@given(doc=structures, rel=st.sampled_from([INC, "data/sources.json", "data/recommendations.yaml", "briefs/example.yaml"]))
+@given(
+    doc=structures, rel=st.sampled_from([INC, "data/sources.json", "data/recommendations.yaml", "briefs/example.yaml"])
+)
 def test_random_yaml_structures(doc: Any, rel: str) -> None:
     check_only_own_errors(rel, yaml.safe_dump(doc, allow_unicode=True).encode())
 
@@ -127,7 +146,12 @@ def test_one_field_of_a_valid_incident_replaced_by_anything(path: tuple[Any, ...
     check_only_own_errors(INC, yaml.safe_dump(doc, allow_unicode=True, default_flow_style=False).encode())
 
 
-cells = st.one_of(st.text(max_size=12), st.sampled_from(["", "nan", "inf", "-inf", "1e309", "-5", "140", "=1", "+1", "-1+1", "@x", "2025-13-01", '"', "\r", "0.5"]))
+cells = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["", "nan", "inf", "-inf", "1e309", "-5", "140", "=1", "+1", "-1+1", "@x", "2025-13-01", '"', "\r", "0.5"]
+    ),
+)
 
 
 @FAST
@@ -174,7 +198,21 @@ def test_a_build_of_anything_that_validates_renders_or_fails_cleanly(path: tuple
     original = target.read_bytes()
     target.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     try:
-        result = runner.invoke(app, ["build", "--project", str(root), "--html-only", "--date", "2026-11-26", "--edition", "prop", "--force", "-q"])
+        result = runner.invoke(
+            app,
+            [
+                "build",
+                "--project",
+                str(root),
+                "--html-only",
+                "--date",
+                "2026-11-26",
+                "--edition",
+                "prop",
+                "--force",
+                "-q",
+            ],
+        )
     finally:
         target.write_bytes(original)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)

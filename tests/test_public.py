@@ -25,7 +25,17 @@ from brief.load.config import load_config
 from brief.load.dataset import load_dataset
 
 runner = CliRunner()
-REQUIRED_TERMS = {"weights", "self-exfiltration", "asl-3", "cbrn", "scheming", "system prompt", "red-teaming", "snapshot", "system card"}
+REQUIRED_TERMS = {
+    "weights",
+    "self-exfiltration",
+    "asl-3",
+    "cbrn",
+    "scheming",
+    "system prompt",
+    "red-teaming",
+    "snapshot",
+    "system card",
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +46,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     shutil.copy(REPO / "brief.toml", root / "brief.toml")
     shutil.copytree(REPO / "briefs", root / "briefs")
     shutil.copytree(REPO / "data", root / "data", ignore=shutil.ignore_patterns("schema"))
-    result = runner.invoke(app, ["build", "--project", str(root), "--date", "2026-12-07", "--audience", "public", "--quiet"])
+    result = runner.invoke(
+        app, ["build", "--project", str(root), "--date", "2026-12-07", "--audience", "public", "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     out = root / "output" / "frontier-self-preservation" / "2026-12"
-    return (out / "frontier-self-preservation-public.html").read_text(encoding="utf-8"), out / "frontier-self-preservation-public.pdf"
+    return (out / "frontier-self-preservation-public.html").read_text(
+        encoding="utf-8"
+    ), out / "frontier-self-preservation-public.pdf"
 
 
 def main_of(html: str) -> str:
@@ -84,7 +98,9 @@ def test_a_hard_text_scores_above_grade_8_and_citations_do_not_count() -> None:
     easy = "The model chose blackmail in one test. No one was hurt."
     assert grade(easy) < 5
     assert plain_text(easy.replace("test.", "test [@anthropic-2025-syscard, sec. 4.1.1.2, p. 27].")) == easy
-    assert grade(easy.replace("hurt.", "hurt [@lynch-2025-agentic-misalignment; @eu-2024-ai-act, art. 3(49)].")) == grade(easy)
+    assert grade(
+        easy.replace("hurt.", "hurt [@lynch-2025-agentic-misalignment; @eu-2024-ai-act, art. 3(49)].")
+    ) == grade(easy)
 
 
 def test_no_sentence_of_twelve_or_more_words_appears_twice(built: tuple[str, Path]) -> None:
@@ -121,9 +137,21 @@ def test_no_record_ids_or_tool_codes_reach_the_reader(built: tuple[str, Path]) -
     found = sorted(i for i in ids if re.search(rf"(?<![\w/-]){re.escape(i)}(?![\w/-])", text))
     assert found == []
     for code in (
-        r"\w+\.(?:ya?ml|csv|json|html|py)\b", r"\bdata/", r"\btemplates?/", r"\b(?:cop|mit|nist|oecd|topic):", r"\bEU\.[A-Z]",
-        r"\b[a-z]+_[a-z_]+\b", r"research-finding", r"partly-accurate", r"\brollouts?\b", r"\bWilson\b", r"\bFLOP\b",
-        r"\bsubdomain\b", r"string matching", r"\bn = \d", r"rubric",
+        r"\w+\.(?:ya?ml|csv|json|html|py)\b",
+        r"\bdata/",
+        r"\btemplates?/",
+        r"\b(?:cop|mit|nist|oecd|topic):",
+        r"\bEU\.[A-Z]",
+        r"\b[a-z]+_[a-z_]+\b",
+        r"research-finding",
+        r"partly-accurate",
+        r"\brollouts?\b",
+        r"\bWilson\b",
+        r"\bFLOP\b",
+        r"\bsubdomain\b",
+        r"string matching",
+        r"\bn = \d",
+        r"rubric",
     ):
         assert not re.search(code, text), f"{code!r} in the public text"
 
@@ -163,7 +191,9 @@ def public_project(root: Path, brief_extra: str = "", incident_extra: str = "") 
     from conftest import BRIEF, INCIDENT
 
     brief = BRIEF.replace("audiences: [regulator]", "audiences: [regulator, public]") + brief_extra
-    return write_project(root, {"briefs/example.yaml": brief, "data/incidents/example-finding.yaml": INCIDENT + incident_extra})
+    return write_project(
+        root, {"briefs/example.yaml": brief, "data/incidents/example-finding.yaml": INCIDENT + incident_extra}
+    )
 
 
 def validate_lines(root: Path) -> list[str]:
@@ -203,8 +233,12 @@ def test_a_thin_public_brief_says_what_is_not_there_and_prints_no_empty_section(
 
     unassessed = INCIDENT[: INCIDENT.index("risk:")] + "recommendations: [ask-protocol]\n"
     brief = BRIEF.replace("audiences: [regulator]", "audiences: [public]").replace("focus: example-finding\n", "")
-    root = write_project(tmp_path / "thin", {"briefs/example.yaml": brief, "data/incidents/example-finding.yaml": unassessed})
-    result = runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26", "--quiet", "--html-only", "--audience", "public"])
+    root = write_project(
+        tmp_path / "thin", {"briefs/example.yaml": brief, "data/incidents/example-finding.yaml": unassessed}
+    )
+    result = runner.invoke(
+        app, ["build", "--project", str(root), "--date", "2026-11-26", "--quiet", "--html-only", "--audience", "public"]
+    )
     assert result.exit_code == 0, result.output
     html = (root / "output" / "example" / "2026-11" / "example-public.html").read_text(encoding="utf-8")
     text = text_of(html)

@@ -208,8 +208,12 @@ def serve_aiid(server: Server) -> list[str]:
 
 def test_inspect_logs_in_both_formats(tmp_path: Path, server: Server) -> None:
     for path in INSPECT.iterdir():
-        server.put(f"/logs/{path.name}", path.read_bytes(), "application/json" if path.suffix == ".json" else "application/zip")
-    urls = [server.url(f"/logs/{n}") for n in ("arithmetic.eval", "arithmetic.json", "broken-error.json", "cancelled.eval")]
+        server.put(
+            f"/logs/{path.name}", path.read_bytes(), "application/json" if path.suffix == ".json" else "application/zip"
+        )
+    urls = [
+        server.url(f"/logs/{n}") for n in ("arithmetic.eval", "arithmetic.json", "broken-error.json", "cancelled.eval")
+    ]
     root = make_project(tmp_path, remote_table("evals", "inspect", urls=urls))
 
     result = brief(root, "pull")
@@ -220,7 +224,11 @@ def test_inspect_logs_in_both_formats(tmp_path: Path, server: Server) -> None:
     assert "evals: 6 new, 0 changed, 0 unchanged, 0 removed (now 2 sources, 4 evaluations; 4 requests" in result.output
     rows = [r for r in listed(root, "evaluations") if r["origin"].get("remote") == "evals"]
     assert sorted((r["metric"], r["unit"], r["n"]) for r in rows) == [
-        ("accuracy", "proportion", 4), ("accuracy", "proportion", 4), ("stderr", "score", 4), ("stderr", "score", 4)]
+        ("accuracy", "proportion", 4),
+        ("accuracy", "proportion", 4),
+        ("stderr", "score", 4),
+        ("stderr", "score", 4),
+    ]
     accuracy = next(r for r in rows if r["metric"] == "accuracy")
     assert accuracy["value"] == 0.5 and accuracy["evaluation"] == "arithmetic" and accuracy["model"] == "mockllm/model"
     assert accuracy["condition"] == "scorer match" and accuracy["date"] and "Inspect log" in accuracy["note"]
@@ -258,7 +266,13 @@ def test_changed_remote_reports_new_changed_removed(tmp_path: Path, server: Serv
     urls = serve_aiid(server)
     root = make_project(tmp_path, remote_table("aiid", "aiid", urls=urls))
     assert brief(root, "pull").exit_code == 0
-    server.put("/aiid/incidents.csv", INCIDENTS_CSV.replace("TayBot", "TayBot posts offensive tweets").replace("ObjectId(5d34b8c29ced494f010ed45c),3", "x,4"), "text/csv")
+    server.put(
+        "/aiid/incidents.csv",
+        INCIDENTS_CSV.replace("TayBot", "TayBot posts offensive tweets").replace(
+            "ObjectId(5d34b8c29ced494f010ed45c),3", "x,4"
+        ),
+        "text/csv",
+    )
 
     result = brief(root, "pull")
 
@@ -277,7 +291,11 @@ def test_aiid_snapshot(tmp_path: Path, server: Server) -> None:
     incidents = {i["id"]: i for i in listed(root, "incidents")}
     assert "aiid-3" not in incidents  # after `until`
     uber = incidents["aiid-1"]
-    assert uber["title"] == "Uber AV Killed Pedestrian in Arizona" and uber["kind"] == "incident" and uber["date"] == "2018-03-18"
+    assert (
+        uber["title"] == "Uber AV Killed Pedestrian in Arizona"
+        and uber["kind"] == "incident"
+        and uber["date"] == "2018-03-18"
+    )
     assert uber["developer"] == "uber" and uber["assessed"] is False
     assert uber["tags"]["mit"] == ["7.3"] and uber["tags"]["topics"] == ["aiid"]
     assert uber["origin"]["remote"] == "aiid" and uber["origin"]["pulled_at"]
@@ -311,7 +329,9 @@ def test_aiid_filter_by_ids_and_from_a_local_folder(tmp_path: Path) -> None:
     assert "incident id(s) 99 listed in this remote's table but not imported" in result.output
     assert [i["id"] for i in listed(root, "incidents") if i["id"].startswith("aiid-")] == ["aiid-2"]
     text = (root / "data/remote/aiid/current/incidents/aiid-2.yaml").read_text()
-    assert "lists further reports on this incident (reports.csv was not pulled) [@aiid-incident-2]" in text  # no uncited count (issue 15)
+    assert (
+        "lists further reports on this incident (reports.csv was not pulled) [@aiid-incident-2]" in text
+    )  # no uncited count (issue 15)
 
 
 def test_aiid_missing_column_is_a_clear_error(tmp_path: Path, server: Server) -> None:
@@ -324,13 +344,22 @@ def test_aiid_missing_column_is_a_clear_error(tmp_path: Path, server: Server) ->
     result = brief(root, "pull")
 
     assert result.exit_code == 1
-    assert f"remote 'aiid': {urls[0]}: required column 'description' missing (the header has: _id, incident_id" in result.output
+    assert (
+        f"remote 'aiid': {urls[0]}: required column 'description' missing (the header has: _id, incident_id"
+        in result.output
+    )
     assert tree_hash(root / "data") == before
 
 
 def test_aiid_bad_cells_name_file_line_and_field(tmp_path: Path, server: Server) -> None:
     urls = serve_aiid(server)
-    server.put("/aiid/incidents.csv", INCIDENTS_CSV.replace("2016-03-24,[3]", "24/03/2016,[3]").replace('"[""uber""]","[""uber""]"', '"[uber]","[""uber""]"'), "text/csv")
+    server.put(
+        "/aiid/incidents.csv",
+        INCIDENTS_CSV.replace("2016-03-24,[3]", "24/03/2016,[3]").replace(
+            '"[""uber""]","[""uber""]"', '"[uber]","[""uber""]"'
+        ),
+        "text/csv",
+    )
     root = make_project(tmp_path, remote_table("aiid", "aiid", urls=urls))
 
     result = brief(root, "pull")
@@ -346,16 +375,27 @@ def test_csv_rows_and_id_collisions(tmp_path: Path, server: Server) -> None:
     root = make_project(tmp_path, remote_table("partner", "csv", url=server.url("/rows.csv")))
     assert brief(root, "pull").exit_code == 0
     row = next(r for r in listed(root, "evaluations") if r["id"] == "ext-1")
-    assert row["value"] == 12 and row["n"] == 100 and row["origin"] == {
-        "file": "data/remote/partner/current/evaluations/rows.csv", "line": 2, "remote": "partner", "pulled_at": row["origin"]["pulled_at"]}
+    assert (
+        row["value"] == 12
+        and row["n"] == 100
+        and row["origin"]
+        == {
+            "file": "data/remote/partner/current/evaluations/rows.csv",
+            "line": 2,
+            "remote": "partner",
+            "pulled_at": row["origin"]["pulled_at"],
+        }
+    )
     before = tree_hash(root / "data")
 
     server.put("/rows.csv", EVAL_ROWS + "ex-1,Clash,Model Y,c,m,5,percent,10,2025-06-20,nowhere-source,p\n", "text/csv")
     result = brief(root, "pull")
 
     assert result.exit_code == 1
-    assert ("data/remote/partner/current/evaluations/rows.csv:3: id: evaluation id 'ex-1' is already used at "
-            "data/evaluations/example.csv:2 (ids pulled from a remote must not collide with the project's)") in result.output
+    assert (
+        "data/remote/partner/current/evaluations/rows.csv:3: id: evaluation id 'ex-1' is already used at "
+        "data/evaluations/example.csv:2 (ids pulled from a remote must not collide with the project's)"
+    ) in result.output
     assert "rows.csv:3: source: unknown source 'nowhere-source'" in result.output
     assert "Aborted: pull failed for remote 'partner'; the previous data is unchanged." in result.output
     assert tree_hash(root / "data") == before
@@ -364,20 +404,37 @@ def test_csv_rows_and_id_collisions(tmp_path: Path, server: Server) -> None:
 def test_data_package_export_and_pull(tmp_path: Path, server: Server) -> None:
     other = write_project(tmp_path / "other")
     (other / "data/incidents/example-finding.yaml").rename(other / "data/incidents/shared-finding.yaml")
-    text = (other / "data/incidents/shared-finding.yaml").read_text().replace("id: example-finding", "id: shared-finding")
+    text = (
+        (other / "data/incidents/shared-finding.yaml").read_text().replace("id: example-finding", "id: shared-finding")
+    )
     (other / "data/incidents/shared-finding.yaml").write_text(text)
-    (other / "briefs/example.yaml").write_text((other / "briefs/example.yaml").read_text().replace("example-finding", "shared-finding"))
+    (other / "briefs/example.yaml").write_text(
+        (other / "briefs/example.yaml").read_text().replace("example-finding", "shared-finding")
+    )
     for name in ("sources.json", "evaluations/example.csv"):  # the other unit has its own ids
         path = other / "data" / name
-        path.write_text(path.read_text().replace("dev-2025-card", "other-card").replace("press-2025", "other-press").replace("ex-", "other-"))
-    for path in (other / "data/incidents/shared-finding.yaml", other / "data/recommendations.yaml", other / "briefs/example.yaml"):
+        path.write_text(
+            path.read_text()
+            .replace("dev-2025-card", "other-card")
+            .replace("press-2025", "other-press")
+            .replace("ex-", "other-")
+        )
+    for path in (
+        other / "data/incidents/shared-finding.yaml",
+        other / "data/recommendations.yaml",
+        other / "briefs/example.yaml",
+    ):
         path.write_text(path.read_text().replace("dev-2025-card", "other-card").replace("press-2025", "other-press"))
     out = tmp_path / "published"
     exported = brief(other, "export", str(out))
     assert exported.exit_code == 0, exported.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["format"] == "brief-data-package" and manifest["version"] == 1
-    assert [f["path"] for f in manifest["files"]] == ["evaluations/example.csv", "incidents/shared-finding.yaml", "sources.json"]
+    assert [f["path"] for f in manifest["files"]] == [
+        "evaluations/example.csv",
+        "incidents/shared-finding.yaml",
+        "sources.json",
+    ]
     for entry in manifest["files"]:
         server.put(f"/pkg/{entry['path']}", (out / entry["path"]).read_bytes())
     server.put("/pkg/manifest.json", (out / "manifest.json").read_bytes(), "application/json")
@@ -387,7 +444,10 @@ def test_data_package_export_and_pull(tmp_path: Path, server: Server) -> None:
 
     assert result.exit_code == 0, result.output
     finding = next(i for i in listed(root, "incidents") if i["id"] == "shared-finding")
-    assert finding["origin"]["file"] == "data/remote/unit-b/current/incidents/shared-finding.yaml" and finding["assessed"] is True
+    assert (
+        finding["origin"]["file"] == "data/remote/unit-b/current/incidents/shared-finding.yaml"
+        and finding["assessed"] is True
+    )
     assert (root / "data/remote/unit-b/current/sources.json").read_bytes() == (out / "sources.json").read_bytes()
     # Unchanged: one 304 for the manifest, no request for the files.
     server.log.clear()
@@ -442,20 +502,56 @@ def _good_then(server: Server, tmp_path: Path, **table: Any) -> tuple[Path, str]
 FAULTS = [
     ("always 500", [Reply(b"oops", 500)] * 3, {}, "HTTP 500 Internal Server Error (after 2 attempts)"),
     ("hang past the timeout", [Reply(fault="hang")] * 2, {}, f"timed out after {TIMEOUT:g} s (after 2 attempts)"),
-    ("body cut short", [Reply(b"PK\x03\x04" + b"x" * 5000, headers={"Content-Type": "application/zip"}, fault="cut")] * 2, {}, "the body was cut short"),
-    ("wrong content type", [Reply(b"<html>Sign in</html>", headers={"Content-Type": "text/html; charset=utf-8"})], {},
-     "unexpected content type 'text/html' (expected ZIP; is this a login or error page?)"),
-    ("invalid log", [Reply(b"{not json", headers={"Content-Type": "application/zip"})], {}, "invalid JSON (Expecting property name enclosed in double quotes at line 1 column 2)"),
-    ("oversize, declared", [Reply(b"x" * 20000)], {"max_bytes": 10000}, "response is 19.5 KiB, larger than the 9.8 KiB limit (raise max_bytes in this remote's table)"),
-    ("oversize, chunked", [Reply(b"x" * 20000, fault="chunked")], {"max_bytes": 10000}, "response is larger than the 9.8 KiB limit"),
-    ("redirect to file://", [Reply(status=302, headers={"Location": "file:///etc/passwd"})], {}, "redirected to another scheme (file:///etc/passwd); refused"),
-    ("redirect to https", [Reply(status=301, headers={"Location": "https://127.0.0.1:1/run.eval"})], {}, "redirected to another scheme"),
+    (
+        "body cut short",
+        [Reply(b"PK\x03\x04" + b"x" * 5000, headers={"Content-Type": "application/zip"}, fault="cut")] * 2,
+        {},
+        "the body was cut short",
+    ),
+    (
+        "wrong content type",
+        [Reply(b"<html>Sign in</html>", headers={"Content-Type": "text/html; charset=utf-8"})],
+        {},
+        "unexpected content type 'text/html' (expected ZIP; is this a login or error page?)",
+    ),
+    (
+        "invalid log",
+        [Reply(b"{not json", headers={"Content-Type": "application/zip"})],
+        {},
+        "invalid JSON (Expecting property name enclosed in double quotes at line 1 column 2)",
+    ),
+    (
+        "oversize, declared",
+        [Reply(b"x" * 20000)],
+        {"max_bytes": 10000},
+        "response is 19.5 KiB, larger than the 9.8 KiB limit (raise max_bytes in this remote's table)",
+    ),
+    (
+        "oversize, chunked",
+        [Reply(b"x" * 20000, fault="chunked")],
+        {"max_bytes": 10000},
+        "response is larger than the 9.8 KiB limit",
+    ),
+    (
+        "redirect to file://",
+        [Reply(status=302, headers={"Location": "file:///etc/passwd"})],
+        {},
+        "redirected to another scheme (file:///etc/passwd); refused",
+    ),
+    (
+        "redirect to https",
+        [Reply(status=301, headers={"Location": "https://127.0.0.1:1/run.eval"})],
+        {},
+        "redirected to another scheme",
+    ),
     ("not found", [Reply(b"gone", 404)], {}, "HTTP 404 Not Found"),
 ]
 
 
 @pytest.mark.parametrize(("replies", "table", "message"), [f[1:] for f in FAULTS], ids=[f[0] for f in FAULTS])
-def test_fault_keeps_last_good_data(tmp_path: Path, server: Server, replies: list[Reply], table: dict[str, Any], message: str) -> None:
+def test_fault_keeps_last_good_data(
+    tmp_path: Path, server: Server, replies: list[Reply], table: dict[str, Any], message: str
+) -> None:
     root, before = _good_then(server, tmp_path, **table)
     server.script("/run.eval", *replies)
 
@@ -487,14 +583,18 @@ def test_plain_http_only_to_loopback(tmp_path: Path) -> None:
     root = make_project(tmp_path, remote_table("evals", "inspect", url="http://evals.example.org/run.eval"))
     result = brief(root, "pull")
     assert result.exit_code == 1
-    assert ("remote 'evals': http://evals.example.org/run.eval: plain http is refused "
-            "(use https, or set insecure = true in this remote's table)") in result.output
+    assert (
+        "remote 'evals': http://evals.example.org/run.eval: plain http is refused "
+        "(use https, or set insecure = true in this remote's table)"
+    ) in result.output
 
 
 def test_dry_run_and_remote_selection(tmp_path: Path, server: Server) -> None:
     server.put("/run.eval", (INSPECT / "arithmetic.eval").read_bytes())
     urls = serve_aiid(server)
-    root = make_project(tmp_path, remote_table("evals", "inspect", url=server.url("/run.eval")), remote_table("aiid", "aiid", urls=urls))
+    root = make_project(
+        tmp_path, remote_table("evals", "inspect", url=server.url("/run.eval")), remote_table("aiid", "aiid", urls=urls)
+    )
     before = tree_hash(root)
 
     result = brief(root, "pull", "--dry-run", "--remote", "aiid")
@@ -514,12 +614,18 @@ def test_dry_run_and_remote_selection(tmp_path: Path, server: Server) -> None:
 
 def test_one_failing_remote_does_not_stop_the_others(tmp_path: Path, server: Server) -> None:
     server.put("/run.eval", (INSPECT / "arithmetic.eval").read_bytes())
-    root = make_project(tmp_path, remote_table("broken", "csv", url=server.url("/missing.csv")), remote_table("evals", "inspect", url=server.url("/run.eval")))
+    root = make_project(
+        tmp_path,
+        remote_table("broken", "csv", url=server.url("/missing.csv")),
+        remote_table("evals", "inspect", url=server.url("/run.eval")),
+    )
     result = brief(root, "pull")
     assert result.exit_code == 1
     assert "evals: 3 new" in result.output
     assert f"remote 'broken': {server.url('/missing.csv')}: HTTP 404 Not Found" in result.output
-    assert result.output.strip().endswith("Aborted: pull failed for 1 of 2 remotes ('broken'); its previous data is unchanged.")
+    assert result.output.strip().endswith(
+        "Aborted: pull failed for 1 of 2 remotes ('broken'); its previous data is unchanged."
+    )
 
 
 def test_leftover_staging_folders_never_load_and_an_interrupted_swap_recovers(tmp_path: Path, server: Server) -> None:
@@ -552,7 +658,9 @@ def test_remote_table_is_checked(tmp_path: Path) -> None:
 def test_build_offline_includes_pulled_incidents(tmp_path: Path, server: Server) -> None:
     urls = serve_aiid(server)
     root = make_project(tmp_path, remote_table("aiid", "aiid", urls=urls, incidents=[1]))
-    (root / "briefs/aiid.yaml").write_text("id: aiid-watch\ntitle: AIID watch\nscope:\n  tags: [aiid]\naudiences: [regulator]\n")
+    (root / "briefs/aiid.yaml").write_text(
+        "id: aiid-watch\ntitle: AIID watch\nscope:\n  tags: [aiid]\naudiences: [regulator]\n"
+    )
     assert brief(root, "pull").exit_code == 0
     server.close()  # the build must not need the network
 
@@ -611,10 +719,14 @@ def test_export_refuses_a_folder_that_is_not_an_earlier_export(tmp_path: Path) -
     (busy / "notes.txt").write_text("mine")
     result = brief(root, "export", str(busy))
     assert result.exit_code == 2
-    assert f"{busy} exists and is not an earlier export (no manifest.json): choose an empty or new folder" in result.output
+    assert (
+        f"{busy} exists and is not an earlier export (no manifest.json): choose an empty or new folder" in result.output
+    )
     assert [p.name for p in busy.iterdir()] == ["notes.txt"]
     first = brief(root, "export", str(tmp_path / "pkg"))
-    assert first.exit_code == 0 and brief(root, "export", str(tmp_path / "pkg")).exit_code == 0  # an earlier export is replaced
+    assert (
+        first.exit_code == 0 and brief(root, "export", str(tmp_path / "pkg")).exit_code == 0
+    )  # an earlier export is replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy", "pkg", "proj"]  # no staging left behind
 
 
@@ -624,13 +736,19 @@ def test_aiid_snapshot_archive(tmp_path: Path, server: Server) -> None:
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:bz2") as archive:
-        for name, text in (("incidents.csv", INCIDENTS_CSV), ("reports.csv", REPORTS_CSV), ("classifications_MIT.csv", MIT_CSV)):
+        for name, text in (
+            ("incidents.csv", INCIDENTS_CSV),
+            ("reports.csv", REPORTS_CSV),
+            ("classifications_MIT.csv", MIT_CSV),
+        ):
             data = text.encode()
             info = tarfile.TarInfo(f"mongodump_full_snapshot/{name}")
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
     server.put("/backup-20261120.tar.bz2", buffer.getvalue(), "application/x-bzip2")
-    root = make_project(tmp_path, remote_table("aiid", "aiid", url=server.url("/backup-20261120.tar.bz2"), incidents=[1]))
+    root = make_project(
+        tmp_path, remote_table("aiid", "aiid", url=server.url("/backup-20261120.tar.bz2"), incidents=[1])
+    )
 
     result = brief(root, "pull")
 

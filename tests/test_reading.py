@@ -93,7 +93,11 @@ def pdf_pages(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def built(default_project_build: Path) -> dict[str, Path]:
-    return {f"{aud}.{ext}": next(default_project_build.glob(f"*-{aud}.{ext}")) for aud in AUDIENCES for ext in ("html", "pdf")}
+    return {
+        f"{aud}.{ext}": next(default_project_build.glob(f"*-{aud}.{ext}"))
+        for aud in AUDIENCES
+        for ext in ("html", "pdf")
+    }
 
 
 def test_no_sentence_of_twelve_words_is_said_twice(built: dict[str, Path]) -> None:
@@ -106,7 +110,15 @@ def test_no_sentence_of_twelve_words_is_said_twice(built: dict[str, Path]) -> No
 def test_the_check_finds_a_repeated_sentence() -> None:
     text = "The model blackmailed the engineer in most rollouts of one condition of a contrived test."
     assert long_sentences([text, "Something else entirely.", text]) == Counter({text.lower(): 2})
-    assert long_sentences(["A table value of twelve or more words with no full stop at its end here", "A table value of twelve or more words with no full stop at its end here"]) == Counter()
+    assert (
+        long_sentences(
+            [
+                "A table value of twelve or more words with no full stop at its end here",
+                "A table value of twelve or more words with no full stop at its end here",
+            ]
+        )
+        == Counter()
+    )
     assert long_sentences(["Short sentence here.", "Short sentence here."]) == Counter()
 
 
@@ -116,7 +128,9 @@ def _ids(root: Path) -> set[str]:
     from brief.load.dataset import load_dataset
 
     ds, _ = load_dataset(load_config(root))
-    ids = set(ds.incidents) | set(ds.sources) | set(ds.recommendations) | {e.id for e in ds.evaluations} | set(ds.briefs)
+    ids = (
+        set(ds.incidents) | set(ds.sources) | set(ds.recommendations) | {e.id for e in ds.evaluations} | set(ds.briefs)
+    )
     ids |= {c.id for inc in ds.incidents.values() for c in inc.claims}
     return {i for i in ids if "-" in i}
 
@@ -155,7 +169,10 @@ def test_no_tool_identifier_reaches_any_reader(built: dict[str, Path]) -> None:
 def test_the_identifier_check_finds_leaks() -> None:
     ids = {"anthropic-2025-syscard"}
     assert _leaks("as curated in data/evaluations/ (anthropic-2025-syscard), tag loss_of_control, EU.ART3_49", ids) == [
-        "anthropic-2025-syscard", "data/e", "loss_of_control", "EU.A"
+        "anthropic-2025-syscard",
+        "data/e",
+        "loss_of_control",
+        "EU.A",
     ]
     assert _leaks("Claude Opus 4 blackmailed in 84% of rollouts (https://example.org/a_b/c.json).", ids) == []
 
@@ -175,7 +192,11 @@ def test_page_budgets_of_the_default_brief(built: dict[str, Path]) -> None:
     for aud, n in counts.items():
         assert n <= audiences.get(aud).pages, counts
     reader = PdfReader(built["regulator.pdf"])
-    first_annex = next(reader.get_destination_page_number(o) + 1 for o in reader.outline if not isinstance(o, list) and o.title.startswith("Annex"))
+    first_annex = next(
+        reader.get_destination_page_number(o) + 1
+        for o in reader.outline
+        if not isinstance(o, list) and o.title.startswith("Annex")
+    )
     assert first_annex <= 9, first_annex  # page 1 and at most 7 of body before the annexes
 
 
@@ -208,9 +229,19 @@ def thin(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "key_judgements:\n  - None of the three has been checked against a primary source yet.\n"
     )
     files: dict[str, str | None] = {f"data/incidents/aiid-{n}.yaml": THIN.format(n=n) for n in (1, 2, 3)}
-    files.update({"briefs/example.yaml": None, "briefs/thin.yaml": brief, "data/incidents/example-finding.yaml": None, "data/evaluations/example.csv": None})
+    files.update(
+        {
+            "briefs/example.yaml": None,
+            "briefs/thin.yaml": brief,
+            "data/incidents/example-finding.yaml": None,
+            "data/evaluations/example.csv": None,
+        }
+    )
     root = write_project(tmp_path_factory.mktemp("thin") / "p", files)
-    result = runner.invoke(app, ["build", "--project", str(root), "--brief", "thin", "--audience", "all", "--date", "2026-11-26", "--quiet"])
+    result = runner.invoke(
+        app,
+        ["build", "--project", str(root), "--brief", "thin", "--audience", "all", "--date", "2026-11-26", "--quiet"],
+    )
     assert result.exit_code == 0, result.output
     return root / "output" / "thin" / "2026-11"
 
@@ -218,7 +249,11 @@ def thin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _sections(html: str) -> list[tuple[str, str]]:
     """Return (heading, text after the heading) of every chapter section."""
     out = []
-    for m in re.finditer(r'<section id="([^"]+)" class="chapter[^"]*"[^>]*>(.*?)(?=<section id="[^"]+" class="chapter|</main>)', html, re.S):
+    for m in re.finditer(
+        r'<section id="([^"]+)" class="chapter[^"]*"[^>]*>(.*?)(?=<section id="[^"]+" class="chapter|</main>)',
+        html,
+        re.S,
+    ):
         body = re.sub(r"<h2[^>]*>.*?</h2>", "", m.group(2), count=1, flags=re.S)
         out.append((m.group(1), re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()))
     return out
@@ -231,11 +266,15 @@ def test_a_brief_over_unassessed_incidents_has_no_empty_sections(thin: Path) -> 
             assert len(text) > 20, f"{aud}: section {ident} is empty"
         text = " ".join(blocks(html))
         assert "not yet" in text.lower(), aud  # absence is stated
-        for boilerplate in ("Evaluation results", "every claim carries its source", "Does not apply", "Recommendations"):
+        for boilerplate in (
+            "Evaluation results",
+            "every claim carries its source",
+            "Does not apply",
+            "Recommendations",
+        ):
             assert boilerplate not in text, (aud, boilerplate)
     executive = " ".join(blocks((thin / "thin-executive.html").read_text(encoding="utf-8")))
     assert "Three incidents were reported" in executive and "checked against a primary source" in executive
-
 
 
 def test_build_warns_when_an_audience_exceeds_its_page_budget(tmp_path: Path) -> None:
@@ -256,11 +295,28 @@ def test_build_warns_when_an_audience_exceeds_its_page_budget(tmp_path: Path) ->
 def test_what_changed_is_in_every_audience_and_shows_no_identifier(tmp_path: Path) -> None:
     from conftest import BRIEF, write_project
 
-    root = write_project(tmp_path / "p", {"briefs/example.yaml": BRIEF.replace("audiences: [regulator]", "audiences: [regulator, executive, technical, public]")})
-    assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26", "--html-only", "-q", "-a", "all"]).exit_code == 0
+    root = write_project(
+        tmp_path / "p",
+        {
+            "briefs/example.yaml": BRIEF.replace(
+                "audiences: [regulator]", "audiences: [regulator, executive, technical, public]"
+            )
+        },
+    )
+    assert (
+        runner.invoke(
+            app, ["build", "--project", str(root), "--date", "2026-11-26", "--html-only", "-q", "-a", "all"]
+        ).exit_code
+        == 0
+    )
     incident = root / "data/incidents/example-finding.yaml"
     incident.write_text(incident.read_text().replace("severity: 3", "severity: 4"))
-    assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-12-20", "--html-only", "-q", "-a", "all"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["build", "--project", str(root), "--date", "2026-12-20", "--html-only", "-q", "-a", "all"]
+        ).exit_code
+        == 0
+    )
     ids = _ids(root)
     for aud in AUDIENCES:
         html = (root / f"output/example/2026-12/example-{aud}.html").read_text(encoding="utf-8")

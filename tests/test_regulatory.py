@@ -78,8 +78,21 @@ def flag(v: regulatory.RegulatoryView, family: str) -> regulatory.Flag:
     return found
 
 
-PLACED_AFTER = {"fact": "placed-on-market", "value": "2025-09-15", "as_of": "2025-09-15", "source": "made-up-source", "text": "Placed on the market on 15 September 2025."}
-PLACED_BEFORE = {**PLACED_AFTER, "value": "2025-05-22", "as_of": "2025-05-22", "text": "Placed on the market on 22 May 2025."}
+PLACED_AFTER = {
+    "fact": "placed-on-market",
+    "value": "2025-09-15",
+    "as_of": "2025-09-15",
+    "source": "made-up-source",
+    "text": "Placed on the market on 15 September 2025.",
+}
+PLACED_BEFORE = {
+    **PLACED_AFTER,
+    "value": "2025-05-22",
+    "as_of": "2025-05-22",
+    "text": "Placed on the market on 22 May 2025.",
+}
+
+
 def load_default():
     """Return the default dataset (validated once per test session)."""
     global _DEFAULT
@@ -89,7 +102,14 @@ def load_default():
 
 
 _DEFAULT = None
-REALISED = {"realised_harm": True, "harm_types": ["health"], "awareness_date": "2026-09-01", "gpai_systemic_risk": "presumed", "training_compute_disclosed": True, "status": [PLACED_AFTER]}
+REALISED = {
+    "realised_harm": True,
+    "harm_types": ["health"],
+    "awareness_date": "2026-09-01",
+    "gpai_systemic_risk": "presumed",
+    "training_compute_disclosed": True,
+    "status": [PLACED_AFTER],
+}
 
 
 # --- Deadline arithmetic ------------------------------------------------------------------------
@@ -130,9 +150,13 @@ def test_weekends_are_skipped_only_when_the_rule_says_so() -> None:
 def test_the_counting_rule_comes_from_the_table() -> None:
     assert not TABLES.working_days and not TABLES.roll_forward  # data/regulatory/clocks.yaml
     friday = D(2026, 8, 7)
-    assert regulatory.report_deadlines(TABLES, "cop-9.3", "critical-infrastructure", friday).initial.due == D(2026, 8, 9)
+    assert regulatory.report_deadlines(TABLES, "cop-9.3", "critical-infrastructure", friday).initial.due == D(
+        2026, 8, 9
+    )
     working = dataclasses.replace(TABLES, working_days=True)
-    assert regulatory.report_deadlines(working, "cop-9.3", "critical-infrastructure", friday).initial.due == D(2026, 8, 11)
+    assert regulatory.report_deadlines(working, "cop-9.3", "critical-infrastructure", friday).initial.due == D(
+        2026, 8, 11
+    )
     assert "working days" in regulatory.counting_note(working)
     assert "weekends are not skipped" in regulatory.counting_note(TABLES)
 
@@ -157,7 +181,11 @@ def test_the_counting_rule_comes_from_the_table() -> None:
 )
 def test_periods_by_harm_type(regime: str, harm: str, days: int, locator: str) -> None:
     clock = regulatory.report_deadlines(TABLES, regime, harm, D(2026, 9, 1))
-    assert (clock.days, clock.ref.locator, clock.initial.due) == (days, locator, D(2026, 9, 1) + dt.timedelta(days=days))
+    assert (clock.days, clock.ref.locator, clock.initial.due) == (
+        days,
+        locator,
+        D(2026, 9, 1) + dt.timedelta(days=days),
+    )
     assert clock.indicative
 
 
@@ -165,13 +193,23 @@ def test_art73_does_not_cover_a_cybersecurity_breach_and_art3_49_lists_none() ->
     with pytest.raises(KeyError):
         regulatory.report_deadlines(TABLES, "art-73", "cybersecurity-breach", D(2026, 9, 1))
     assert TABLES.harm_types["cybersecurity-breach"].art3_49 is None
-    assert [TABLES.harm_types[h].art3_49 for h in ("death", "health", "critical-infrastructure", "fundamental-rights", "property-environment")] == ["(a)", "(a)", "(b)", "(c)", "(d)"]
+    assert [
+        TABLES.harm_types[h].art3_49
+        for h in ("death", "health", "critical-infrastructure", "fundamental-rights", "property-environment")
+    ] == ["(a)", "(a)", "(b)", "(c)", "(d)"]
 
 
 def test_initial_intermediate_and_final_reports() -> None:
-    clock = regulatory.report_deadlines(TABLES, "cop-9.3", "health", D(2026, 1, 31), resolved=D(2026, 4, 30), as_of=D(2026, 11, 26))
+    clock = regulatory.report_deadlines(
+        TABLES, "cop-9.3", "health", D(2026, 1, 31), resolved=D(2026, 4, 30), as_of=D(2026, 11, 26)
+    )
     initial, intermediate, final = clock.milestones
-    assert (initial.kind, initial.due, initial.due_text, initial.passed) == ("initial", D(2026, 2, 15), "15 February 2026", True)
+    assert (initial.kind, initial.due, initial.due_text, initial.passed) == (
+        "initial",
+        D(2026, 2, 15),
+        "15 February 2026",
+        True,
+    )
     assert intermediate.dates == (D(2026, 3, 15), D(2026, 4, 12))  # every 28 days until resolution on 30 April
     assert final.due == D(2026, 6, 29)  # 60 days after resolution
     assert final.due_text == "29 June 2026 (60 days after resolution on 30 April 2026)"
@@ -183,12 +221,16 @@ def test_an_unresolved_incident_has_no_final_date_and_names_the_next_update() ->
     initial, intermediate, final = clock.milestones
     assert initial.due == D(2026, 10, 11)
     assert intermediate.dates == (D(2026, 11, 8), D(2026, 12, 6))
-    assert intermediate.due_text == "Every 28 days from 8 November 2026; next due after the edition date: 6 December 2026"
+    assert (
+        intermediate.due_text == "Every 28 days from 8 November 2026; next due after the edition date: 6 December 2026"
+    )
     assert final.due is None and final.due_text == "60 days after resolution; no resolution date recorded"
 
 
 def test_resolved_before_the_first_update_needs_none() -> None:
-    clock = regulatory.report_deadlines(TABLES, "cop-9.3", "critical-infrastructure", D(2026, 9, 1), resolved=D(2026, 9, 10))
+    clock = regulatory.report_deadlines(
+        TABLES, "cop-9.3", "critical-infrastructure", D(2026, 9, 1), resolved=D(2026, 9, 10)
+    )
     assert clock.milestones[1].due is None and "resolved on 10 September 2026" in clock.milestones[1].due_text
     assert clock.milestones[2].due == D(2026, 11, 9)
 
@@ -206,7 +248,10 @@ def test_art73_clock_allows_an_incomplete_initial_report() -> None:
 def test_art3_49_needs_realised_harm_of_a_listed_class() -> None:
     yes = flag(view_of(incident(evidence=4, severity=4, regulatory_facts=REALISED)), "EU.ART3_49")
     assert (yes.code, yes.state) == ("EU.ART3_49", "yes")
-    assert yes.verdict == "Serious incident under Art. 3(49), point (a): serious harm to a person's health (mental and/or physical)."
+    assert (
+        yes.verdict
+        == "Serious incident under Art. 3(49), point (a): serious harm to a person's health (mental and/or physical)."
+    )
     assert "EU.ART3_49" in yes.tokens and "EU.ART3_49=yes" in yes.tokens
     assert [r.locator for r in yes.basis] == ["art. 3(49)"] and yes.basis[0].source == "eu-2024-ai-act"
 
@@ -215,14 +260,27 @@ def test_art3_49_needs_realised_harm_of_a_listed_class() -> None:
     assert ("Realised harm", "no (derived from rubric evidence E1)") in no.inputs
     assert no.tokens == {"EU.ART3_49=no"}
 
-    cyber = flag(view_of(incident(evidence=4, regulatory_facts={"realised_harm": True, "harm_types": ["cybersecurity-breach"]})), "EU.ART3_49")
+    cyber = flag(
+        view_of(incident(evidence=4, regulatory_facts={"realised_harm": True, "harm_types": ["cybersecurity-breach"]})),
+        "EU.ART3_49",
+    )
     assert cyber.state == "no" and "not of a class in points (a) to (d)" in cyber.verdict
 
 
 def test_realised_harm_is_derived_from_evidence_or_kind_unless_recorded() -> None:
     assert flag(view_of(incident(evidence=4, regulatory_facts={"harm_types": ["death"]})), "EU.ART3_49").state == "yes"
-    assert flag(view_of(incident(evidence=None, kind="incident", regulatory_facts={"harm_types": ["death"]})), "EU.ART3_49").state == "yes"
-    assert flag(view_of(incident(evidence=None, kind="hazard", regulatory_facts={"harm_types": ["death"]})), "EU.ART3_49").state == "no"
+    assert (
+        flag(
+            view_of(incident(evidence=None, kind="incident", regulatory_facts={"harm_types": ["death"]})), "EU.ART3_49"
+        ).state
+        == "yes"
+    )
+    assert (
+        flag(
+            view_of(incident(evidence=None, kind="hazard", regulatory_facts={"harm_types": ["death"]})), "EU.ART3_49"
+        ).state
+        == "no"
+    )
     recorded = flag(view_of(incident(evidence=4, regulatory_facts={"realised_harm": False})), "EU.ART3_49")
     assert recorded.state == "no" and ("Realised harm", "no (recorded)") in recorded.inputs
 
@@ -231,8 +289,18 @@ def test_realised_harm_is_derived_from_evidence_or_kind_unless_recorded() -> Non
     ("facts", "state", "words", "token"),
     [
         ({"gpai_systemic_risk": "designated"}, "yes", "Designated by the Commission", "EU.GPAI_SR=designated"),
-        ({"gpai_systemic_risk": "presumed", "training_compute_disclosed": True}, "yes", "Presumed to have high-impact capabilities", "EU.GPAI_SR=presumed"),
-        ({"gpai_systemic_risk": "unknown", "training_compute_disclosed": False}, "unknown", "Presumed / unknown: training compute not disclosed", "EU.GPAI_SR=unknown"),
+        (
+            {"gpai_systemic_risk": "presumed", "training_compute_disclosed": True},
+            "yes",
+            "Presumed to have high-impact capabilities",
+            "EU.GPAI_SR=presumed",
+        ),
+        (
+            {"gpai_systemic_risk": "unknown", "training_compute_disclosed": False},
+            "unknown",
+            "Presumed / unknown: training compute not disclosed",
+            "EU.GPAI_SR=unknown",
+        ),
         ({}, "unknown", "Unknown: systemic-risk status not recorded.", "EU.GPAI_SR=unknown"),
         ({"gpai_systemic_risk": "no"}, "no", "Not a GPAI model with systemic risk.", "EU.GPAI_SR=no"),
     ],
@@ -277,7 +345,9 @@ def test_a_model_placed_before_2_august_2025_is_bound_from_2_august_2027() -> No
     """Art. 111(3): a GPAI model already on the market on 2 August 2025 has until 2 August 2027."""
     placed = regulatory.in_time(TABLES, "gpai", D(2026, 12, 7), D(2025, 5, 22), "Claude Opus 4")
     assert (placed.binds, placed.binds_from, placed.transitional) == (False, D(2027, 8, 2), True)
-    assert placed.text.startswith("Art. 111(3) binds Claude Opus 4 from 2 August 2027: it was placed on the market on 22 May 2025")
+    assert placed.text.startswith(
+        "Art. 111(3) binds Claude Opus 4 from 2 August 2027: it was placed on the market on 22 May 2025"
+    )
     assert [r.locator for r in placed.refs] == ["art. 111(3)", "art. 113"]
     assert regulatory.in_time(TABLES, "gpai", D(2027, 8, 2), D(2025, 5, 22)).binds is True
 
@@ -310,7 +380,9 @@ def test_without_a_placing_date_the_duty_is_undetermined_and_the_clock_condition
     v = view_of(incident(evidence=4, severity=4, regulatory_facts={**REALISED, "status": []}))
     assert flag(v, "EU.ART55_1c").state == "conditional" and flag(v, "CoP.9_3").state == "conditional"
     assert "placing date is not recorded" in v.clocks[0].condition
-    assert flag(v, "EU.ART55_1c").verdict.startswith("Report due if the model was placed on the market on or after 2 August 2025")
+    assert flag(v, "EU.ART55_1c").verdict.startswith(
+        "Report due if the model was placed on the market on or after 2 August 2025"
+    )
     assert any(n.startswith("Undetermined for Example Model") for n in flag(v, "EU.ART55_1c").notes)
 
 
@@ -348,14 +420,26 @@ def test_no_incident_of_the_default_data_contradicts_itself() -> None:
 
 def test_the_contradiction_check_finds_a_threshold_applied_and_ruled_out() -> None:
     report = {"framework": "anthropic-rsp", "threshold": "ASL-3", "source": "made-up-source", "locator": "p. 1"}
-    inc = incident(regulatory_facts={"framework_reports": [{**report, "status": "cannot-rule-out"}, {**report, "status": "ruled-out"}]})
+    inc = incident(
+        regulatory_facts={
+            "framework_reports": [{**report, "status": "cannot-rule-out"}, {**report, "status": "ruled-out"}]
+        }
+    )
     inc = inc.model_copy(update={"developer": "Anthropic"})
     v = view_of(inc)
-    assert regulatory.contradictions(v, inc, TABLES) == ["anthropic-rsp:ASL-3: both applied and ruled out by the FRONTIER flags"]
+    assert regulatory.contradictions(v, inc, TABLES) == [
+        "anthropic-rsp:ASL-3: both applied and ruled out by the FRONTIER flags"
+    ]
     # A cross-walk row of another developer's framework, or one saying "below threshold" while ASL-3 applies.
     openai = regulatory.CrosswalkRow("OpenAI PF", "below High", framework_id="openai-preparedness")
-    below = regulatory.CrosswalkRow("Developer frameworks", 'Anthropic RSP: ASL-1/2 capability; thresholds "ruled out".')
-    one = view_of(incident(regulatory_facts={"framework_reports": [{**report, "status": "cannot-rule-out"}]}).model_copy(update={"developer": "Anthropic"}))
+    below = regulatory.CrosswalkRow(
+        "Developer frameworks", 'Anthropic RSP: ASL-1/2 capability; thresholds "ruled out".'
+    )
+    one = view_of(
+        incident(regulatory_facts={"framework_reports": [{**report, "status": "cannot-rule-out"}]}).model_copy(
+            update={"developer": "Anthropic"}
+        )
+    )
     bad = dataclasses.replace(one, crosswalk=(*one.crosswalk, openai, below))
     found = regulatory.contradictions(bad, inc, TABLES)
     assert any("another developer's framework" in p for p in found) and any("ASL-1/2" in p for p in found)
@@ -405,18 +489,29 @@ def test_specified_systemic_risks() -> None:
     assert f.rule.startswith("“Risks from humans losing the ability to reliably direct, modify, or shut down a model.")
     assert {"CoP.APP1_4", "CoP.APP1_4:loss_of_control"} <= f.tokens
     none = flag(view_of(incident()), "CoP.APP1_4")
-    assert none.state == "no" and none.verdict == "No specified systemic risk tagged." and none.tokens == {"CoP.APP1_4=no"}
+    assert (
+        none.state == "no" and none.verdict == "No specified systemic risk tagged." and none.tokens == {"CoP.APP1_4=no"}
+    )
 
 
 def test_developer_framework_thresholds() -> None:
     reports = [
-        {"framework": "anthropic-rsp", "threshold": "ASL-3", "status": "cannot-rule-out", "domain": "cbrn", "source": "anthropic-2025-asl3", "locator": "opening paragraph"},
+        {
+            "framework": "anthropic-rsp",
+            "threshold": "ASL-3",
+            "status": "cannot-rule-out",
+            "domain": "cbrn",
+            "source": "anthropic-2025-asl3",
+            "locator": "opening paragraph",
+        },
         {"framework": "anthropic-rsp", "threshold": "ASL-4", "status": "ruled-out", "source": "anthropic-2025-asl3"},
     ]
     v = view_of(incident(cop=["loss_of_control"], regulatory_facts={"framework_reports": reports}))
     asl3, asl4 = [f for f in v.flags if f.family == "FRONTIER"]
     assert (asl3.code, asl3.state) == ("FRONTIER:anthropic-rsp:ASL-3", "yes")
-    assert asl3.verdict == "Reported as not ruled out (precautionary safeguards): ASL-3 Standard required (Anthropic RSP)."
+    assert (
+        asl3.verdict == "Reported as not ruled out (precautionary safeguards): ASL-3 Standard required (Anthropic RSP)."
+    )
     assert ("Cross-walk rung", "C1 Approaching / cannot rule out") in asl3.inputs
     assert "concerns CBRN, a risk this record is not tagged with" in asl3.notes[0]
     assert [(r.source, r.locator) for r in asl3.evidence] == [("anthropic-2025-asl3", "opening paragraph")]
@@ -432,7 +527,11 @@ def test_developer_framework_thresholds() -> None:
     [
         ({}, None, "MAP 5.1, MANAGE 1.2, MANAGE 1.3"),  # Moderate (the worked example's derivation)
         ({"severity": 1, "breadth": 0}, None, "MAP 5.1, MANAGE 1.3"),  # Low
-        ({"severity": 5, "capability": {"domain": "cbrn", "status": 3}}, None, "MAP 5.1, MANAGE 4.3, sec. 1.2.3"),  # Critical
+        (
+            {"severity": 5, "capability": {"domain": "cbrn", "status": 3}},
+            None,
+            "MAP 5.1, MANAGE 4.3, sec. 1.2.3",
+        ),  # Critical
     ],
 )
 def test_nist_subcategories_follow_the_level(inputs: dict, facts: dict | None, expected: str) -> None:
@@ -442,7 +541,14 @@ def test_nist_subcategories_follow_the_level(inputs: dict, facts: dict | None, e
 
 
 def test_nist_incident_communication_for_realised_harm_and_nothing_unassessed() -> None:
-    low_realised = view_of(incident(evidence=4, severity=1, level_inputs={"likelihood": 1}, regulatory_facts={"realised_harm": True, "harm_types": []}))
+    low_realised = view_of(
+        incident(
+            evidence=4,
+            severity=1,
+            level_inputs={"likelihood": 1},
+            regulatory_facts={"realised_harm": True, "harm_types": []},
+        )
+    )
     assert "MANAGE 4.3" in flag(low_realised, "NIST.AI_RMF").code
     assert view_of(incident(evidence=None)).flag("NIST.AI_RMF") is None
 
@@ -450,12 +556,28 @@ def test_nist_incident_communication_for_realised_harm_and_nothing_unassessed() 
 @pytest.mark.parametrize(
     ("kwargs", "code", "start"),
     [
-        ({"evidence": 1, "severity": 3}, "OECD:hazard", "AI hazard: no harm materialised, and the worst credible outcome (S3) is below"),
+        (
+            {"evidence": 1, "severity": 3},
+            "OECD:hazard",
+            "AI hazard: no harm materialised, and the worst credible outcome (S3) is below",
+        ),
         ({"evidence": 1, "severity": 4}, "OECD:serious-hazard", "Serious AI hazard"),
         ({"evidence": None}, "OECD:hazard", "AI hazard: no harm materialised; seriousness not assessed"),
-        ({"evidence": 4, "regulatory_facts": {"realised_harm": True}}, "OECD:incident", "AI incident: harm materialised, of no serious class"),
-        ({"evidence": 4, "regulatory_facts": {"harm_types": ["death"]}}, "OECD:serious-incident", "Serious AI incident: realised death of a person"),
-        ({"evidence": 4, "regulatory_facts": {"harm_types": ["death"], "disaster": True}}, "OECD:disaster", "AI disaster"),
+        (
+            {"evidence": 4, "regulatory_facts": {"realised_harm": True}},
+            "OECD:incident",
+            "AI incident: harm materialised, of no serious class",
+        ),
+        (
+            {"evidence": 4, "regulatory_facts": {"harm_types": ["death"]}},
+            "OECD:serious-incident",
+            "Serious AI incident: realised death of a person",
+        ),
+        (
+            {"evidence": 4, "regulatory_facts": {"harm_types": ["death"], "disaster": True}},
+            "OECD:disaster",
+            "AI disaster",
+        ),
     ],
 )
 def test_oecd_classification(kwargs: dict, code: str, start: str) -> None:
@@ -481,7 +603,10 @@ def test_claude_opus_4_is_not_a_serious_incident_because_no_harm_was_realised(op
     assert ("Realised harm", "no (derived from rubric evidence E1)") in f.inputs
     assert "fictional company scenario" in f.rationale[0]
     assert opus.clocks == ()
-    assert opus.clock_note == "No reporting clock runs: not a serious incident under Art. 3(49): no realised harm reported."
+    assert (
+        opus.clock_note
+        == "No reporting clock runs: not a serious incident under Art. 3(49): no realised harm reported."
+    )
     assert flag(opus, "EU.ART55_1c").state == "no" and flag(opus, "CoP.9_3").state == "no"
     assert flag(opus, "EU.ART73").verdict.startswith("Does not apply: not a high-risk AI system.")
 
@@ -520,7 +645,10 @@ def test_made_up_realised_harm_gets_the_2_5_10_15_day_clocks() -> None:
         "gpai_systemic_risk": "designated",
         "high_risk_system": True,
     }
-    v = view_of(incident(kind="incident", evidence=4, severity=5, fatal=True, regulatory_facts=facts, date="2028-02-27"), as_of=D(2028, 3, 10))
+    v = view_of(
+        incident(kind="incident", evidence=4, severity=5, fatal=True, regulatory_facts=facts, date="2028-02-27"),
+        as_of=D(2028, 3, 10),
+    )
     cop = {c.harm_type: c for c in v.clocks if c.regime == "cop-9.3"}
     assert {h: (c.days, c.initial.due) for h, c in cop.items()} == {
         "critical-infrastructure": (2, D(2028, 2, 29)),
@@ -531,7 +659,11 @@ def test_made_up_realised_harm_gets_the_2_5_10_15_day_clocks() -> None:
     assert [h for h, c in cop.items() if c.binding] == ["critical-infrastructure"]
     assert cop["health"].initial.passed is False and cop["death"].initial.passed is True
     art73 = {c.harm_type: (c.days, c.initial.due) for c in v.clocks if c.regime == "art-73"}
-    assert art73 == {"critical-infrastructure": (2, D(2028, 2, 29)), "death": (10, D(2028, 3, 8)), "health": (15, D(2028, 3, 13))}
+    assert art73 == {
+        "critical-infrastructure": (2, D(2028, 2, 29)),
+        "death": (10, D(2028, 3, 8)),
+        "health": (15, D(2028, 3, 13)),
+    }
     assert flag(v, "CoP.9_3").code == "CoP.9_3(2 days)"
     assert flag(v, "EU.ART73").code == "EU.ART73(2 days)"
     assert flag(v, "EU.ART3_49").verdict.startswith("Serious incident under Art. 3(49), point (b), (a):")
@@ -554,16 +686,31 @@ def test_vocabularies_hold_the_reference_lists() -> None:
     mit = [t for t in v["mit"].terms if t.kind != "domain"]
     assert len(mit) == 24 and len(v["mit"].terms) == 31
     assert [t.id for t in v["cop"].terms] == ["cbrn", "loss_of_control", "cyber_offence", "harmful_manipulation"]
-    assert set(v["cop"].find(t).id for t in ("loss_of_control", "Loss of control", "LOSS OF CONTROL")) == {"loss_of_control"}
+    assert set(v["cop"].find(t).id for t in ("loss_of_control", "Loss of control", "LOSS OF CONTROL")) == {
+        "loss_of_control"
+    }
     assert len(v["nist"].terms) == 12 and v["nist"].find("data privacy").id == "data-privacy"
-    assert [t.id for t in v["oecd"].terms] == ["physical", "psychological", "reputational", "economic-financial", "environmental", "public-interest", "human-rights"]
+    assert [t.id for t in v["oecd"].terms] == [
+        "physical",
+        "psychological",
+        "reputational",
+        "economic-financial",
+        "environmental",
+        "public-interest",
+        "human-rights",
+    ]
     assert v["mit"].find("7.1 AI pursuing its own goals in conflict with human goals or values").id == "7.1"
     assert v["mit"].find("7.7") is None
 
 
 def test_every_flag_token_a_view_produces_is_in_the_grammar() -> None:
     known = regulatory.flag_tokens(TABLES)
-    facts = {**REALISED, "harm_types": ["death", "cybersecurity-breach"], "high_risk_system": True, "framework_reports": [{"framework": "gdm-fsf", "threshold": "cbrn-uplift-1", "status": "alert", "source": "x"}]}
+    facts = {
+        **REALISED,
+        "harm_types": ["death", "cybersecurity-breach"],
+        "high_risk_system": True,
+        "framework_reports": [{"framework": "gdm-fsf", "threshold": "cbrn-uplift-1", "status": "alert", "source": "x"}],
+    }
     for inc in (incident(cop=["cbrn"], evidence=4, regulatory_facts=facts), incident(), incident(evidence=None)):
         assert view_of(inc).tokens <= known
 
@@ -571,11 +718,28 @@ def test_every_flag_token_a_view_produces_is_in_the_grammar() -> None:
 def test_canonical_tags_match_ids_labels_and_domains() -> None:
     inc = INCIDENT_MODEL()
     tags = regulatory.canonical_tags(inc.tags, TABLES)
-    assert {"mit:7.1", "mit:7", "mit:AI pursuing its own goals in conflict with human goals or values", "nist:Data Privacy", "nist:data-privacy", "cop:loss_of_control", "cop:Loss of control"} <= tags
+    assert {
+        "mit:7.1",
+        "mit:7",
+        "mit:AI pursuing its own goals in conflict with human goals or values",
+        "nist:Data Privacy",
+        "nist:data-privacy",
+        "cop:loss_of_control",
+        "cop:Loss of control",
+    } <= tags
 
 
 def INCIDENT_MODEL() -> Incident:
-    return Incident.model_validate({"id": "t", "title": "T", "kind": "hazard", "date": "2026-01-01", "summary": "S.", "tags": {"mit": ["7.1"], "nist": ["Data Privacy"], "cop": ["loss_of_control"]}})
+    return Incident.model_validate(
+        {
+            "id": "t",
+            "title": "T",
+            "kind": "hazard",
+            "date": "2026-01-01",
+            "summary": "S.",
+            "tags": {"mit": ["7.1"], "nist": ["Data Privacy"], "cop": ["loss_of_control"]},
+        }
+    )
 
 
 def problems_for(tmp_path: Path, overrides: dict[str, str]) -> list[str]:
@@ -585,18 +749,39 @@ def problems_for(tmp_path: Path, overrides: dict[str, str]) -> list[str]:
 
 
 def test_an_unknown_tag_is_an_error_naming_the_nearest_valid_ones(tmp_path: Path) -> None:
-    bad = INCIDENT.replace("  cop: [loss_of_control]", '  cop: [loss-of-controll]\n  mit: ["7.7"]\n  nist: [Data Privcy]\n  oecd: [psychologcal]')
+    bad = INCIDENT.replace(
+        "  cop: [loss_of_control]",
+        '  cop: [loss-of-controll]\n  mit: ["7.7"]\n  nist: [Data Privcy]\n  oecd: [psychologcal]',
+    )
     lines = problems_for(tmp_path, {"data/incidents/example-finding.yaml": bad})
     cop = next(line for line in lines if "tags.cop[0]" in line)
-    assert re.fullmatch(r"data/incidents/example-finding\.yaml:11: tags\.cop\[0\]: unknown GPAI Code of Practice, Appendix 1\.4 specified systemic risks tag 'loss-of-controll' \(nearest valid: 'loss_of_control'.*; the vocabulary is .*cop-systemic-risks\.yaml\)", cop), cop
-    assert any(line.startswith("data/incidents/example-finding.yaml:12: tags.mit[0]: unknown MIT AI Risk Repository domain taxonomy tag '7.7' (nearest valid: '7.") for line in lines)
-    assert any("tags.nist[0]: unknown NIST AI 600-1 generative AI risks tag 'Data Privcy' (nearest valid: 'Data Privacy'" in line for line in lines)
-    assert any("tags.oecd[0]: unknown OECD harm types tag 'psychologcal' (nearest valid: 'psychological'" in line for line in lines)
+    assert re.fullmatch(
+        r"data/incidents/example-finding\.yaml:11: tags\.cop\[0\]: unknown GPAI Code of Practice, Appendix 1\.4 specified systemic risks tag 'loss-of-controll' \(nearest valid: 'loss_of_control'.*; the vocabulary is .*cop-systemic-risks\.yaml\)",
+        cop,
+    ), cop
+    assert any(
+        line.startswith(
+            "data/incidents/example-finding.yaml:12: tags.mit[0]: unknown MIT AI Risk Repository domain taxonomy tag '7.7' (nearest valid: '7."
+        )
+        for line in lines
+    )
+    assert any(
+        "tags.nist[0]: unknown NIST AI 600-1 generative AI risks tag 'Data Privcy' (nearest valid: 'Data Privacy'"
+        in line
+        for line in lines
+    )
+    assert any(
+        "tags.oecd[0]: unknown OECD harm types tag 'psychologcal' (nearest valid: 'psychological'" in line
+        for line in lines
+    )
     assert len({line for line in lines if ": tags." in line}) == 4
 
 
 def test_labels_and_any_case_are_valid_tags(tmp_path: Path) -> None:
-    good = INCIDENT.replace("  cop: [loss_of_control]", '  cop: [Loss of control]\n  mit: ["7.1 AI pursuing its own goals in conflict with human goals or values", "7"]\n  nist: [data privacy]\n  oecd: [Psychological]')
+    good = INCIDENT.replace(
+        "  cop: [loss_of_control]",
+        '  cop: [Loss of control]\n  mit: ["7.1 AI pursuing its own goals in conflict with human goals or values", "7"]\n  nist: [data privacy]\n  oecd: [Psychological]',
+    )
     lines = problems_for(tmp_path, {"data/incidents/example-finding.yaml": good})
     assert not [line for line in lines if ": tags." in line]
 
@@ -626,8 +811,14 @@ suppress:
     assert "risk.fatal_or_ci_or_widespread: warning: false, but regulatory.harm_types records death" in body
     assert "regulatory.resolved_date: 2026-09-01 is before awareness_date 2026-09-10" in body
     assert "regulatory.gpai_systemic_risk: warning: presumed, but training compute is not disclosed" in body
-    assert "regulatory.framework_reports[0].framework: unknown framework 'anthropic-rps' (nearest valid: 'anthropic-rsp'" in body
-    assert "regulatory.framework_reports[1].threshold: unknown Anthropic RSP threshold 'ASL-9' (nearest valid: 'ASL-4', 'ASL-3'" in body
+    assert (
+        "regulatory.framework_reports[0].framework: unknown framework 'anthropic-rps' (nearest valid: 'anthropic-rsp'"
+        in body
+    )
+    assert (
+        "regulatory.framework_reports[1].threshold: unknown Anthropic RSP threshold 'ASL-9' (nearest valid: 'ASL-4', 'ASL-3'"
+        in body
+    )
     assert "regulatory.framework_reports[1].source: unknown source 'nosuch'" in body
     assert "regulatory.framework_reports[1].domain: unknown CoP specified systemic risk 'bio'" in body
     assert "regulatory.framework_reports[0].locator: warning: no locator for 'dev-2025-card'" in body
@@ -635,7 +826,9 @@ suppress:
     assert "suppress[0].id: unknown recommendation 'ask-protocl' (did you mean 'ask-protocol'?)" in body
     assert "suppress[1].id: 'ask-protocol' is both listed in recommendations and suppressed (keep one)" in body
     mine = sorted({line for line in lines if re.search(r": (regulatory|suppress)", line)})
-    assert len(mine) == 13 and all(re.match(r"data/incidents/example-finding\.yaml:\d+: (regulatory|suppress)\S*: ", line) for line in mine), mine
+    assert len(mine) == 13 and all(
+        re.match(r"data/incidents/example-finding\.yaml:\d+: (regulatory|suppress)\S*: ", line) for line in mine
+    ), mine
 
 
 def test_recommendation_triggers_are_checked(tmp_path: Path) -> None:
@@ -650,10 +843,19 @@ def test_recommendation_triggers_are_checked(tmp_path: Path) -> None:
     flags: ["EU.ART3_49", "EU.GPAI_SR=presumd", "FRONTIER:anthropic-rsp:ASL-3"]
 """
     lines = problems_for(tmp_path, {"data/recommendations.yaml": recs})
-    assert "data/recommendations.yaml:5: rationale: warning: recommendation 'ask-protocol' has a rationale that cites no source (expected at least one [@source-id, locator])" in lines
+    assert (
+        "data/recommendations.yaml:5: rationale: warning: recommendation 'ask-protocol' has a rationale that cites no source (expected at least one [@source-id, locator])"
+        in lines
+    )
     vocab = REPO / "data" / "vocab" / "cop-systemic-risks.yaml"
-    assert f"data/recommendations.yaml:7: triggers.tags[0]: unknown GPAI Code of Practice, Appendix 1.4 specified systemic risks tag 'loss-of-control' (nearest valid: 'cop:loss_of_control'; the vocabulary is packaged vocabulary {vocab.name})" in lines
-    assert "data/recommendations.yaml:8: triggers.flags[1]: unknown flag 'EU.GPAI_SR=presumd' (nearest valid: 'EU.GPAI_SR=presumed', 'EU.GPAI_SR=yes', 'EU.GPAI_SR=designated')" in lines
+    assert (
+        f"data/recommendations.yaml:7: triggers.tags[0]: unknown GPAI Code of Practice, Appendix 1.4 specified systemic risks tag 'loss-of-control' (nearest valid: 'cop:loss_of_control'; the vocabulary is packaged vocabulary {vocab.name})"
+        in lines
+    )
+    assert (
+        "data/recommendations.yaml:8: triggers.flags[1]: unknown flag 'EU.GPAI_SR=presumd' (nearest valid: 'EU.GPAI_SR=presumed', 'EU.GPAI_SR=yes', 'EU.GPAI_SR=designated')"
+        in lines
+    )
     assert len({line for line in lines if ": triggers." in line}) == 2  # topic tags and valid flags pass
 
 
@@ -661,16 +863,23 @@ def test_the_project_s_own_tables_must_cite_curated_sources(tmp_path: Path) -> N
     root = write_project(tmp_path / "p")
     vocab = (REPO / "data" / "vocab" / "oecd-harm-types.yaml").read_text()
     (root / "data" / "vocab").mkdir()
-    (root / "data" / "vocab" / "oecd-harm-types.yaml").write_text(vocab.replace("source: oecd-2024-defining-ai-incidents", "source: oecd-paper"))
+    (root / "data" / "vocab" / "oecd-harm-types.yaml").write_text(
+        vocab.replace("source: oecd-2024-defining-ai-incidents", "source: oecd-paper")
+    )
     result = runner.invoke(app, ["validate", "--project", str(root)])
-    assert "data/vocab/oecd-harm-types.yaml: the table cites unknown source 'oecd-paper' (add it to data/sources.json)" in result.stderr
+    assert (
+        "data/vocab/oecd-harm-types.yaml: the table cites unknown source 'oecd-paper' (add it to data/sources.json)"
+        in result.stderr
+    )
     assert regulatory.load_tables(root / "data").vocabularies["oecd"].path == "data/vocab/oecd-harm-types.yaml"
 
 
 def test_a_broken_table_is_reported_with_its_file(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p")
     (root / "data" / "regulatory").mkdir()
-    (root / "data" / "regulatory" / "clocks.yaml").write_text("counting: {}\nregimes:\n  cop-9.3: {name: x}\nharm_types: {}\n")
+    (root / "data" / "regulatory" / "clocks.yaml").write_text(
+        "counting: {}\nregimes:\n  cop-9.3: {name: x}\nharm_types: {}\n"
+    )
     result = runner.invoke(app, ["validate", "--project", str(root)])
     assert result.exit_code == 1
     assert "data/regulatory/clocks.yaml: regimes.cop-9.3.milestones: missing" in result.stderr
@@ -678,17 +887,39 @@ def test_a_broken_table_is_reported_with_its_file(tmp_path: Path) -> None:
 
 def test_the_default_data_validates_with_its_regulatory_facts() -> None:
     report = validate(load_config(REPO), today=D(2026, 11, 26))
-    mine = [str(p) for p in report.problems if any(k in p.location.field for k in ("tags.", "regulatory", "suppress", "triggers"))]
+    mine = [
+        str(p)
+        for p in report.problems
+        if any(k in p.location.field for k in ("tags.", "regulatory", "suppress", "triggers"))
+    ]
     assert mine == []
     assert all(inc.regulatory is not None for inc in report.dataset.incidents.values())
 
 
 def test_provisions_quote_and_cite_every_flag_family() -> None:
     provisions = {p.code: p for p in regulatory.provisions(TABLES)}
-    assert list(provisions) == ["EU.ART3_49", "EU.GPAI_SR", "EU.ART55_1c", "CoP.9_3", "EU.ART73", "CoP.APP1_4", "FRONTIER", "NIST.AI_RMF", "OECD", "TAGS"]
-    assert "“directly or indirectly leads to”" not in provisions["EU.ART3_49"].rule  # the table quotes with straight quotes
+    assert list(provisions) == [
+        "EU.ART3_49",
+        "EU.GPAI_SR",
+        "EU.ART55_1c",
+        "CoP.9_3",
+        "EU.ART73",
+        "CoP.APP1_4",
+        "FRONTIER",
+        "NIST.AI_RMF",
+        "OECD",
+        "TAGS",
+    ]
+    assert (
+        "“directly or indirectly leads to”" not in provisions["EU.ART3_49"].rule
+    )  # the table quotes with straight quotes
     assert '"directly or indirectly leads to"' in provisions["EU.ART3_49"].rule
-    assert [label for label, _, _ in provisions["CoP.APP1_4"].items][:4] == ["CBRN", "Loss of control", "Cyber offence", "Harmful manipulation"]
+    assert [label for label, _, _ in provisions["CoP.APP1_4"].items][:4] == [
+        "CBRN",
+        "Loss of control",
+        "Cyber offence",
+        "Harmful manipulation",
+    ]
     assert provisions["EU.ART3_49"].anchor == "prov-eu-art3-49" == regulatory.anchor("EU.ART3_49")
     rows = {r.harm_type: r for r in regulatory.periods(TABLES)}
     assert [text for text, _ in rows["widespread-infringement"].periods] == ["15 days", "2 days"]

@@ -23,18 +23,26 @@ def validate(root: Path, *args: str) -> tuple[int, list[str]]:
 def test_clean_project_validates(project: Path) -> None:
     result = runner.invoke(app, ["validate", "--project", str(project)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("OK: 2 sources, 1 incidents, 2 claims, 2 evaluation rows, 1 recommendations, 1 briefs")
+    assert result.stdout.startswith(
+        "OK: 2 sources, 1 incidents, 2 claims, 2 evaluation rows, 1 recommendations, 1 briefs"
+    )
 
 
 def test_every_problem_reported_at_once_with_file_line_and_field(tmp_path: Path) -> None:
-    bad_incident = INCIDENT.replace("kind: research-finding", "kind: research-findin").replace("date: 2025-05-22", "date: 2025-02-30")
-    bad_incident = bad_incident.replace("  topics: [blackmail]", "  topicz: [blackmail]").replace("  severity: 3", "  severity: 7")
+    bad_incident = INCIDENT.replace("kind: research-finding", "kind: research-findin").replace(
+        "date: 2025-05-22", "date: 2025-02-30"
+    )
+    bad_incident = bad_incident.replace("  topics: [blackmail]", "  topicz: [blackmail]").replace(
+        "  severity: 3", "  severity: 7"
+    )
     rows = EVALUATIONS + "ex-3,Opportunistic blackmail,M,D,E,C,rate,40,percent,,-5,,,,2025-13-01,dev-2025-card,x,P,\n"
     rows += "ex-1,Opportunistic blackmail,M,D,E,C,rate,40,percent,,,,,,2025-01-01,nosuch,x,P,\n"
     rows += "ex-4,Opportunistic blackmail,M,D,E,C,rate,=1+1,percent,,,,,,2025-01-01,dev-2025-card,x,P,\n"
     rows += "ex-5,too,few\n"
     rows += "ex-6,Opportunistic blackmail,M,D,E,C,rate,140,percent,,,not disclosed,,,2025-01-01,dev-2025-card,x,P,\n"
-    root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": bad_incident, "data/evaluations/example.csv": rows})
+    root = write_project(
+        tmp_path / "p", {"data/incidents/example-finding.yaml": bad_incident, "data/evaluations/example.csv": rows}
+    )
     code, lines = validate(root)
     assert code == 1
     assert lines == [
@@ -54,7 +62,9 @@ def test_every_problem_reported_at_once_with_file_line_and_field(tmp_path: Path)
 
 def test_cross_references(tmp_path: Path) -> None:
     incident = INCIDENT.replace("[@dev-2025-card, sec. 4.1].\ntags", "[@dev-2025-crd, sec. 4.1].\ntags")
-    incident = incident.replace("recommendations: [ask-protocol]", "recommendations: [ask-protocl]").replace("evaluations: [Opportunistic blackmail]", "evaluations: [Opportunistic blackmale]")
+    incident = incident.replace("recommendations: [ask-protocol]", "recommendations: [ask-protocl]").replace(
+        "evaluations: [Opportunistic blackmail]", "evaluations: [Opportunistic blackmale]"
+    )
     incident = incident.replace("      - id: press-2025\n", "      - id: press-2026\n")
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident})
     code, lines = validate(root)
@@ -74,12 +84,23 @@ def test_claim_without_source_and_duplicate_ids(tmp_path: Path) -> None:
         "claims:\n  - id: bare\n    text: Something.\n    status: confirmed\n",
     )
     sources = SOURCES + [dict(SOURCES[0])]
-    root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident, "data/sources.json": json.dumps(sources, indent=2)})
+    root = write_project(
+        tmp_path / "p",
+        {"data/incidents/example-finding.yaml": incident, "data/sources.json": json.dumps(sources, indent=2)},
+    )
     code, lines = validate(root)
     assert code == 1
-    assert "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source (a confirmed claim needs at least one source with a locator)" in lines
-    assert "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source and no reported_by: say who made it" in lines
-    assert "data/sources.json:44: id: duplicate source id 'dev-2025-card' (first defined at data/sources.json:2)" in lines
+    assert (
+        "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source (a confirmed claim needs at least one source with a locator)"
+        in lines
+    )
+    assert (
+        "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source and no reported_by: say who made it"
+        in lines
+    )
+    assert (
+        "data/sources.json:44: id: duplicate source id 'dev-2025-card' (first defined at data/sources.json:2)" in lines
+    )
 
 
 def test_strict_makes_warnings_fatal(tmp_path: Path) -> None:
@@ -94,13 +115,13 @@ def test_strict_makes_warnings_fatal(tmp_path: Path) -> None:
     assert lines == [
         "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: warning: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)",
         # and its quote cannot be checked: press-2025 has no capture (brief/evidence.py)
-        "data/sources.json:26: id: warning: no capture of 'press-2025': the quotes of confirmed claim 'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
+        'data/sources.json:26: id: warning: no capture of \'press-2025\': the quotes of confirmed claim \'rate\' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: "capture": {"status": "unavailable", "reason": "..."})',
     ]
     code, lines = validate(root, "--strict")
     assert code == 1
     assert lines == [
         "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)",
-        "data/sources.json:26: id: no capture of 'press-2025': the quotes of confirmed claim 'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
+        'data/sources.json:26: id: no capture of \'press-2025\': the quotes of confirmed claim \'rate\' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: "capture": {"status": "unavailable", "reason": "..."})',
         "Aborted: 2 errors in the data.",
     ]
 
@@ -108,17 +129,29 @@ def test_strict_makes_warnings_fatal(tmp_path: Path) -> None:
 def test_unverified_source_cannot_support_a_confirmed_claim(tmp_path: Path) -> None:
     sources = [dict(s) for s in SOURCES]
     sources[1]["verification"] = "unverified"
-    incident = INCIDENT.replace("      - id: dev-2025-card\n        locator: sec. 4.1, p. 27\n", "      - id: press-2025\n        locator: para. 2\n")
-    root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident, "data/sources.json": json.dumps(sources, indent=2)})
+    incident = INCIDENT.replace(
+        "      - id: dev-2025-card\n        locator: sec. 4.1, p. 27\n",
+        "      - id: press-2025\n        locator: para. 2\n",
+    )
+    root = write_project(
+        tmp_path / "p",
+        {"data/incidents/example-finding.yaml": incident, "data/sources.json": json.dumps(sources, indent=2)},
+    )
     code, lines = validate(root)
     assert code == 1
-    assert "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: 'press-2025' is unverified and cannot support a claim (move it to reported_by)" in lines
+    assert (
+        "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: 'press-2025' is unverified and cannot support a claim (move it to reported_by)"
+        in lines
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("id: x\n  bad: [", "data/incidents/example-finding.yaml:2: invalid YAML: mapping values are not allowed in this context"),
+        (
+            "id: x\n  bad: [",
+            "data/incidents/example-finding.yaml:2: invalid YAML: mapping values are not allowed in this context",
+        ),
         ("", "data/incidents/example-finding.yaml: file is empty"),
         ("- a\n- b\n", "data/incidents/example-finding.yaml:1: expected a mapping of fields, got a list"),
     ],
@@ -138,11 +171,17 @@ def test_non_utf8_and_bom(tmp_path: Path) -> None:
     path.write_bytes(INCIDENT.encode().replace(b"ExampleLab", b"Example\xe9Lab", 1))
     code, lines = validate(root)
     assert code == 1
-    assert lines[0] == "data/incidents/example-finding.yaml:5: not UTF-8 text (byte 0xe9 at offset 117); save the file as UTF-8"
+    assert (
+        lines[0]
+        == "data/incidents/example-finding.yaml:5: not UTF-8 text (byte 0xe9 at offset 117); save the file as UTF-8"
+    )
 
 
 def test_yaml_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20))
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(20)
+    )
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": bomb})
     code, lines = validate(root)
     assert code == 1
@@ -150,22 +189,36 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
 
 
 def test_brief_with_unknown_audience(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "p", {"briefs/example.yaml": BRIEF.replace("audiences: [regulator]", "audiences: [regulater]")})
+    root = write_project(
+        tmp_path / "p", {"briefs/example.yaml": BRIEF.replace("audiences: [regulator]", "audiences: [regulater]")}
+    )
     code, lines = validate(root)
     assert code == 1
-    assert lines[0] == "briefs/example.yaml:7: audiences[0]: unknown audience 'regulater' (expected one of regulator, executive, technical, public)"
+    assert (
+        lines[0]
+        == "briefs/example.yaml:7: audiences[0]: unknown audience 'regulater' (expected one of regulator, executive, technical, public)"
+    )
 
 
 def test_every_prose_field_has_its_citations_checked_once(tmp_path: Path) -> None:
     from conftest import RECOMMENDATIONS
 
-    incident = INCIDENT.replace("recommendations: [ask-protocol]", "recommendations: []\nsuppress:\n  - id: ask-protocol\n    reason: Not here [@nosuch-a].\n"
-                                "regulatory:\n  rationale:\n    realised_harm: No harm [@nosuch-b].")
+    incident = INCIDENT.replace(
+        "recommendations: [ask-protocol]",
+        "recommendations: []\nsuppress:\n  - id: ask-protocol\n    reason: Not here [@nosuch-a].\n"
+        "regulatory:\n  rationale:\n    realised_harm: No harm [@nosuch-b].",
+    )
     recs = RECOMMENDATIONS.replace("question: What was n?", "question: What was n [@nosuch-c]?")
-    root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident, "data/recommendations.yaml": recs})
+    root = write_project(
+        tmp_path / "p", {"data/incidents/example-finding.yaml": incident, "data/recommendations.yaml": recs}
+    )
     code, lines = validate(root)
     assert code == 1
-    for key, field in (("nosuch-a", "suppress[0].reason"), ("nosuch-b", "regulatory.rationale.realised_harm"), ("nosuch-c", "question")):
+    for key, field in (
+        ("nosuch-a", "suppress[0].reason"),
+        ("nosuch-b", "regulatory.rationale.realised_harm"),
+        ("nosuch-c", "question"),
+    ):
         found = [line for line in lines if f"unknown citation key '{key}'" in line]
         assert len(found) == 1, lines
         assert f": {field}: " in found[0]

@@ -42,8 +42,6 @@ from brief.render.templates import template_source_dirs
 log = logging.getLogger(__name__)
 
 
-
-
 class RenderedFile(NamedTuple):
     """One file of an edition, rendered in memory: its name, bytes, audience, format and PDF pages (0 otherwise)."""
 
@@ -52,6 +50,7 @@ class RenderedFile(NamedTuple):
     audience: str
     format: str  # html | pdf | docx
     pages: int
+
 
 @dataclass
 class BuildResult:
@@ -94,7 +93,7 @@ def build(
     if audience and audience != "all":
         check_audience(audience)
     if correction is not None and not correction.strip():
-        raise UsageError("--correction needs a reason, e.g. --correction \"Fixed the n of the o1 rows\"")
+        raise UsageError('--correction needs a reason, e.g. --correction "Fixed the n of the o1 rows"')
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: expected 1 or more processes")
     for fmt in formats or []:
@@ -105,12 +104,16 @@ def build(
     report = validate(config, today=date or dt.date.today())
     report.raise_if_failed(strict=strict, briefs=briefs)
 
-    log_warnings(scoped_warnings(report, briefs), log)  # not fatal without --strict, but never silent: the briefs' own (issue 15)
+    log_warnings(
+        scoped_warnings(report, briefs), log
+    )  # not fatal without --strict, but never silent: the briefs' own (issue 15)
     ds = report.dataset
     ids = briefs or sorted(ds.briefs)
     for brief_id in ids:
         if brief_id not in ds.briefs:
-            raise UsageError(f"unknown brief {brief_id!r}: expected one of {', '.join(sorted(ds.briefs)) or '(none in briefs/)'}")
+            raise UsageError(
+                f"unknown brief {brief_id!r}: expected one of {', '.join(sorted(ds.briefs)) or '(none in briefs/)'}"
+            )
         check_name(brief_id, "brief id")
 
     results = []
@@ -118,11 +121,24 @@ def build(
         with output_lock(config.output_dir):
             _clean_stale(config.output_dir, ids)
             planned = [
-                _build_brief(config, ds, brief_id, audience, edition, date, _formats(ds.briefs[brief_id], formats, pdf), force, correction, pdf_variant or config.settings.pdf_variant)
+                _build_brief(
+                    config,
+                    ds,
+                    brief_id,
+                    audience,
+                    edition,
+                    date,
+                    _formats(ds.briefs[brief_id], formats, pdf),
+                    force,
+                    correction,
+                    pdf_variant or config.settings.pdf_variant,
+                )
                 for brief_id in ids
             ]
             # 5-7. Render every (brief, audience) document, in parallel with --jobs; then 8. write, in brief order.
-            _render_tasks([task for plan in planned if isinstance(plan, _Pending) for task in plan.tasks], jobs, progress)
+            _render_tasks(
+                [task for plan in planned if isinstance(plan, _Pending) for task in plan.tasks], jobs, progress
+            )
             results = [plan.finish() if isinstance(plan, _Pending) else plan for plan in planned]
 
             write_index(config)
@@ -170,7 +186,7 @@ def _build_brief(
     if existing and date and date != existing.date and correction is None:
         raise EditionExistsError(
             f"edition {ed_id} of {brief_id} was published dated {existing.date}; to reissue it dated {date} run: "
-            f"brief build --brief {brief_id} --edition {ed_id} --date {date} --correction \"<reason>\""
+            f'brief build --brief {brief_id} --edition {ed_id} --date {date} --correction "<reason>"'
         )
     ed = Edition(ed_id, existing.date if existing else day)
 
@@ -182,7 +198,9 @@ def _build_brief(
     if existing is not None and existing.manifest.get("previous"):
         # A published edition keeps the predecessor it was built against, even if that one was corrected since.
         recorded = existing.manifest["previous"]
-        previous = editions.find_revision(config.output_dir, brief_id, recorded["edition"], recorded["revision"]) or previous
+        previous = (
+            editions.find_revision(config.output_dir, brief_id, recorded["edition"], recorded["revision"]) or previous
+        )
     changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
     evidence = evidence_facts(config, snapshot)  # capture dates, dead links (evidence.py; files only, no network)
     key, inputs = _inputs_key(config, snapshot, previous, spec, evidence)
@@ -197,7 +215,22 @@ def _build_brief(
         targets = audiences if force else missing
         result = BuildResult(brief_id, ed_id, existing.folder, "extended" if missing else "built", existing.revision)
         corrections = existing.manifest.get("corrections", [])
-        job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence, "docx" in formats)
+        job = _Job(
+            config,
+            ds,
+            spec,
+            ed,
+            computed,
+            changes,
+            previous,
+            corrections,
+            pdf,
+            pdf_variant,
+            snapshot,
+            inputs,
+            evidence,
+            "docx" in formats,
+        )
         tasks = [_Task(aud, job, result) for aud in targets]
 
         def extend(rendered: list[RenderedFile]) -> None:
@@ -209,7 +242,7 @@ def _build_brief(
         raise EditionExistsError(
             f"edition {ed_id} of {brief_id} is published (dated {existing.date}) and its inputs have changed; "
             f"published editions are never overwritten. To publish the change as a numbered correction run: "
-            f"brief build --brief {brief_id} --edition {ed_id} --correction \"<what was corrected and why>\""
+            f'brief build --brief {brief_id} --edition {ed_id} --correction "<what was corrected and why>"'
         )
 
     corrections: list[dict[str, Any]] = []
@@ -218,11 +251,31 @@ def _build_brief(
         revision = existing.revision + 1
         fixed = editions.diff_snapshots(existing.snapshot(), snapshot)
         corrections = list(existing.manifest.get("corrections", [])) + [
-            {"revision": revision, "date": (date or dt.date.today()).isoformat(), "reason": correction.strip(), "changes": [c.as_dict() for c in fixed.changes]}
+            {
+                "revision": revision,
+                "date": (date or dt.date.today()).isoformat(),
+                "reason": correction.strip(),
+                "changes": [c.as_dict() for c in fixed.changes],
+            }
         ]
     target = (folder / f"correction-{revision}") if revision else folder
     result = BuildResult(brief_id, ed_id, target, "corrected" if revision else "built", revision)
-    job = _Job(config, ds, spec, ed, computed, changes, previous, corrections, pdf, pdf_variant, snapshot, inputs, evidence, "docx" in formats)
+    job = _Job(
+        config,
+        ds,
+        spec,
+        ed,
+        computed,
+        changes,
+        previous,
+        corrections,
+        pdf,
+        pdf_variant,
+        snapshot,
+        inputs,
+        evidence,
+        "docx" in formats,
+    )
     tasks = [_Task(aud, job, result) for aud in audiences]
 
     def publish(rendered: list[RenderedFile]) -> None:
@@ -233,7 +286,9 @@ def _build_brief(
     return _Pending(result, tasks, publish)
 
 
-def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: Any, evidence: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _inputs_key(
+    config: Config, snapshot: dict[str, Any], previous: Any, spec: Any, evidence: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
     """Return the content hash of everything an edition depends on, and its parts."""
     h = editions.sha256_bytes
     templates = []
@@ -251,7 +306,13 @@ def _inputs_key(config: Config, snapshot: dict[str, Any], previous: Any, spec: A
         "templates_sha256": h("\n".join(templates).encode()),
         "config_sha256": h(config.settings.model_dump_json().encode()),
         "style_sha256": style_hash,
-        "previous": {"edition": previous.edition, "revision": previous.revision, "snapshot_sha256": h((previous.folder / editions.SNAPSHOT).read_bytes())} if previous else None,
+        "previous": {
+            "edition": previous.edition,
+            "revision": previous.revision,
+            "snapshot_sha256": h((previous.folder / editions.SNAPSHOT).read_bytes()),
+        }
+        if previous
+        else None,
     }
     if evidence:  # only when there are any, so that older editions keep their key
         inputs["evidence_sha256"] = h(editions.canonical_json(evidence))
@@ -323,8 +384,17 @@ def _render_tasks(tasks: list[_Task], jobs: int, progress: Any = None) -> None:
     try:
         # Longest first (the regulator brief lays out the most pages), so that the last task to
         # start is a short one; each result is taken in task order whatever the finishing order.
-        order = sorted(range(len(tasks)), key=lambda i: ((8 if tasks[i].job.spec.layout == "compendium" else audiences.get(tasks[i].audience).weight), -i), reverse=True)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")) as pool:
+        order = sorted(
+            range(len(tasks)),
+            key=lambda i: (
+                (8 if tasks[i].job.spec.layout == "compendium" else audiences.get(tasks[i].audience).weight),
+                -i,
+            ),
+            reverse=True,
+        )
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")
+        ) as pool:
             futures = {i: pool.submit(_render_worker, i) for i in order}
             for i, task in enumerate(tasks):
                 _take(task, _reraise(futures[i].result()))
@@ -366,9 +436,22 @@ def _reraise(done: Any) -> Any:
 
 def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, list[tuple[int, str]]]:
     """Render one audience in memory; return its files (name, bytes, audience, format, pages), its page count and log lines."""
-    config, ds, spec, ed, computed, pdf, pdf_variant = job.config, job.ds, job.spec, job.ed, job.computed, job.pdf, job.pdf_variant
+    config, ds, spec, ed, computed, pdf, pdf_variant = (
+        job.config,
+        job.ds,
+        job.spec,
+        job.ed,
+        job.computed,
+        job.pdf,
+        job.pdf_variant,
+    )
 
-    engine = CitationEngine(ds.sources, style=config.style(spec.citation_style), lang=config.settings.language, cache_dir=config.output_dir / ".cache" / "citations")
+    engine = CitationEngine(
+        ds.sources,
+        style=config.style(spec.citation_style),
+        lang=config.settings.language,
+        cache_dir=config.output_dir / ".cache" / "citations",
+    )
     out = []
     messages: list[tuple[int, str]] = []
     pages = None
@@ -390,28 +473,79 @@ def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, li
         attachments = None
         if pdf_variant and pdf_variant.startswith("pdf/a-3"):
             attachments = [
-                ("snapshot.json", editions.canonical_json(job.snapshot), "The normalised data this edition was built from"),
-                ("inputs.json", editions.canonical_json(job.inputs), "Hashes of every input of this edition (tool version, data, templates, configuration)"),
+                (
+                    "snapshot.json",
+                    editions.canonical_json(job.snapshot),
+                    "The normalised data this edition was built from",
+                ),
+                (
+                    "inputs.json",
+                    editions.canonical_json(job.inputs),
+                    "Hashes of every input of this edition (tool version, data, templates, configuration)",
+                ),
             ]
 
-        where = {"base_dir": template_source_dirs(config.templates_dir)[0], "allowed_dirs": template_source_dirs(config.templates_dir)}
-        if rendered.print_parts is not None and chunked.splittable(rendered.print_parts, pdf_variant):  # a long compendium
-            data, pages, refused = chunked.write_pdf_in_parts(rendered.print_parts, rendered.print_css, variant=pdf_variant, created=ed.date, **where)
+        where = {
+            "base_dir": template_source_dirs(config.templates_dir)[0],
+            "allowed_dirs": template_source_dirs(config.templates_dir),
+        }
+        if rendered.print_parts is not None and chunked.splittable(
+            rendered.print_parts, pdf_variant
+        ):  # a long compendium
+            data, pages, refused = chunked.write_pdf_in_parts(
+                rendered.print_parts, rendered.print_css, variant=pdf_variant, created=ed.date, **where
+            )
         else:
-            data, pages, refused = write_pdf(rendered.print_html, rendered.print_css, variant=pdf_variant, created=ed.date, attachments=attachments, **where)
+            data, pages, refused = write_pdf(
+                rendered.print_html,
+                rendered.print_css,
+                variant=pdf_variant,
+                created=ed.date,
+                attachments=attachments,
+                **where,
+            )
         for url in refused:
             messages.append((logging.WARNING, f"{stem}: the renderer was refused {url[:100]}"))
         out.append(RenderedFile(f"{stem}.pdf", data, aud, "pdf", pages))
-        budget = spec.pages.get(aud) or (audiences.get(aud).pages if aud in audiences.REGISTRY and spec.layout == "standard" else None)
+        budget = spec.pages.get(aud) or (
+            audiences.get(aud).pages if aud in audiences.REGISTRY and spec.layout == "standard" else None
+        )
         if budget and pages and pages > budget:
-            messages.append((logging.WARNING, f"{stem}: {over_budget(data, pages, budget)} (set `pages: {{{aud}: N}}` in the brief to change the budget)"))
+            messages.append(
+                (
+                    logging.WARNING,
+                    f"{stem}: {over_budget(data, pages, budget)} (set `pages: {{{aud}: N}}` in the brief to change the budget)",
+                )
+            )
     if job.docx:
-        out.append(RenderedFile(f"{stem}.docx", write_docx(rendered.print_html, reference_doc(template_source_dirs(config.templates_dir)), ed.date), aud, "docx", 0))
-    messages.append((logging.INFO, f"rendered {spec.id} ({aud}, edition {ed.id}): {rendered.notes} notes, {rendered.bibliography} sources" + (f", {pages} pages" if pdf else "")))
+        out.append(
+            RenderedFile(
+                f"{stem}.docx",
+                write_docx(rendered.print_html, reference_doc(template_source_dirs(config.templates_dir)), ed.date),
+                aud,
+                "docx",
+                0,
+            )
+        )
+    messages.append(
+        (
+            logging.INFO,
+            f"rendered {spec.id} ({aud}, edition {ed.id}): {rendered.notes} notes, {rendered.bibliography} sources"
+            + (f", {pages} pages" if pdf else ""),
+        )
+    )
     return out, pages, messages
 
 
-def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], corrections: list[dict[str, Any]], rendered: list[RenderedFile], previous: Any) -> dict[str, Any]:
+def _manifest(
+    spec: Any,
+    ed: Any,
+    revision: int,
+    inputs: dict[str, Any],
+    corrections: list[dict[str, Any]],
+    rendered: list[RenderedFile],
+    previous: Any,
+) -> dict[str, Any]:
     return {
         "tool": {"name": "brief", "version": __version__},
         "brief": {"id": spec.id, "title": spec.title, "subtitle": spec.subtitle},
@@ -421,13 +555,22 @@ def _manifest(spec: Any, ed: Any, revision: int, inputs: dict[str, Any], correct
         "corrections": corrections,
         "inputs": inputs,
         "files": [
-            {"name": name, "audience": aud, "format": fmt, "bytes": len(data), "sha256": editions.sha256_bytes(data), **({"pages": pages} if fmt == "pdf" else {})}
+            {
+                "name": name,
+                "audience": aud,
+                "format": fmt,
+                "bytes": len(data),
+                "sha256": editions.sha256_bytes(data),
+                **({"pages": pages} if fmt == "pdf" else {}),
+            }
             for name, data, aud, fmt, pages in rendered
         ],
     }
 
 
-def _publish_new(target: Path, rendered: list[RenderedFile], snapshot: dict[str, Any], manifest: dict[str, Any]) -> None:
+def _publish_new(
+    target: Path, rendered: list[RenderedFile], snapshot: dict[str, Any], manifest: dict[str, Any]
+) -> None:
     """Write a new edition (or correction) into a hidden staging folder, then rename it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{target.name}-", dir=target.parent))
@@ -459,7 +602,14 @@ def _extend(folder: Path, rendered: list[RenderedFile], manifest: dict[str, Any]
             )
         if old is None:
             atomic_write_bytes(folder / name, data)
-            files[name] = {"name": name, "audience": aud, "format": fmt, "bytes": len(data), "sha256": digest, **({"pages": pages} if fmt == "pdf" else {})}
+            files[name] = {
+                "name": name,
+                "audience": aud,
+                "format": fmt,
+                "bytes": len(data),
+                "sha256": digest,
+                **({"pages": pages} if fmt == "pdf" else {}),
+            }
         result.files.append(folder / name)
     manifest = dict(manifest, files=sorted(files.values(), key=lambda f: (f["audience"], f["format"])))
     atomic_write_bytes(folder / editions.MANIFEST, editions.canonical_json(manifest))
@@ -467,7 +617,11 @@ def _extend(folder: Path, rendered: list[RenderedFile], manifest: dict[str, Any]
 
 def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
     """Remove staging folders and temporary files left by a build that was killed (under the lock)."""
-    for path in list(output_dir.glob(".*.tmp")) + list(output_dir.glob(".cache/.*.tmp")) + list(output_dir.glob(".cache/*/.*.tmp")):  # index, feed, citation cache
+    for path in (
+        list(output_dir.glob(".*.tmp"))
+        + list(output_dir.glob(".cache/.*.tmp"))
+        + list(output_dir.glob(".cache/*/.*.tmp"))
+    ):  # index, feed, citation cache
         try:
             path.unlink()
         except OSError:

@@ -34,9 +34,15 @@ log = logging.getLogger("brief")
 
 ProjectOpt = Annotated[
     Optional[Path],
-    typer.Option("--project", "-C", help="Project folder (holding brief.toml); default: the current folder or its nearest parent with one."),
+    typer.Option(
+        "--project",
+        "-C",
+        help="Project folder (holding brief.toml); default: the current folder or its nearest parent with one.",
+    ),
 ]
-StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (use for every published edition).")]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Treat warnings as errors (use for every published edition).")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors, and one line counting the warnings.")]
 
 
@@ -48,7 +54,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Turn curated AI-incident data and evaluation results into cited, risk-rated policy briefs."""
 
@@ -79,8 +87,15 @@ class _progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn(self.verb), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                console=Console(stderr=True), transient=True)
+            self.bar = Progress(
+                TextColumn(self.verb),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task("", total=total)
         self.bar.update(self.task, completed=done, description=label)
@@ -123,17 +138,76 @@ def _parse_date(value: Optional[str]) -> Optional[dt.date]:
 
 @_command()
 def build(
-    brief: Annotated[Optional[list[str]], typer.Option("--brief", "-b", help="Brief id to build (repeatable); default: every brief in briefs/.")] = None,
-    audience: Annotated[Optional[str], typer.Option("--audience", "-a", help="Audience to build: regulator, executive, technical, public or all; default from brief.toml.")] = None,
-    edition: Annotated[Optional[str], typer.Option("--edition", help="Edition id; default from the brief's cadence and the edition date (2026-11 monthly, 2026-Q4 quarterly).")] = None,
-    date: Annotated[Optional[str], typer.Option("--date", help="Edition date YYYY-MM-DD; every date in the output comes from it. Default: today.")] = None,
+    brief: Annotated[
+        Optional[list[str]],
+        typer.Option("--brief", "-b", help="Brief id to build (repeatable); default: every brief in briefs/."),
+    ] = None,
+    audience: Annotated[
+        Optional[str],
+        typer.Option(
+            "--audience",
+            "-a",
+            help="Audience to build: regulator, executive, technical, public or all; default from brief.toml.",
+        ),
+    ] = None,
+    edition: Annotated[
+        Optional[str],
+        typer.Option(
+            "--edition",
+            help="Edition id; default from the brief's cadence and the edition date (2026-11 monthly, 2026-Q4 quarterly).",
+        ),
+    ] = None,
+    date: Annotated[
+        Optional[str],
+        typer.Option("--date", help="Edition date YYYY-MM-DD; every date in the output comes from it. Default: today."),
+    ] = None,
     html_only: Annotated[bool, typer.Option("--html-only", help="Write the HTML only, skip the PDF.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Render again even when nothing the edition depends on changed (published files are only verified, never changed).")] = False,
-    correction: Annotated[Optional[str], typer.Option("--correction", help="Publish changed inputs of an already published edition as a numbered correction, with this reason.")] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Use only the data already pulled (build never touches the network; the flag says so in scripts).")] = False,
-    pdf_variant: Annotated[Optional[str], typer.Option("--pdf-variant", help="PDF standard: pdf/ua-1 (tagged, accessible; the default from brief.toml) or pdf/a-3b (archival, with the data snapshot and manifest attached).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Render this many (brief, audience) documents at a time, one process each; the output is the same for any number.")] = 1,
-    fmt: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="Files to write per audience: html, pdf, docx (repeatable or comma list; HTML always). Default: the brief's `formats`, else html,pdf.")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Render again even when nothing the edition depends on changed (published files are only verified, never changed).",
+        ),
+    ] = False,
+    correction: Annotated[
+        Optional[str],
+        typer.Option(
+            "--correction",
+            help="Publish changed inputs of an already published edition as a numbered correction, with this reason.",
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Use only the data already pulled (build never touches the network; the flag says so in scripts).",
+        ),
+    ] = False,
+    pdf_variant: Annotated[
+        Optional[str],
+        typer.Option(
+            "--pdf-variant",
+            help="PDF standard: pdf/ua-1 (tagged, accessible; the default from brief.toml) or pdf/a-3b (archival, with the data snapshot and manifest attached).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=64,
+            help="Render this many (brief, audience) documents at a time, one process each; the output is the same for any number.",
+        ),
+    ] = 1,
+    fmt: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--format",
+            "-f",
+            help="Files to write per audience: html, pdf, docx (repeatable or comma list; HTML always). Default: the brief's `formats`, else html,pdf.",
+        ),
+    ] = None,
     strict: StrictOpt = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
@@ -174,7 +248,10 @@ def build(
 def diff(
     old: Annotated[str, typer.Argument(help="The older edition id (or a path to its snapshot.json).")],
     new: Annotated[str, typer.Argument(help="The newer edition id (or a path to its snapshot.json).")],
-    brief: Annotated[Optional[str], typer.Option("--brief", "-b", help="Brief id the editions belong to; default: the only brief in briefs/.")] = None,
+    brief: Annotated[
+        Optional[str],
+        typer.Option("--brief", "-b", help="Brief id the editions belong to; default: the only brief in briefs/."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON (for scripts).")] = False,
     project: ProjectOpt = None,
 ) -> None:
@@ -190,7 +267,9 @@ def diff(
     if brief is None:
         ids = sorted(p.stem for p in config.briefs_dir.glob("*.yaml"))
         brief = ids[0] if len(ids) == 1 else None
-    changes = diff_snapshots(resolve_snapshot(config.output_dir, brief, old), resolve_snapshot(config.output_dir, brief, new))
+    changes = diff_snapshots(
+        resolve_snapshot(config.output_dir, brief, old), resolve_snapshot(config.output_dir, brief, new)
+    )
     if as_json:
         typer.echo(json.dumps(changes.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -235,7 +314,9 @@ def validate(
         )
         from brief.load.scope import scoped_incidents
 
-        lines = currency.stale_lines(ds, dt.date.today(), scoped_incidents) + currency.unverified_lines(regulatory.load_tables(config.data_dir))
+        lines = currency.stale_lines(ds, dt.date.today(), scoped_incidents) + currency.unverified_lines(
+            regulatory.load_tables(config.data_dir)
+        )
         if lines:
             typer.echo("\n".join(lines))
 
@@ -268,7 +349,9 @@ def list_(
 
 @_command()
 def schema(
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the JSON Schemas; default data/schema/.")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Folder for the JSON Schemas; default data/schema/.")
+    ] = None,
     project: ProjectOpt = None,
 ) -> None:
     """Write JSON Schemas for the data files, so editors validate YAML as it is typed."""
@@ -282,8 +365,15 @@ def schema(
 
 @_command()
 def pull(
-    remote: Annotated[Optional[list[str]], typer.Option("--remote", "-r", help="Name of a [[remote]] in brief.toml to pull (repeatable); default: all of them.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Download and validate, print what would change, write nothing.")] = False,
+    remote: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--remote", "-r", help="Name of a [[remote]] in brief.toml to pull (repeatable); default: all of them."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Download and validate, print what would change, write nothing.")
+    ] = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -303,8 +393,17 @@ def pull(
 @_command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="The incident table: .csv, .json, .jsonl/.ndjson or .xlsx.")],
-    remote: Annotated[Optional[str], typer.Option("--remote", "-r", help="Name of the [[remote]] (kind = \"table\") whose column mapping to use; default: the one whose path is this file, else the file's name.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and validate, print what would change, write nothing.")] = False,
+    remote: Annotated[
+        Optional[str],
+        typer.Option(
+            "--remote",
+            "-r",
+            help='Name of the [[remote]] (kind = "table") whose column mapping to use; default: the one whose path is this file, else the file\'s name.',
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read and validate, print what would change, write nothing.")
+    ] = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -325,7 +424,13 @@ def import_(
 @_command()
 def assess(
     incident: Annotated[str, typer.Argument(help="Id of the incident to assess (see `brief list incidents`).")],
-    accept_upstream: Annotated[bool, typer.Option("--accept-upstream", help="Record that the assessment was reviewed against the pulled record as it is now (after validate named changed fields).")] = False,
+    accept_upstream: Annotated[
+        bool,
+        typer.Option(
+            "--accept-upstream",
+            help="Record that the assessment was reviewed against the pulled record as it is now (after validate named changed fields).",
+        ),
+    ] = False,
     project: ProjectOpt = None,
 ) -> None:
     """Write data/assessments/<id>.yaml: an assessment of a pulled incident that survives every pull.
@@ -347,7 +452,9 @@ def assess(
 
 @_command()
 def export(
-    folder: Annotated[Path, typer.Argument(help="Folder to write the data package into (new, empty, or an earlier export).")],
+    folder: Annotated[
+        Path, typer.Argument(help="Folder to write the data package into (new, empty, or an earlier export).")
+    ],
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -367,9 +474,18 @@ def export(
 
 @_command()
 def preview(
-    brief: Annotated[Optional[str], typer.Option("--brief", "-b", help="Brief id to preview; default: the first brief in briefs/.")] = None,
-    audience: Annotated[Optional[str], typer.Option("--audience", "-a", help="Audience to show; default from brief.toml (its first audience when that is all).")] = None,
-    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1; 0 picks a free one.")] = 8000,
+    brief: Annotated[
+        Optional[str], typer.Option("--brief", "-b", help="Brief id to preview; default: the first brief in briefs/.")
+    ] = None,
+    audience: Annotated[
+        Optional[str],
+        typer.Option(
+            "--audience", "-a", help="Audience to show; default from brief.toml (its first audience when that is all)."
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1; 0 picks a free one.")
+    ] = 8000,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -386,16 +502,46 @@ def preview(
 
 @_command()
 def capture(
-    source: Annotated[Optional[list[str]], typer.Argument(help="Ids of the sources to capture (see `brief list sources`).", show_default=False)] = None,
-    all_sources: Annotated[bool, typer.Option("--all", help="Capture every source with a URL that has no capture yet.")] = False,
-    file: Annotated[Optional[Path], typer.Option("--file", help="Capture a local copy (PDF, HTML or text) of the one source named, e.g. one behind a paywall.")] = None,
-    retrieved: Annotated[Optional[str], typer.Option("--retrieved", help="With --file: when the copy was obtained, YYYY-MM-DD or an ISO date and time (default: now).")] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Capture again a source that already has a capture (the old one is replaced).")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.01, help="Seconds to wait for a connection or for the next bytes.")] = 30.0,
-    retries: Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries after a 5xx answer, a timeout or a dropped connection.")] = 2,
-    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help="Largest download accepted, in bytes.")] = 50 * 2**20,
-    delay: Annotated[float, typer.Option("--delay", min=0, help="Seconds between two requests to the same host (politeness).")] = 1.0,
-    insecure: Annotated[bool, typer.Option("--insecure", help="Allow plain http to hosts other than this machine.")] = False,
+    source: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Ids of the sources to capture (see `brief list sources`).", show_default=False),
+    ] = None,
+    all_sources: Annotated[
+        bool, typer.Option("--all", help="Capture every source with a URL that has no capture yet.")
+    ] = False,
+    file: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--file",
+            help="Capture a local copy (PDF, HTML or text) of the one source named, e.g. one behind a paywall.",
+        ),
+    ] = None,
+    retrieved: Annotated[
+        Optional[str],
+        typer.Option(
+            "--retrieved",
+            help="With --file: when the copy was obtained, YYYY-MM-DD or an ISO date and time (default: now).",
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Capture again a source that already has a capture (the old one is replaced)."),
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.01, help="Seconds to wait for a connection or for the next bytes.")
+    ] = 30.0,
+    retries: Annotated[
+        int,
+        typer.Option("--retries", min=0, max=10, help="Retries after a 5xx answer, a timeout or a dropped connection."),
+    ] = 2,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help="Largest download accepted, in bytes.")] = 50
+    * 2**20,
+    delay: Annotated[
+        float, typer.Option("--delay", min=0, help="Seconds between two requests to the same host (politeness).")
+    ] = 1.0,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Allow plain http to hosts other than this machine.")
+    ] = False,
     project: ProjectOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -411,9 +557,17 @@ def capture(
 
     config = load_config(project)
     results = capture_sources(
-        config, source or [], all_sources=all_sources, file=file, replace=replace,
+        config,
+        source or [],
+        all_sources=all_sources,
+        file=file,
+        replace=replace,
         retrieved=parse_retrieved(retrieved) if retrieved else None,
-        timeout=timeout, retries=retries, max_bytes=max_bytes, insecure=insecure, delay=delay,
+        timeout=timeout,
+        retries=retries,
+        max_bytes=max_bytes,
+        insecure=insecure,
+        delay=delay,
         progress=None if quiet else _progress("capturing"),
     )
     for result in results:
@@ -427,14 +581,38 @@ def capture(
 
 @_command("check-links")
 def check_links(
-    source: Annotated[Optional[list[str]], typer.Argument(help="Ids of the sources to check; default: every source.", show_default=False)] = None,
+    source: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Ids of the sources to check; default: every source.", show_default=False),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON (for scripts).")] = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Links checked at the same time (never two at once on one host).")] = 4,
-    delay: Annotated[float, typer.Option("--delay", min=0, help="Seconds between two requests to the same host (politeness).")] = 1.0,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.01, help="Seconds to wait for a connection or for the next bytes.")] = 10.0,
-    retries: Annotated[int, typer.Option("--retries", min=0, max=10, help="Retries after a 5xx answer, a timeout or a dropped connection.")] = 1,
-    max_age: Annotated[float, typer.Option("--max-age", min=0, help="Reuse results from data/captures/links.json younger than this many hours (0: check everything again).")] = 24.0,
-    insecure: Annotated[bool, typer.Option("--insecure", help="Allow plain http to hosts other than this machine.")] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", min=1, max=32, help="Links checked at the same time (never two at once on one host)."
+        ),
+    ] = 4,
+    delay: Annotated[
+        float, typer.Option("--delay", min=0, help="Seconds between two requests to the same host (politeness).")
+    ] = 1.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.01, help="Seconds to wait for a connection or for the next bytes.")
+    ] = 10.0,
+    retries: Annotated[
+        int,
+        typer.Option("--retries", min=0, max=10, help="Retries after a 5xx answer, a timeout or a dropped connection."),
+    ] = 1,
+    max_age: Annotated[
+        float,
+        typer.Option(
+            "--max-age",
+            min=0,
+            help="Reuse results from data/captures/links.json younger than this many hours (0: check everything again).",
+        ),
+    ] = 24.0,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Allow plain http to hosts other than this machine.")
+    ] = False,
     project: ProjectOpt = None,
 ) -> None:
     """Check every source URL: report dead, redirected and changed links, and whether an archived copy is recorded.
@@ -448,7 +626,16 @@ def check_links(
     from brief.load.config import load_config
 
     config = load_config(project)
-    report = run_check(config, source or None, concurrency=concurrency, delay=delay, timeout=timeout, retries=retries, max_age=max_age * 3600, insecure=insecure)
+    report = run_check(
+        config,
+        source or None,
+        concurrency=concurrency,
+        delay=delay,
+        timeout=timeout,
+        retries=retries,
+        max_age=max_age * 3600,
+        insecure=insecure,
+    )
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -506,7 +693,10 @@ def _run() -> int:
             if os.environ.get("BRIEF_DEBUG"):
                 traceback.print_exc()
                 return 1
-            print(f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)", file=sys.stderr)
+            print(
+                f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)",
+                file=sys.stderr,
+            )
             return 1
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):

@@ -86,7 +86,11 @@ def watched_files(config: Config) -> dict[str, tuple[int, int, int]]:
     output = str(config.output_dir)
     for root in roots:
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__" and os.path.join(dirpath, d) != output]
+            dirnames[:] = [
+                d
+                for d in dirnames
+                if not d.startswith(".") and d != "__pycache__" and os.path.join(dirpath, d) != output
+            ]
             for name in filenames:
                 if name.startswith(".") or name.endswith((".swp", "~")):  # editors' temporary files
                     continue
@@ -102,7 +106,9 @@ def watched_files(config: Config) -> dict[str, tuple[int, int, int]]:
 class Previewer:
     """Render one brief's audience as a draft, in memory, on demand."""
 
-    def __init__(self, project: Path | None, brief: str | None = None, audience: str | None = None, date: dt.date | None = None):
+    def __init__(
+        self, project: Path | None, brief: str | None = None, audience: str | None = None, date: dt.date | None = None
+    ):
         self.project = project
         self.brief = brief
         self.audience = audience
@@ -136,7 +142,9 @@ class Previewer:
         check_audience(aud)
         ed = Edition(edition_id(spec, day), day)
         computed = compute(config, ds, spec, ed.date)
-        snapshot = editions.make_snapshot(ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed)
+        snapshot = editions.make_snapshot(
+            ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed
+        )
         previous = editions.previous_edition(config.output_dir, brief_id, ed.id, ed.date)  # read only
         changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
         evidence = evidence_facts(config, snapshot)
@@ -159,7 +167,9 @@ class Previewer:
             problems = exc.lines()
             page, ok, title = error_page(problems), False, "errors"
         except Exception as exc:  # a bug must not stop the server: show it, keep watching
-            problems = [f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)"]
+            problems = [
+                f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)"
+            ]
             if os.environ.get("BRIEF_DEBUG"):
                 log.exception("render failed")
             page, ok, title = error_page(problems), False, "internal error"
@@ -198,7 +208,9 @@ class Previewer:
             # A large project takes a while to look over: never spend more than a tenth of the time on it.
             wait = max(interval, 9 * (time.perf_counter() - started))
             if changed:
-                shown = ", ".join(self.config.relative(Path(p)) for p in changed[:3]) + (" ..." if len(changed) > 3 else "")
+                shown = ", ".join(self.config.relative(Path(p)) for p in changed[:3]) + (
+                    " ..." if len(changed) > 3 else ""
+                )
                 log.info("changed: %s", shown)
                 self.refresh(changed)
 
@@ -225,11 +237,11 @@ def error_page(problems: list[str]) -> str:
     """Return an HTML page listing the problems (one line each), as `brief validate` prints them."""
     items = "\n".join(f"<li><code>{html.escape(line)}</code></li>" for line in problems)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>brief preview: errors</title>\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>brief preview: errors</title>\n'
         "<style>body{font:16px/1.5 system-ui,sans-serif;margin:2rem;max-width:70rem}"
         "h1{color:#a00;font-size:1.4rem}li{margin:.3rem 0}code{white-space:pre-wrap}</style>\n</head>\n<body>\n"
         "<h1>The draft cannot be rendered</h1>\n<p>Fix the files below and save; this page reloads by itself.</p>\n"
-        f"<ul class=\"problems\">\n{items}\n</ul>\n</body>\n</html>\n"
+        f'<ul class="problems">\n{items}\n</ul>\n</body>\n</html>\n'
     )
 
 
@@ -268,11 +280,19 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, str(version).encode(), "text/plain; charset=utf-8")
             elif url.path in ("/", "/index.html"):
                 draft = previewer.draft
-                self._send(200 if draft.ok else 500, with_reload(draft.html, draft.version).encode("utf-8"), "text/html; charset=utf-8")
+                self._send(
+                    200 if draft.ok else 500,
+                    with_reload(draft.html, draft.version).encode("utf-8"),
+                    "text/html; charset=utf-8",
+                )
             elif url.path == "/favicon.ico":
                 self._send(204, b"", "image/x-icon")
             else:
-                self._send(404, b"not found: the preview serves / and " + VERSION_PATH.encode() + b"\n", "text/plain; charset=utf-8")
+                self._send(
+                    404,
+                    b"not found: the preview serves / and " + VERSION_PATH.encode() + b"\n",
+                    "text/plain; charset=utf-8",
+                )
 
         do_HEAD = do_GET
 
@@ -298,7 +318,9 @@ class PreviewServer:
         try:
             self.httpd = _HTTPServer((host, port), make_handler(previewer))
         except OSError as exc:
-            raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); try another port or --port 0") from None
+            raise UsageError(
+                f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); try another port or --port 0"
+            ) from None
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -312,8 +334,12 @@ class PreviewServer:
         self.previewer.changed_files()  # the baseline of modification times
         self.previewer.refresh()
         warm = threading.Thread(target=warm_up, name="brief-preview-warm-up", daemon=True)
-        watcher = threading.Thread(target=self.previewer.watch, args=(self.stop_event, self.interval), name="brief-preview-watch", daemon=True)
-        server = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="brief-preview-http", daemon=True)
+        watcher = threading.Thread(
+            target=self.previewer.watch, args=(self.stop_event, self.interval), name="brief-preview-watch", daemon=True
+        )
+        server = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="brief-preview-http", daemon=True
+        )
         self._threads = [watcher, server]
         for thread in self._threads:
             thread.start()
@@ -330,8 +356,14 @@ class PreviewServer:
             thread.join(timeout=5)
 
 
-def serve(project: Path | None, brief: str | None, audience: str | None, port: int, date: dt.date | None = None,
-          echo: Callable[[str], None] = print) -> None:
+def serve(
+    project: Path | None,
+    brief: str | None,
+    audience: str | None,
+    port: int,
+    date: dt.date | None = None,
+    echo: Callable[[str], None] = print,
+) -> None:
     """Run the preview until Ctrl-C (KeyboardInterrupt), then stop cleanly."""
     server = None
     try:

@@ -87,8 +87,13 @@ class RemoteResult:
 # --- the command ---------------------------------------------------------------------------------
 
 
-def pull(config: Config, names: list[str] | None = None, dry_run: bool = False, progress: bool = False,
-         now: dt.datetime | None = None) -> list[RemoteResult]:
+def pull(
+    config: Config,
+    names: list[str] | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+    now: dt.datetime | None = None,
+) -> list[RemoteResult]:
     """Pull the named remotes (default: all) into data/remote/; raise PullError if any failed."""
     remotes = select_remotes(config, names)
     results: list[RemoteResult] = []
@@ -115,7 +120,9 @@ def import_file(config: Config, file: Path, name: str | None = None, dry_run: bo
     summary). The records land in data/remote/<name>/ all or nothing, with a lock file, as a pull."""
     path = file.expanduser()
     shown = path if path.is_absolute() else Path.cwd() / path
-    if not shown.is_file() and not path.is_absolute() and (config.root / path).is_file():  # relative to the project (-C)
+    if (
+        not shown.is_file() and not path.is_absolute() and (config.root / path).is_file()
+    ):  # relative to the project (-C)
         shown = config.root / path
     if not shown.is_file():
         raise UsageError(f"{file}: no such file")
@@ -148,8 +155,13 @@ def select_remotes(config: Config, names: list[str] | None) -> list[RemoteSettin
     return [known[n] for n in dict.fromkeys(names)]
 
 
-def pull_remote(config: Config, remote: RemoteSettings, dry_run: bool = False,
-                progress: Callable[[str, int | None, int], None] | None = None, now: dt.datetime | None = None) -> RemoteResult:
+def pull_remote(
+    config: Config,
+    remote: RemoteSettings,
+    dry_run: bool = False,
+    progress: Callable[[str, int | None, int], None] | None = None,
+    now: dt.datetime | None = None,
+) -> RemoteResult:
     """Pull one remote all or nothing; return what changed."""
     started = time.perf_counter()
     now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
@@ -161,7 +173,9 @@ def pull_remote(config: Config, remote: RemoteSettings, dry_run: bool = False,
         with remote_lock(root, remote.name):
             return _pull_locked(config, remote, root, created_root, dry_run, progress, now, started, inputs)
     finally:
-        if created_root and root.is_dir() and not any(root.iterdir()):  # a dry run or a failed first pull leaves no trace
+        if (
+            created_root and root.is_dir() and not any(root.iterdir())
+        ):  # a dry run or a failed first pull leaves no trace
             with contextlib.suppress(OSError):
                 root.rmdir()
 
@@ -179,7 +193,9 @@ def remote_lock(root: Path, name: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise SourceError(f"remote {name!r} is being pulled by another brief process ({path.name} in data/remote/ is locked); wait for it to finish") from None
+            raise SourceError(
+                f"remote {name!r} is being pulled by another brief process ({path.name} in data/remote/ is locked); wait for it to finish"
+            ) from None
         try:
             if os.fstat(fd).st_ino == os.stat(path).st_ino:
                 break  # still the lock file in place (not one a finished pull just removed)
@@ -194,24 +210,46 @@ def remote_lock(root: Path, name: str) -> Iterator[None]:
         os.close(fd)
 
 
-def _pull_locked(config: Config, remote: RemoteSettings, root: Path, created_root: bool, dry_run: bool,
-                 progress: Callable[[str, int | None, int], None] | None, now: dt.datetime, started: float, inputs: list[str]) -> RemoteResult:
+def _pull_locked(
+    config: Config,
+    remote: RemoteSettings,
+    root: Path,
+    created_root: bool,
+    dry_run: bool,
+    progress: Callable[[str, int | None, int], None] | None,
+    now: dt.datetime,
+    started: float,
+    inputs: list[str],
+) -> RemoteResult:
     _recover(root, remote.name)
     folder = root / remote.name
     old_lock = read_lock(folder)
     staging = Path(tempfile.mkdtemp(prefix=f"{remote.name}.staging-", dir=root))
     try:
         # 1. Fetch into staging/raw/.
-        with Fetcher(remote.name, timeout=remote.timeout, retries=remote.retries, max_bytes=remote.max_bytes,
-                     insecure=remote.insecure, progress=progress) as fetcher:
+        with Fetcher(
+            remote.name,
+            timeout=remote.timeout,
+            retries=remote.retries,
+            max_bytes=remote.max_bytes,
+            insecure=remote.insecure,
+            progress=progress,
+        ) as fetcher:
             loader = _Downloader(config, remote, staging, folder, old_lock, fetcher, now)
             raw_files = _COLLECT[remote.kind](loader, inputs)
             requests_made = fetcher.requests_made
         settings = _settings_key(remote)
         if loader.all_unchanged and old_lock.get("settings") == settings and (folder / "current").is_dir():
             records = old_lock.get("records", {})
-            return RemoteResult(remote.name, remote.kind, "unchanged", unchanged=len(records), counts=_count(records),
-                                requests=requests_made, seconds=time.perf_counter() - started)
+            return RemoteResult(
+                remote.name,
+                remote.kind,
+                "unchanged",
+                unchanged=len(records),
+                counts=_count(records),
+                requests=requests_made,
+                seconds=time.perf_counter() - started,
+            )
 
         # 2. Import into staging/current/.
         imported = _convert(remote, raw_files)
@@ -224,8 +262,14 @@ def _pull_locked(config: Config, remote: RemoteSettings, root: Path, created_roo
 
         # 4. Lock file.
         old_records = old_lock.get("records", {})
-        result = RemoteResult(remote.name, remote.kind, "dry-run" if dry_run else "updated", skipped=imported.skipped,
-                              requests=requests_made, counts=_count(records))
+        result = RemoteResult(
+            remote.name,
+            remote.kind,
+            "dry-run" if dry_run else "updated",
+            skipped=imported.skipped,
+            requests=requests_made,
+            counts=_count(records),
+        )
         result.new = sum(1 for k in records if k not in old_records)
         result.changed = sum(1 for k, h in records.items() if k in old_records and old_records[k] != h)
         result.unchanged = sum(1 for k, h in records.items() if old_records.get(k) == h)
@@ -268,7 +312,9 @@ def _inputs(config: Config, remote: RemoteSettings) -> list[str]:
     if len(set(given)) != len(given):
         raise ConfigError(f"brief.toml: remote {remote.name!r}: a URL is listed twice")
     if remote.kind == "brief" and len(given) != 1:
-        raise ConfigError(f"brief.toml: remote {remote.name!r}: a brief data package has one manifest URL (got {len(given)})")
+        raise ConfigError(
+            f"brief.toml: remote {remote.name!r}: a brief data package has one manifest URL (got {len(given)})"
+        )
     return given
 
 
@@ -279,8 +325,16 @@ def _is_url(location: str) -> bool:
 class _Downloader:
     """Fetch (or read) files into staging/raw/, reusing the previous copy when the remote says 304."""
 
-    def __init__(self, config: Config, remote: RemoteSettings, staging: Path, folder: Path, old_lock: dict[str, Any],
-                 fetcher: Any, now: dt.datetime):
+    def __init__(
+        self,
+        config: Config,
+        remote: RemoteSettings,
+        staging: Path,
+        folder: Path,
+        old_lock: dict[str, Any],
+        fetcher: Any,
+        now: dt.datetime,
+    ):
         self.config = config
         self.remote = remote
         self.raw_dir = staging / "raw"
@@ -320,8 +374,15 @@ class _Downloader:
         self._names.add(name.lower())
         return name
 
-    def fetch(self, location: str, *, name: str | None = None, fmt: str | None = None, sha256: str | None = None,
-              label: str | None = None) -> RawFile:
+    def fetch(
+        self,
+        location: str,
+        *,
+        name: str | None = None,
+        fmt: str | None = None,
+        sha256: str | None = None,
+        label: str | None = None,
+    ) -> RawFile:
         """Stage one URL or local file under raw/; `sha256` (from a manifest) is checked."""
         raw_name = self._raw_name(name or location.rstrip("/").rsplit("/", 1)[-1].split("?")[0])
         target = self.raw_dir / raw_name
@@ -336,20 +397,33 @@ class _Downloader:
                 old_entry = self.by_sha[sha256]
                 shutil.copyfile(self._previous(old_entry, sha256), target)  # type: ignore[arg-type]
                 entry = {**old_entry, "url": location, "raw": f"raw/{raw_name}", "checked_at": _iso(self.now)}
-                data_sha, size, retrieved = sha256, target.stat().st_size, _parse_iso(old_entry.get("retrieved_at")) or self.now
+                data_sha, size, retrieved = (
+                    sha256,
+                    target.stat().st_size,
+                    _parse_iso(old_entry.get("retrieved_at")) or self.now,
+                )
             else:
-                got = self.fetcher.get(location, fmt=fmt or expected_format(location),
-                                       etag=prev.get("etag") if reuse and prev else None,
-                                       last_modified=prev.get("last_modified") if reuse and prev else None)
+                got = self.fetcher.get(
+                    location,
+                    fmt=fmt or expected_format(location),
+                    etag=prev.get("etag") if reuse and prev else None,
+                    last_modified=prev.get("last_modified") if reuse and prev else None,
+                )
                 if got.not_modified and reuse is not None and prev is not None:
                     shutil.copyfile(reuse, target)
                     entry = {**prev, "raw": f"raw/{raw_name}", "checked_at": _iso(self.now)}
                     if got.etag:
                         entry["etag"] = got.etag
-                    data_sha, size, retrieved = prev["sha256"], prev["bytes"], _parse_iso(prev.get("retrieved_at")) or self.now
+                    data_sha, size, retrieved = (
+                        prev["sha256"],
+                        prev["bytes"],
+                        _parse_iso(prev.get("retrieved_at")) or self.now,
+                    )
                 else:
                     if got.not_modified:
-                        raise SourceError(f"remote {self.remote.name!r}: {location}: answered 304 Not Modified but the previous copy is gone; pull again")
+                        raise SourceError(
+                            f"remote {self.remote.name!r}: {location}: answered 304 Not Modified but the previous copy is gone; pull again"
+                        )
                     target.write_bytes(got.data)
                     data_sha, size, retrieved = got.sha256, len(got.data), self.now
                     entry = {
@@ -378,10 +452,18 @@ class _Downloader:
             retrieved = (_parse_iso(prev.get("retrieved_at")) if same and prev else None) or self.now
             if not same:
                 self.all_unchanged = False
-            entry = {"path": location, "raw": f"raw/{raw_name}", "retrieved_at": _iso(retrieved), "checked_at": _iso(self.now),
-                     "sha256": data_sha, "bytes": size}
+            entry = {
+                "path": location,
+                "raw": f"raw/{raw_name}",
+                "retrieved_at": _iso(retrieved),
+                "checked_at": _iso(self.now),
+                "sha256": data_sha,
+                "bytes": size,
+            }
         if sha256 and data_sha != sha256:
-            raise SourceError(f"remote {self.remote.name!r}: {location}: SHA-256 {data_sha[:16]}... does not match the manifest's {sha256[:16]}... (changed or corrupted in transit)")
+            raise SourceError(
+                f"remote {self.remote.name!r}: {location}: SHA-256 {data_sha[:16]}... does not match the manifest's {sha256[:16]}... (changed or corrupted in transit)"
+            )
         self.entries.append(entry)
         return RawFile(raw_name, shown, target, data_sha, size, retrieved, _is_url(location))
 
@@ -401,7 +483,9 @@ def _collect_plain(exts: tuple[str, ...]) -> Callable[[_Downloader, list[str]], 
                 folder = loader.local_path(location)
                 found = sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(exts))
                 if not found:
-                    raise SourceError(f"remote {loader.remote.name!r}: {location}: no {' or '.join(exts)} files in this folder")
+                    raise SourceError(
+                        f"remote {loader.remote.name!r}: {location}: no {' or '.join(exts)} files in this folder"
+                    )
                 for path in found:
                     rel = path.relative_to(folder).as_posix()
                     out.append(loader.fetch(str(Path(location) / rel), name=rel))
@@ -455,8 +539,16 @@ def _convert(remote: RemoteSettings, raw_files: list[RawFile]) -> Imported:
     if remote.kind == "csv":
         return import_rows(remote.name, raw_files)
     if remote.kind == "table":
-        return import_table(remote.name, raw_files, remote.columns, records=remote.records, id_prefix=remote.id_prefix,
-                            markdown=remote.markdown, sheet=remote.sheet, title=remote.title)
+        return import_table(
+            remote.name,
+            raw_files,
+            remote.columns,
+            records=remote.records,
+            id_prefix=remote.id_prefix,
+            markdown=remote.markdown,
+            sheet=remote.sheet,
+            title=remote.title,
+        )
     out = Imported()
     for raw in raw_files[1:]:  # the manifest comes first
         out.files[raw.name.removeprefix("files/")] = raw.path.read_bytes()
@@ -480,7 +572,9 @@ def _write_current(current: Path, imported: Imported, name: str, final: str) -> 
         rel = f"incidents/{check_name(incident['id'], 'incident id')}.yaml"
         path = current / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.dump(incident, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        path.write_text(
+            yaml.dump(incident, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+        )
         origins[rel] = f"{final}/current/{rel}"
     if imported.evaluations:
         buffer = io.StringIO(newline="")
@@ -519,13 +613,20 @@ def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: di
     sources = {k: v for k, v in base.sources.items() if not mine(v)}
     incidents = {k: v for k, v in base.incidents.items() if not mine(v)}
     evaluations = [e for e in base.evaluations if not mine(e)]
-    for what, theirs, ours in (("source", sources, staged.sources.values()), ("incident", incidents, staged.incidents.values()),
-                               ("evaluation", {e.id: e for e in evaluations}, staged.evaluations)):
+    for what, theirs, ours in (
+        ("source", sources, staged.sources.values()),
+        ("incident", incidents, staged.incidents.values()),
+        ("evaluation", {e.id: e for e in evaluations}, staged.evaluations),
+    ):
         for record in ours:
             if record.id in theirs:
-                problems.append(Problem(Location(record.origin.path, record.origin.line, "id"),
-                                        f"{what} id {record.id!r} is already used at {theirs[record.id].origin} "
-                                        f"(ids pulled from a remote must not collide with the project's)"))
+                problems.append(
+                    Problem(
+                        Location(record.origin.path, record.origin.line, "id"),
+                        f"{what} id {record.id!r} is already used at {theirs[record.id].origin} "
+                        f"(ids pulled from a remote must not collide with the project's)",
+                    )
+                )
     combined = Dataset(
         sources={**sources, **staged.sources},
         incidents={**incidents, **staged.incidents},
@@ -539,11 +640,18 @@ def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: di
     shown = [_relocate(p, staged_prefix, origins) for p in problems]
     errors = [p for p in shown if p.is_error]
     if errors:
-        raise DataError(shown, summary=f"Aborted: remote {remote.name!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the pulled data.")
+        raise DataError(
+            shown,
+            summary=f"Aborted: remote {remote.name!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the pulled data.",
+        )
 
     log_warnings(shown, log)  # each, grouped by kind when many, or one count under -q
     records: dict[str, str] = {}
-    for kind, items in (("source", staged.sources.values()), ("incident", staged.incidents.values()), ("evaluation", staged.evaluations)):
+    for kind, items in (
+        ("source", staged.sources.values()),
+        ("incident", staged.incidents.values()),
+        ("evaluation", staged.evaluations),
+    ):
         for record in items:
             text = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
             records[f"{kind}:{record.id}"] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -554,7 +662,7 @@ def _relocate(problem: Problem, staged_prefix: str, origins: dict[str, str]) -> 
     loc = problem.location
     if not loc.path.startswith(staged_prefix):
         return problem
-    rel = loc.path[len(staged_prefix):]
+    rel = loc.path[len(staged_prefix) :]
     return Problem(Location(origins.get(rel, rel), loc.line, loc.field), problem.message, problem.severity)
 
 
@@ -587,7 +695,6 @@ def _recover(root: Path, name: str) -> None:
             return
 
 
-
 def _settings_key(remote: RemoteSettings) -> dict[str, Any]:
     """The settings that shape the imported records: when they change, a 304 still re-imports."""
     return {
@@ -599,8 +706,20 @@ def _settings_key(remote: RemoteSettings) -> dict[str, Any]:
         "incidents": sorted(remote.incidents),
         "since": remote.since.isoformat() if remote.since else None,
         "until": remote.until.isoformat() if remote.until else None,
-        **({"table": {"columns": remote.columns, "records": remote.records, "id_prefix": remote.id_prefix, "markdown": remote.markdown,
-                      "sheet": remote.sheet, "title": remote.title}} if remote.kind == "table" else {}),
+        **(
+            {
+                "table": {
+                    "columns": remote.columns,
+                    "records": remote.records,
+                    "id_prefix": remote.id_prefix,
+                    "markdown": remote.markdown,
+                    "sheet": remote.sheet,
+                    "title": remote.title,
+                }
+            }
+            if remote.kind == "table"
+            else {}
+        ),
     }
 
 
@@ -639,8 +758,14 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int | None, int], No
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     tasks: dict[str, Any] = {}
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
 
         def hook(url: str, total: int | None, done: int) -> None:
             if url not in tasks:

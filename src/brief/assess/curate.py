@@ -20,7 +20,9 @@ from brief.load.yamlio import load_plain
 def _scale_comment(rubric: dict[str, Any], code: str, prefix: str) -> str:
     scale = (rubric.get("scales") or {}).get(code) or {}
     values = scale.get("values") or {}
-    parts = [f"{str(k).removeprefix(prefix)} {v.get('label', '')}".strip() for k, v in values.items() if isinstance(v, dict)]
+    parts = [
+        f"{str(k).removeprefix(prefix)} {v.get('label', '')}".strip() for k, v in values.items() if isinstance(v, dict)
+    ]
     return f"{scale.get('name', code)}: " + "; ".join(parts)
 
 
@@ -42,7 +44,8 @@ def starter(incident: Any, upstream_file: str, rubric: dict[str, Any], rubric_ve
         f"#   evidence:       # 0-4  {_scale_comment(rubric, 'E', 'E')}",
         f"#   likelihood:     # 1-5  {_scale_comment(rubric, 'L', 'L')}",
         "#   capability:",
-        "#     domain:       # a CoP specified systemic risk, e.g. " + ", ".join(map(str, rubric.get("specified_risks") or [])),
+        "#     domain:       # a CoP specified systemic risk, e.g. "
+        + ", ".join(map(str, rubric.get("specified_risks") or [])),
         f"#     status: 0     # 0-3  {_scale_comment(rubric, 'C', 'C')}",
         "#     safeguards_verified: unknown   # yes | no | unknown",
         f"#   breadth:        # 0-2  {_scale_comment(rubric, 'B', 'B')}",
@@ -63,7 +66,9 @@ def starter(incident: Any, upstream_file: str, rubric: dict[str, Any], rubric_ve
 
 def upstream_block(fp: dict[str, Any]) -> list[str]:
     """Return the `upstream:` block recording the pulled record's state (written by brief, not by hand)."""
-    fields = ", ".join(f"{name}: '{value}'" for name, value in sorted(fp["fields"].items()))  # quoted: a hex digest may read as a number
+    fields = ", ".join(
+        f"{name}: '{value}'" for name, value in sorted(fp["fields"].items())
+    )  # quoted: a hex digest may read as a number
     return [
         "# The pulled record as it was when this assessment was written or last reviewed (brief assess).",
         "# Do not edit: when the pulled record changes, validate names the fields that changed.",
@@ -92,15 +97,21 @@ def write_starter(config: Any, incident_id: str, accept: bool = False) -> Path:
     ds, _problems = load_dataset(config, overlays=False)
     incident = ds.incidents.get(incident_id)
     if incident is None:
-        raise UsageError(f"unknown incident {incident_id!r}{suggest(incident_id, ds.incidents)} (see `brief list incidents`)")
+        raise UsageError(
+            f"unknown incident {incident_id!r}{suggest(incident_id, ds.incidents)} (see `brief list incidents`)"
+        )
     path = overlay_path(config.data_dir, incident_id)
     if accept:
         if not path.is_file():
-            raise UsageError(f"{config.relative(path)}: no assessment to update (run `brief assess {incident_id}` first)")
+            raise UsageError(
+                f"{config.relative(path)}: no assessment to update (run `brief assess {incident_id}` first)"
+            )
         accept_upstream(path, incident)
         return path
     if path.exists():
-        raise UsageError(f"{config.relative(path)} already exists: edit it (or, after reviewing upstream changes, run `brief assess {incident_id} --accept-upstream`)")
+        raise UsageError(
+            f"{config.relative(path)} already exists: edit it (or, after reviewing upstream changes, run `brief assess {incident_id} --accept-upstream`)"
+        )
 
     version = "v0.1"
     try:

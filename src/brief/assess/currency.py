@@ -23,7 +23,16 @@ from brief.assess.regulatory import InTime, Tables
 from brief.core.dates import long_date
 from brief.load.model import BriefSpec, Incident, StatusFact
 
-__all__ = ["FactView", "add_months", "context", "information_as_of", "months_between", "stale_lines", "unverified_lines", "wording"]
+__all__ = [
+    "FactView",
+    "add_months",
+    "context",
+    "information_as_of",
+    "months_between",
+    "stale_lines",
+    "unverified_lines",
+    "wording",
+]
 
 _LOWER_FIRST = ("The ", "A ", "An ", "No ", "Its ", "It ")
 
@@ -119,19 +128,41 @@ def context(ds: Any, spec: BriefSpec, computed: Any, on: dt.date) -> dict[str, A
                 continue
             seen.add(key)
             stale = fact_is_stale(fact, on, months)
-            facts.append(FactView(inc.id, fact, _model(fact, inc), wording(fact, on, months), stale, months_between(fact.as_of, on) if fact.as_of else None))
+            facts.append(
+                FactView(
+                    inc.id,
+                    fact,
+                    _model(fact, inc),
+                    wording(fact, on, months),
+                    stale,
+                    months_between(fact.as_of, on) if fact.as_of else None,
+                )
+            )
     law: list[InTime] = []
     seen_law: set[tuple[Any, ...]] = set()
     annex = computed.regulatory
     for view in computed.views:
         reg = annex[view.id] if annex is not None and view.id in annex else None
         for timing in reg.in_time if reg is not None else ():
-            key = (timing.duty, timing.model if timing.transitional or timing.binds is None else None, timing.binds_from)
+            key = (
+                timing.duty,
+                timing.model if timing.transitional or timing.binds is None else None,
+                timing.binds_from,
+            )
             if key in seen_law:
                 continue
             seen_law.add(key)
             law.append(timing)
-    withheld = [(view.incident, s) for view in computed.views for s in (annex[view.id].recommendations.suppressed if annex is not None and view.id in annex and annex[view.id].recommendations else ()) if s.status]
+    withheld = [
+        (view.incident, s)
+        for view in computed.views
+        for s in (
+            annex[view.id].recommendations.suppressed
+            if annex is not None and view.id in annex and annex[view.id].recommendations
+            else ()
+        )
+        if s.status
+    ]
     requests = {r.id: r for r in computed.recommendations if getattr(r, "reworded", False)}
     as_of = information_as_of(computed.incidents, (ev for v in computed.views for ev in v.evaluations), on)
     focus = next((v for v in computed.views if v.id == spec.focus), computed.views[0] if computed.views else None)
@@ -139,7 +170,9 @@ def context(ds: Any, spec: BriefSpec, computed: Any, on: dt.date) -> dict[str, A
     return {
         "focus_law_in_time": list(focus_reg.in_time) if focus_reg is not None else [],
         "information_as_of": as_of,
-        "information_as_of_text": f"Information as of {long_date(as_of)}" if as_of else "Information as of: no dated information",
+        "information_as_of_text": f"Information as of {long_date(as_of)}"
+        if as_of
+        else "Information as of: no dated information",
         "stale_after_months": months,
         "status_facts": facts,
         "stale_facts": [f for f in facts if f.stale],
@@ -161,18 +194,26 @@ def stale_lines(ds: Any, today: dt.date, scoped: Any = None) -> list[str]:
             for i, fact in enumerate(inc.regulatory.status if inc.regulatory else ()):
                 if fact_is_stale(fact, today, months):
                     where = inc.locate(f"regulatory.status[{i}].as_of")
-                    found.append(f"  {where}: {fact.fact} as of {fact.as_of} ({months_between(fact.as_of, today)} months old)")
+                    found.append(
+                        f"  {where}: {fact.fact} as of {fact.as_of} ({months_between(fact.as_of, today)} months old)"
+                    )
             for i, report in enumerate(inc.regulatory.framework_reports if inc.regulatory else ()):
                 if is_stale(report.as_of, today, months):
                     where = inc.locate(f"regulatory.framework_reports[{i}].as_of")
-                    found.append(f"  {where}: {report.framework} {report.threshold} {report.status} as of {report.as_of} ({months_between(report.as_of, today)} months old)")
+                    found.append(
+                        f"  {where}: {report.framework} {report.threshold} {report.status} as of {report.as_of} ({months_between(report.as_of, today)} months old)"
+                    )
             for i, claim in enumerate(inc.claims):
                 if is_stale(claim.as_of, today, months):
                     where = inc.locate(f"claims[{i}].as_of")
-                    found.append(f"  {where}: claim {claim.id} as of {claim.as_of} ({months_between(claim.as_of, today)} months old)")
+                    found.append(
+                        f"  {where}: claim {claim.id} as of {claim.as_of} ({months_between(claim.as_of, today)} months old)"
+                    )
         if found:
             name = f"brief {spec.id}" if spec is not None else "the project"
-            lines.append(f"Stale facts for {name} (older than {months} months on {today}; printed in the past tense with their date):")
+            lines.append(
+                f"Stale facts for {name} (older than {months} months on {today}; printed in the past tense with their date):"
+            )
             lines += sorted(set(found), key=found.index)
     return lines
 

@@ -86,7 +86,9 @@ class Fired:
             return ""
         head = "Worded as a request, not as enforcement. " + self.not_binding.text
         if self.code_signatory:
-            head += " The provider's commitments under the Code of Practice can be invoked instead: " + self.code_signatory
+            head += (
+                " The provider's commitments under the Code of Practice can be invoked instead: " + self.code_signatory
+            )
         return head
 
     @property
@@ -156,7 +158,9 @@ def _incident_tags(inc: Incident, tables: Tables | None) -> set[str]:
     return tags
 
 
-def _reasons(rec: Recommendation, inc: Incident, level: str | None, tags: set[str], tokens: frozenset[str]) -> tuple[str, ...] | None:
+def _reasons(
+    rec: Recommendation, inc: Incident, level: str | None, tags: set[str], tokens: frozenset[str]
+) -> tuple[str, ...] | None:
     """Return why a recommendation's triggers fire for an incident, or None when they do not."""
     t = rec.triggers
     if not (t.levels or t.tags or t.kinds or t.flags or t.evidence):
@@ -217,7 +221,9 @@ def select(
     """Return the recommendations an incident fires and those it suppresses, with reasons."""
     tokens = reg.tokens if reg is not None else frozenset()
     tags = _incident_tags(inc, tables)
-    chosen: OrderedDict[str, tuple[str, ...]] = OrderedDict((r, ("listed by the incident",)) for r in inc.recommendations if r in recs)
+    chosen: OrderedDict[str, tuple[str, ...]] = OrderedDict(
+        (r, ("listed by the incident",)) for r in inc.recommendations if r in recs
+    )
     for rec in recs.values():
         reasons = _reasons(rec, inc, level, tags, tokens)
         if reasons is None:
@@ -322,4 +328,11 @@ def regulatory_annex(
     incidents = list(incidents)
     known = regulatory.placings(inc for inc, _ in incidents)  # a model's placing date, whichever record gives it
     views = {inc.id: annex(data_dir, recs, inc, assessment, as_of, tables, known) for inc, assessment in incidents}
-    return Annex(views, regulatory.provisions(tables), regulatory.periods(tables), tuple(tables.regimes.values()), regulatory.counting_note(tables), as_of)
+    return Annex(
+        views,
+        regulatory.provisions(tables),
+        regulatory.periods(tables),
+        tuple(tables.regimes.values()),
+        regulatory.counting_note(tables),
+        as_of,
+    )

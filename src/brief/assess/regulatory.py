@@ -63,9 +63,17 @@ __all__ = [
     "view",
 ]
 
-VOCAB_FILES = {"mit": "mit.yaml", "cop": "cop-systemic-risks.yaml", "nist": "nist-600-1.yaml", "oecd": "oecd-harm-types.yaml", "rmf": "nist-ai-rmf-1.0.yaml"}
+VOCAB_FILES = {
+    "mit": "mit.yaml",
+    "cop": "cop-systemic-risks.yaml",
+    "nist": "nist-600-1.yaml",
+    "oecd": "oecd-harm-types.yaml",
+    "rmf": "nist-ai-rmf-1.0.yaml",
+}
 RULE_FILES = ("clocks.yaml", "flags.yaml", "frameworks.yaml", "application.yaml")
-FACT_NAMES = tuple(name for name in RegulatoryFacts.model_fields if name not in ("framework_reports", "rationale", "status"))
+FACT_NAMES = tuple(
+    name for name in RegulatoryFacts.model_fields if name not in ("framework_reports", "rationale", "status")
+)
 REPORT_STATUSES = ("reached", "cannot-rule-out", "alert", "ruled-out")
 STATE_LABELS = {"yes": "Applies", "no": "Does not apply", "conditional": "Conditional", "unknown": "Undetermined"}
 _FLAG_STATES = {
@@ -343,7 +351,14 @@ def load_tables(data_dir: Path | str) -> Tables:
         try:
             stat = path.stat()
         except OSError as exc:
-            raise DataError([Problem(Location(_shown(path, data_dir)), f"cannot read the table: {exc.strerror or exc} (expected the file in data/vocab/ or data/regulatory/)")]) from None
+            raise DataError(
+                [
+                    Problem(
+                        Location(_shown(path, data_dir)),
+                        f"cannot read the table: {exc.strerror or exc} (expected the file in data/vocab/ or data/regulatory/)",
+                    )
+                ]
+            ) from None
         stamps.append((str(path.resolve()), stat.st_mtime_ns, stat.st_size, _shown(path, data_dir)))
     return _load_tables(tuple(stamps))
 
@@ -364,10 +379,18 @@ def _load_tables(stamps: tuple[tuple[str, int, int, str], ...]) -> Tables:
         try:
             with open(resolved, encoding="utf-8") as handle:
                 texts[Path(resolved).name] = handle.read()
-            docs[Path(resolved).name] = (shown, yaml.load(texts[Path(resolved).name], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+            docs[Path(resolved).name] = (
+                shown,
+                yaml.load(texts[Path(resolved).name], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)),
+            )
         except (OSError, yaml.YAMLError) as exc:
             mark = getattr(exc, "problem_mark", None)
-            problems.append(Problem(Location(shown, mark.line + 1 if mark else 0), f"cannot read the table: {getattr(exc, 'problem', None) or exc}"))
+            problems.append(
+                Problem(
+                    Location(shown, mark.line + 1 if mark else 0),
+                    f"cannot read the table: {getattr(exc, 'problem', None) or exc}",
+                )
+            )
     if problems:
         raise DataError(problems)
     return _TableParser(docs, texts).parse()
@@ -421,7 +444,14 @@ class _TableParser:
                     str(item.get("kind") or "term"),
                 )
             )
-        return Vocabulary(prefix, str(raw.get("name") or prefix), str(raw.get("source") or ""), raw.get("locator"), shown, tuple(terms))
+        return Vocabulary(
+            prefix,
+            str(raw.get("name") or prefix),
+            str(raw.get("source") or ""),
+            raw.get("locator"),
+            shown,
+            tuple(terms),
+        )
 
     def parse(self) -> Tables:
         vocabularies = {}
@@ -439,7 +469,11 @@ class _TableParser:
             for kind, m in (self.need(shown, body, "milestones", dict, where) or {}).items():
                 mwhere = f"{where}milestones.{kind}."
                 if kind not in ("initial", "intermediate", "final", "complete"):
-                    self.fail(shown, mwhere.rstrip("."), "unknown milestone (expected initial, intermediate, final or complete)")
+                    self.fail(
+                        shown,
+                        mwhere.rstrip("."),
+                        "unknown milestone (expected initial, intermediate, final or complete)",
+                    )
                     continue
                 milestones.append(
                     MilestoneRule(
@@ -483,11 +517,26 @@ class _TableParser:
                 if days is not None and days < 0:
                     self.fail(shown, f"{where}clocks.{rid}.days", f"{days} must not be negative")
                 rules[rid] = ClockRule(days or 0, str(rule.get("locator") or ""))
-            harm_types[hid] = HarmType(hid, " ".join(str(body.get("label") or hid).split()), body.get("art3_49"), rules, " ".join(str(body.get("note") or "").split()))
+            harm_types[hid] = HarmType(
+                hid,
+                " ".join(str(body.get("label") or hid).split()),
+                body.get("art3_49"),
+                rules,
+                " ".join(str(body.get("note") or "").split()),
+            )
 
         shown, flags_doc = self.docs["flags.yaml"]
         flags = self.need(shown, flags_doc, "flags", dict) or {}
-        for code in ("EU.ART3_49", "EU.GPAI_SR", "EU.ART55_1c", "CoP.9_3", "EU.ART73", "CoP.APP1_4", "FRONTIER", "OECD"):
+        for code in (
+            "EU.ART3_49",
+            "EU.GPAI_SR",
+            "EU.ART55_1c",
+            "CoP.9_3",
+            "EU.ART73",
+            "CoP.APP1_4",
+            "FRONTIER",
+            "OECD",
+        ):
             body = self.need(shown, flags, code, dict, "flags.")
             if body is not None:
                 self.need(shown, body, "name", str, f"flags.{code}.")
@@ -516,8 +565,25 @@ class _TableParser:
                 tid = self.need(shown, t, "id", str, where)
                 if tid is None:
                     continue
-                thresholds.append(Threshold(fid, tid, str(t.get("label") or tid), t.get("domain"), rung if rung is not None else 0, str(t.get("locator") or "")))
-            frameworks[fid] = Framework(fid, str(body.get("name") or fid), str(body.get("short") or fid), str(body.get("source") or ""), tuple(thresholds), str(body.get("note") or ""), str(body.get("developer") or ""))
+                thresholds.append(
+                    Threshold(
+                        fid,
+                        tid,
+                        str(t.get("label") or tid),
+                        t.get("domain"),
+                        rung if rung is not None else 0,
+                        str(t.get("locator") or ""),
+                    )
+                )
+            frameworks[fid] = Framework(
+                fid,
+                str(body.get("name") or fid),
+                str(body.get("short") or fid),
+                str(body.get("source") or ""),
+                tuple(thresholds),
+                str(body.get("note") or ""),
+                str(body.get("developer") or ""),
+            )
         rungs = {int(k): dict(v) for k, v in (self.need(shown, fw_doc, "rungs", dict) or {}).items()}
         if sorted(rungs) != [0, 1, 2, 3] and "rungs" in (fw_doc or {}):
             self.fail(shown, "rungs", "must have one row for each of C0 to C3")
@@ -568,24 +634,57 @@ class _TableParser:
             raw = body.get("transitional") if isinstance(body, dict) else None
             if raw is not None:
                 twhere = f"{where}transitional."
-                before, binds = self.date(shown, raw, "placed_before", twhere), self.date(shown, raw, "binds_from", twhere)
+                before, binds = (
+                    self.date(shown, raw, "placed_before", twhere),
+                    self.date(shown, raw, "binds_from", twhere),
+                )
                 tbasis = self.need(shown, raw, "basis", dict, twhere)
                 if before and binds and tbasis:
-                    transitional = Transitional(before, binds, " ".join(str(raw.get("rule") or "").split()), _ref(tbasis))
+                    transitional = Transitional(
+                        before, binds, " ".join(str(raw.get("rule") or "").split()), _ref(tbasis)
+                    )
             if applies is None or basis is None:
                 continue
-            duties[did] = Duty(did, str(body.get("name") or did), str(body.get("short") or did), str(body.get("who") or ""), applies, _ref(basis), transitional, " ".join(str(body.get("caveat") or "").split()))
+            duties[did] = Duty(
+                did,
+                str(body.get("name") or did),
+                str(body.get("short") or did),
+                str(body.get("who") or ""),
+                applies,
+                _ref(basis),
+                transitional,
+                " ".join(str(body.get("caveat") or "").split()),
+            )
         for rid, regime in regimes.items():
             if regime.in_time and regime.in_time not in duties:
-                self.fail(self.docs["clocks.yaml"][0], f"regimes.{rid}.in_time", f"unknown duty {regime.in_time!r} (expected one of {', '.join(duties)}; the list is in application.yaml)")
+                self.fail(
+                    self.docs["clocks.yaml"][0],
+                    f"regimes.{rid}.in_time",
+                    f"unknown duty {regime.in_time!r} (expected one of {', '.join(duties)}; the list is in application.yaml)",
+                )
         unverified = []
         for i, item in enumerate((doc or {}).get("unverified") or []):
             statement = self.need(shown, item, "statement", str, f"unverified[{i}].")
             if statement is None:
                 continue
             uid = str(item.get("id") or i)
-            line = next((n for n, text in enumerate(self.texts.get("application.yaml", "").splitlines(), 1) if re.match(rf"\s*-\s*id:\s*{re.escape(uid)}\s*$", text)), 0)
-            unverified.append(Unverified(uid, item.get("duty"), " ".join(statement.split()), " ".join(str(item.get("check") or "").split()), f"{shown}:{line}" if line else shown))
+            line = next(
+                (
+                    n
+                    for n, text in enumerate(self.texts.get("application.yaml", "").splitlines(), 1)
+                    if re.match(rf"\s*-\s*id:\s*{re.escape(uid)}\s*$", text)
+                ),
+                0,
+            )
+            unverified.append(
+                Unverified(
+                    uid,
+                    item.get("duty"),
+                    " ".join(statement.split()),
+                    " ".join(str(item.get("check") or "").split()),
+                    f"{shown}:{line}" if line else shown,
+                )
+            )
         return duties, tuple(unverified)
 
 
@@ -663,7 +762,14 @@ def placing(inc: Incident, known: Mapping[str, Any] | None = None) -> tuple[dt.d
         return None, fact
 
 
-def in_time(tables: Tables, duty_id: str, on: dt.date, placed: dt.date | None, model: str | None = None, placed_ref: Ref | None = None) -> InTime:
+def in_time(
+    tables: Tables,
+    duty_id: str,
+    on: dt.date,
+    placed: dt.date | None,
+    model: str | None = None,
+    placed_ref: Ref | None = None,
+) -> InTime:
     """Return whether a duty binds the provider of `model` on `on`, given the placing-on-market date.
 
     A model placed on the market before a transitional rule's date is bound only from its later date
@@ -718,7 +824,18 @@ def in_time(tables: Tables, duty_id: str, on: dt.date, placed: dt.date | None, m
         text += f"; on {when} it does not yet {verb}"
     else:
         text += f"; on {when} whether it binds is undetermined"
-    return InTime(duty_id, duty.name, model, on, binds, binds_from, transitional, text + ".", refs, duty.caveat if t is not None else "")
+    return InTime(
+        duty_id,
+        duty.name,
+        model,
+        on,
+        binds,
+        binds_from,
+        transitional,
+        text + ".",
+        refs,
+        duty.caveat if t is not None else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -788,15 +905,44 @@ def report_deadlines(
         if m.kind == "initial":
             ref = Ref(regime.source, rule.locator, rule.locator)
             text = long_date(initial_due)
-            milestones.append(Milestone("initial", m.label, initial_due, text, f"Within {rule.days} {unit} of awareness ({rule.locator}). {m.rule}", ref, _passed(initial_due, as_of)))
+            milestones.append(
+                Milestone(
+                    "initial",
+                    m.label,
+                    initial_due,
+                    text,
+                    f"Within {rule.days} {unit} of awareness ({rule.locator}). {m.rule}",
+                    ref,
+                    _passed(initial_due, as_of),
+                )
+            )
         elif m.kind == "intermediate" and m.every_days:
             milestones.append(_intermediate(m, ref, initial_due, resolved, as_of, count))
         elif m.kind == "final" and m.days_after_resolution is not None:
             if resolved is None:
-                milestones.append(Milestone("final", m.label, None, f"{m.days_after_resolution} days after resolution; no resolution date recorded", m.rule, ref))
+                milestones.append(
+                    Milestone(
+                        "final",
+                        m.label,
+                        None,
+                        f"{m.days_after_resolution} days after resolution; no resolution date recorded",
+                        m.rule,
+                        ref,
+                    )
+                )
             else:
                 due = count(resolved, m.days_after_resolution)
-                milestones.append(Milestone("final", m.label, due, f"{long_date(due)} ({m.days_after_resolution} days after resolution on {long_date(resolved)})", m.rule, ref, _passed(due, as_of)))
+                milestones.append(
+                    Milestone(
+                        "final",
+                        m.label,
+                        due,
+                        f"{long_date(due)} ({m.days_after_resolution} days after resolution on {long_date(resolved)})",
+                        m.rule,
+                        ref,
+                        _passed(due, as_of),
+                    )
+                )
         elif m.kind == "complete":
             milestones.append(Milestone("complete", m.label, None, "No period set", m.rule, ref))
     return Clock(
@@ -818,11 +964,20 @@ def _passed(due: dt.date, as_of: dt.date | None) -> bool | None:
     return None if as_of is None else due < as_of
 
 
-def _intermediate(m: MilestoneRule, ref: Ref, initial_due: dt.date, resolved: dt.date | None, as_of: dt.date | None, count: Any) -> Milestone:
+def _intermediate(
+    m: MilestoneRule, ref: Ref, initial_due: dt.date, resolved: dt.date | None, as_of: dt.date | None, count: Any
+) -> Milestone:
     step = m.every_days or 28
     first = count(initial_due, step)
     if resolved is not None and resolved <= first:
-        return Milestone("intermediate", m.label, None, f"None: resolved on {long_date(resolved)}, before the first would fall due", m.rule, ref)
+        return Milestone(
+            "intermediate",
+            m.label,
+            None,
+            f"None: resolved on {long_date(resolved)}, before the first would fall due",
+            m.rule,
+            ref,
+        )
     dates = [first]
     stop = resolved if resolved is not None else as_of
     if stop is not None:
@@ -944,7 +1099,13 @@ def _yesno(value: bool | None) -> str:
     return "not recorded" if value is None else ("yes" if value else "no")
 
 
-def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None, placed_by_model: Mapping[str, Any] | None = None) -> _Inputs:
+def _inputs(
+    inc: Incident,
+    assessment: Assessment | None,
+    tables: Tables,
+    as_of: dt.date | None,
+    placed_by_model: Mapping[str, Any] | None = None,
+) -> _Inputs:
     facts = inc.regulatory or RegulatoryFacts()
     evidence = inc.risk.evidence if inc.risk else None
     e_text = e_why = ""
@@ -969,7 +1130,9 @@ def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of:
         awareness, awareness_text = facts.awareness_date, long_date(facts.awareness_date)
     else:
         awareness = inc.date
-        awareness_text = f"{long_date(inc.date)} (assumed: the incident date; the provider's awareness date is not recorded)"
+        awareness_text = (
+            f"{long_date(inc.date)} (assumed: the incident date; the provider's awareness date is not recorded)"
+        )
     return _Inputs(
         inc=inc,
         facts=facts,
@@ -985,7 +1148,9 @@ def _inputs(inc: Incident, assessment: Assessment | None, tables: Tables, as_of:
         awareness_text=awareness_text,
         as_of=as_of,
         placed=placed,
-        placed_ref=Ref(fact.source, fact.locator, "placing on the market") if fact is not None and fact.source and placed else None,
+        placed_ref=Ref(fact.source, fact.locator, "placing on the market")
+        if fact is not None and fact.source and placed
+        else None,
         model=(fact.model if fact is not None and fact.model else None) or (inc.models[0] if inc.models else None),
     )
 
@@ -996,7 +1161,10 @@ def _rationale(x: _Inputs, *names: str) -> tuple[str, ...]:
 
 def _harm_words(x: _Inputs, tables: Tables, types: Iterable[str] | None = None) -> str:
     chosen = list(x.harm_types if types is None else types)
-    return "; ".join(tables.harm_types[h].label.lower() if i else tables.harm_types[h].label for i, h in enumerate(chosen)) or "none recorded"
+    return (
+        "; ".join(tables.harm_types[h].label.lower() if i else tables.harm_types[h].label for i, h in enumerate(chosen))
+        or "none recorded"
+    )
 
 
 def _art3_49(x: _Inputs, tables: Tables) -> Flag:
@@ -1004,13 +1172,27 @@ def _art3_49(x: _Inputs, tables: Tables) -> Flag:
     inputs = [("Realised harm", x.realised_text), ("Evidence", x.evidence_text), ("Harm types", _harm_words(x, tables))]
     if x.realised and x.serious:
         points = ", ".join(dict.fromkeys(str(tables.harm_types[h].art3_49) for h in x.serious))
-        state, verdict = "yes", tables.verdict(code, "yes", points=points, harms=_harm_words(x, tables, x.serious).lower())
+        state, verdict = (
+            "yes",
+            tables.verdict(code, "yes", points=points, harms=_harm_words(x, tables, x.serious).lower()),
+        )
     elif x.realised:
         state, verdict = "no", tables.verdict(code, "not_listed")
     else:
         state, verdict = "no", tables.verdict(code, "no_harm")
     why = _rationale(x, "realised_harm", "harm_types") or ((x.evidence_why,) if x.evidence_why else ())
-    return Flag(code, code, tables.flags[code]["name"], state, verdict, tuple(inputs), _rule(tables, code), tables.refs(code), why, tokens=_tokens(code, state, "yes" if state == "yes" else "no"))
+    return Flag(
+        code,
+        code,
+        tables.flags[code]["name"],
+        state,
+        verdict,
+        tuple(inputs),
+        _rule(tables, code),
+        tables.refs(code),
+        why,
+        tokens=_tokens(code, state, "yes" if state == "yes" else "no"),
+    )
 
 
 def _gpai(x: _Inputs, tables: Tables) -> tuple[Flag, str]:
@@ -1029,7 +1211,18 @@ def _gpai(x: _Inputs, tables: Tables) -> tuple[Flag, str]:
         ("Training compute disclosed", _yesno(x.facts.training_compute_disclosed)),
         ("Models", ", ".join(x.inc.models) or "not recorded"),
     )
-    flag = Flag(code, code, tables.flags[code]["name"], state, tables.verdict(code, key), inputs, _rule(tables, code), tables.refs(code), _rationale(x, "gpai_systemic_risk", "training_compute_disclosed"), tokens=_tokens(code, state, status))
+    flag = Flag(
+        code,
+        code,
+        tables.flags[code]["name"],
+        state,
+        tables.verdict(code, key),
+        inputs,
+        _rule(tables, code),
+        tables.refs(code),
+        _rationale(x, "gpai_systemic_risk", "training_compute_disclosed"),
+        tokens=_tokens(code, state, status),
+    )
     return flag, status
 
 
@@ -1051,14 +1244,29 @@ def _clock_set(x: _Inputs, tables: Tables, regime_id: str, state: str, condition
     for h in x.harm_types:
         if regime_id not in tables.harm_types[h].clocks:
             continue
-        clock = report_deadlines(tables, regime_id, h, x.awareness, resolved=x.facts.resolved_date, as_of=x.as_of, awareness_text=x.awareness_text)
+        clock = report_deadlines(
+            tables,
+            regime_id,
+            h,
+            x.awareness,
+            resolved=x.facts.resolved_date,
+            as_of=x.as_of,
+            awareness_text=x.awareness_text,
+        )
         clocks.append(_replace(clock, state=state, condition=condition, caveat=regime.caveat))
     if clocks:
         first = min(clocks, key=lambda c: (c.initial.due or dt.date.max, c.harm_type))
         # One incident has one schedule of updates: the intermediate reports count from the binding
         # (earliest) initial report, whichever harm type a row shows (issue 16: one deadline per duty).
         later = {m.kind: m for m in first.milestones if m.kind != "initial"}
-        clocks = [_replace(c, binding=c is first, milestones=tuple(later.get(m.kind, m) if m.kind != "initial" else m for m in c.milestones)) for c in clocks]
+        clocks = [
+            _replace(
+                c,
+                binding=c is first,
+                milestones=tuple(later.get(m.kind, m) if m.kind != "initial" else m for m in c.milestones),
+            )
+            for c in clocks
+        ]
     return clocks
 
 
@@ -1078,7 +1286,10 @@ def _reporting(x: _Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tupl
     # Art. 55(1)(c) and the Code's clock (GPAI models with systemic risk).
     regime = tables.regimes["cop-9.3"]
     code = "EU.ART55_1c"
-    inputs = [("Serious incident (EU.ART3_49)", STATE_LABELS[art3.state].lower()), ("GPAI model with systemic risk (EU.GPAI_SR)", gpai_status)]
+    inputs = [
+        ("Serious incident (EU.ART3_49)", STATE_LABELS[art3.state].lower()),
+        ("GPAI model with systemic risk (EU.GPAI_SR)", gpai_status),
+    ]
     notes: list[str] = []
     timing = _timing(regime, x, tables)
     binds = _applicable(regime, x, tables)
@@ -1096,45 +1307,100 @@ def _reporting(x: _Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tupl
     if serious or cyber:
         inputs.append(awareness)
         inputs.append(("Placed on the market", long_date(x.placed) if x.placed else "not recorded"))
-    verdict = tables.verdict(code, key, applies_from=long_date(regime.applies_from), placed=long_date(x.placed) if x.placed else "", binds_from=long_date(timing.binds_from) if timing and timing.binds_from else "")
+    verdict = tables.verdict(
+        code,
+        key,
+        applies_from=long_date(regime.applies_from),
+        placed=long_date(x.placed) if x.placed else "",
+        binds_from=long_date(timing.binds_from) if timing and timing.binds_from else "",
+    )
     if timing is not None and (serious or cyber):
         if binds is None:
             notes.append(_undetermined_note(timing))
         elif timing.transitional and key != "not_yet_transitional":
             notes.append(timing.text)
-    basis = tables.refs(code) + ((regime.applies_from_basis,) if key == "not_yet" else ()) + (tuple(r for r in timing.refs if r.text != "placing on the market") if timing is not None and (key == "not_yet_transitional" or binds is None) else ())
-    flags.append(Flag(code, code, tables.flags[code]["name"], state, verdict, tuple(inputs), _rule(tables, code), basis, _rationale(x, "awareness_date"), tuple(notes), _tokens(code, state, state)))
+    basis = (
+        tables.refs(code)
+        + ((regime.applies_from_basis,) if key == "not_yet" else ())
+        + (
+            tuple(r for r in timing.refs if r.text != "placing on the market")
+            if timing is not None and (key == "not_yet_transitional" or binds is None)
+            else ()
+        )
+    )
+    flags.append(
+        Flag(
+            code,
+            code,
+            tables.flags[code]["name"],
+            state,
+            verdict,
+            tuple(inputs),
+            _rule(tables, code),
+            basis,
+            _rationale(x, "awareness_date"),
+            tuple(notes),
+            _tokens(code, state, state),
+        )
+    )
 
     code = "CoP.9_3"
     runs = (serious or cyber) and gpai_state != "no" and binds is not False
     cop_state = "no"
     if runs:
         cop_state = "yes" if gpai_state == "yes" and binds else "conditional"
-        conditions = ([] if gpai_state == "yes" else ["the model is a GPAI model with systemic risk"]) + ([] if binds else [_placed_condition(regime, tables)])
+        conditions = ([] if gpai_state == "yes" else ["the model is a GPAI model with systemic risk"]) + (
+            [] if binds else [_placed_condition(regime, tables)]
+        )
         condition = " and ".join(conditions)
         clocks += _clock_set(x, tables, "cop-9.3", cop_state, condition)
         if not clocks:
             cop_state = "no"
-    inputs = [("Harm types", _harm_words(x, tables)), ("GPAI model with systemic risk (EU.GPAI_SR)", gpai_status), ("Code signatory", _yesno(x.facts.cop_signatory))]
+    inputs = [
+        ("Harm types", _harm_words(x, tables)),
+        ("GPAI model with systemic risk (EU.GPAI_SR)", gpai_status),
+        ("Code signatory", _yesno(x.facts.cop_signatory)),
+    ]
     notes = []
     if cop_state != "no":
         binding = next(c for c in clocks if c.regime == "cop-9.3" and c.binding)
         inputs.insert(1, awareness)
-        verdict = tables.verdict(code, cop_state, days=binding.days, locator=binding.ref.locator, due=long_date(binding.initial.due))
+        verdict = tables.verdict(
+            code, cop_state, days=binding.days, locator=binding.ref.locator, due=long_date(binding.initial.due)
+        )
         shown = f"{code}({binding.days} days)"
         if x.facts.cop_signatory is False:
-            notes.append("The provider has not signed the Code, so Measure 9.3 does not bind it; Art. 55(1)(c) “without undue delay” still applies and the Code's periods are shown for reference.")
+            notes.append(
+                "The provider has not signed the Code, so Measure 9.3 does not bind it; Art. 55(1)(c) “without undue delay” still applies and the Code's periods are shown for reference."
+            )
             if cop_state == "yes":
                 cop_state = "conditional"
     else:
         verdict, shown = tables.verdict(code, "no"), code
-    flags.append(Flag(shown, code, tables.flags[code]["name"], cop_state, verdict, tuple(inputs), _rule(tables, code), tables.refs(code), _rationale(x, "harm_types", "awareness_date", "resolved_date", "cop_signatory"), tuple(notes), _tokens(code, cop_state, cop_state)))
+    flags.append(
+        Flag(
+            shown,
+            code,
+            tables.flags[code]["name"],
+            cop_state,
+            verdict,
+            tuple(inputs),
+            _rule(tables, code),
+            tables.refs(code),
+            _rationale(x, "harm_types", "awareness_date", "resolved_date", "cop_signatory"),
+            tuple(notes),
+            _tokens(code, cop_state, cop_state),
+        )
+    )
 
     # Art. 73 (high-risk AI systems).
     code = "EU.ART73"
     regime = tables.regimes["art-73"]
     high_risk = x.facts.high_risk_system
-    inputs = [("High-risk AI system (Art. 6)", _yesno(high_risk)), ("Serious incident (EU.ART3_49)", STATE_LABELS[art3.state].lower())]
+    inputs = [
+        ("High-risk AI system (Art. 6)", _yesno(high_risk)),
+        ("Serious incident (EU.ART3_49)", STATE_LABELS[art3.state].lower()),
+    ]
     shown, dated = code, False
     if high_risk is False:
         state, verdict = "no", tables.verdict(code, "not_high_risk")
@@ -1152,18 +1418,38 @@ def _reporting(x: _Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tupl
         clocks += new
         inputs.append(awareness)
         binding = next(c for c in new if c.binding)
-        verdict = tables.verdict(code, state, days=binding.days, locator=binding.ref.locator, due=long_date(binding.initial.due))
+        verdict = tables.verdict(
+            code, state, days=binding.days, locator=binding.ref.locator, due=long_date(binding.initial.due)
+        )
         shown, dated = f"{code}({binding.days} days)", True
     notes = (regime.caveat,) if regime.caveat and (dated or high_risk) else ()
     basis = tables.refs(code) + ((regime.applies_from_basis,) if dated else ())
-    flags.append(Flag(shown, code, tables.flags[code]["name"], state, verdict, tuple(inputs), _rule(tables, code), basis, _rationale(x, "high_risk_system"), notes, _tokens(code, state, state)))
+    flags.append(
+        Flag(
+            shown,
+            code,
+            tables.flags[code]["name"],
+            state,
+            verdict,
+            tuple(inputs),
+            _rule(tables, code),
+            basis,
+            _rationale(x, "high_risk_system"),
+            notes,
+            _tokens(code, state, state),
+        )
+    )
     return flags, clocks
 
 
 def _placed_condition(regime: Regime, tables: Tables) -> str:
     duty = tables.duties.get(regime.in_time or "")
     t = duty.transitional if duty else None
-    return f"the model was placed on the market on or after {long_date(t.placed_before)} (its placing date is not recorded; Art. 111(3))" if t else "the duty applies"
+    return (
+        f"the model was placed on the market on or after {long_date(t.placed_before)} (its placing date is not recorded; Art. 111(3))"
+        if t
+        else "the duty applies"
+    )
 
 
 def _undetermined_note(timing: InTime) -> str:
@@ -1179,14 +1465,25 @@ def _cop_risks(x: _Inputs, tables: Tables) -> list[Flag]:
         term = vocab.find(tag)
         if term is None:
             continue
-        basis = (Ref(vocab.source, term.locator or vocab.locator, f"CoP {term.locator or vocab.locator}".replace("app.", "Appendix")),)
+        basis = (
+            Ref(
+                vocab.source,
+                term.locator or vocab.locator,
+                f"CoP {term.locator or vocab.locator}".replace("app.", "Appendix"),
+            ),
+        )
         flags.append(
             Flag(
                 f"{code}:{term.id}",
                 code,
                 f"{entry['name']}: {term.label}",
                 "yes",
-                tables.verdict(code, "yes", label=term.label, locator=f"Appendix {(term.locator or '').removeprefix('app. ')}".strip()),
+                tables.verdict(
+                    code,
+                    "yes",
+                    label=term.label,
+                    locator=f"Appendix {(term.locator or '').removeprefix('app. ')}".strip(),
+                ),
                 (("Tag (tags.cop)", term.id),),
                 f"“{term.definition}”",
                 basis,
@@ -1194,7 +1491,19 @@ def _cop_risks(x: _Inputs, tables: Tables) -> list[Flag]:
             )
         )
     if not flags:
-        flags.append(Flag(code, code, entry["name"], "no", tables.verdict(code, "no"), (("Tags (tags.cop)", "none"),), _rule(tables, code), tables.refs(code), tokens=frozenset({f"{code}=no"})))
+        flags.append(
+            Flag(
+                code,
+                code,
+                entry["name"],
+                "no",
+                tables.verdict(code, "no"),
+                (("Tags (tags.cop)", "none"),),
+                _rule(tables, code),
+                tables.refs(code),
+                tokens=frozenset({f"{code}=no"}),
+            )
+        )
     return flags
 
 
@@ -1221,10 +1530,14 @@ def _frontier(x: _Inputs, tables: Tables) -> list[Flag]:
         notes = []
         if domain and domain not in {(_t.id if (_t := cop.find(t)) else t) for t in x.inc.tags.cop}:
             term = cop.find(domain)
-            notes.append(f"The threshold concerns {term.label if term else domain}, a risk this record is not tagged with: it is reported for context, not as the trigger of this finding.")
+            notes.append(
+                f"The threshold concerns {term.label if term else domain}, a risk this record is not tagged with: it is reported for context, not as the trigger of this finding."
+            )
         basis = (Ref(fw.source, threshold.locator or None, f"{fw.short}: {threshold.id}"),)
         evidence = (Ref(report.source, report.locator, "the developer's report"),)
-        verdict = tables.verdict(code, "yes" if holds else "no", status=status_words, threshold=threshold.label, framework=fw.short)
+        verdict = tables.verdict(
+            code, "yes" if holds else "no", status=status_words, threshold=threshold.label, framework=fw.short
+        )
         if report.as_of is not None:  # a developer's determination can change: say when it was reported
             verdict = f"As of {long_date(report.as_of)}: {verdict[0].lower()}{verdict[1:]}"
         tokens = {f"{code}:{fw.id}:{threshold.id}", f"{code}={'yes' if holds else 'no'}"}
@@ -1247,13 +1560,27 @@ def _frontier(x: _Inputs, tables: Tables) -> list[Flag]:
             )
         )
     if not flags:
-        flags.append(Flag(code, code, entry["name"], "no", tables.verdict(code, "none"), (("Framework reports", "none recorded"),), " ".join(str(entry.get("rule") or "").split()), (), tokens=frozenset({f"{code}=no"})))
+        flags.append(
+            Flag(
+                code,
+                code,
+                entry["name"],
+                "no",
+                tables.verdict(code, "none"),
+                (("Framework reports", "none recorded"),),
+                " ".join(str(entry.get("rule") or "").split()),
+                (),
+                tokens=frozenset({f"{code}=no"}),
+            )
+        )
     return flags
 
 
 def _nist(x: _Inputs, tables: Tables) -> list[Flag]:
     """Return one flag naming the NIST AI RMF subcategories the rubric level (or realised harm) selects."""
-    chosen = [r for r in tables.nist if (x.level is not None and x.level in r.levels) or (r.realised_harm and x.realised)]
+    chosen = [
+        r for r in tables.nist if (x.level is not None and x.level in r.levels) or (r.realised_harm and x.realised)
+    ]
     if not chosen:
         return []
     inputs = [("Risk level", x.level or "not assessed")]
@@ -1304,7 +1631,18 @@ def _oecd(x: _Inputs, tables: Tables) -> Flag:
         inputs.append(("Worst credible outcome", f"S{severity}" if severity else "not assessed"))
     basis = tuple(Ref(r.source, definition.get("locator"), r.text) for r in tables.refs(code))
     verdict = tables.verdict(code, key, severity=severity, harms=_harm_words(x, tables, x.serious).lower())
-    return Flag(f"{code}:{cls}", code, f"{entry['name']}: {definition['label']}", "yes", verdict, tuple(inputs), f"{definition['label']}: “{' '.join(str(definition['definition']).split())}”", basis, _rationale(x, "realised_harm", "disaster"), tokens=frozenset({code, f"{code}:{cls}"}))
+    return Flag(
+        f"{code}:{cls}",
+        code,
+        f"{entry['name']}: {definition['label']}",
+        "yes",
+        verdict,
+        tuple(inputs),
+        f"{definition['label']}: “{' '.join(str(definition['definition']).split())}”",
+        basis,
+        _rationale(x, "realised_harm", "disaster"),
+        tokens=frozenset({code, f"{code}:{cls}"}),
+    )
 
 
 def _rule(tables: Tables, code: str) -> str:
@@ -1331,7 +1669,12 @@ def _crosswalk(x: _Inputs, tables: Tables, flags: list[Flag]) -> tuple[Crosswalk
         rows.append(CrosswalkRow(f"OECD / CSET, at rubric level {level}", mapping.get("oecd", "") + this))
     rows.extend(_developer_rows(x, tables, flags))
     tags = []
-    for prefix, values in (("mit", x.inc.tags.mit), ("cop", x.inc.tags.cop), ("nist", x.inc.tags.nist), ("oecd", x.inc.tags.oecd)):
+    for prefix, values in (
+        ("mit", x.inc.tags.mit),
+        ("cop", x.inc.tags.cop),
+        ("nist", x.inc.tags.nist),
+        ("oecd", x.inc.tags.oecd),
+    ):
         vocab = tables.vocabularies.get(prefix)
         if vocab is None or not values:
             continue
@@ -1364,15 +1707,39 @@ def _developer_rows(x: _Inputs, tables: Tables, flags: list[Flag]) -> list[Cross
     own = own_frameworks(x.inc, tables)
     if not own:
         who = x.inc.developer or "not recorded"
-        rows.append(CrosswalkRow("Developer framework", f"None shown: the record's developer ({who}) has no framework in data/regulatory/frameworks.yaml, and another developer's framework says nothing about this model."))
+        rows.append(
+            CrosswalkRow(
+                "Developer framework",
+                f"None shown: the record's developer ({who}) has no framework in data/regulatory/frameworks.yaml, and another developer's framework says nothing about this model.",
+            )
+        )
     for fw in own:
         reports = [f for f in flags if f.family == "FRONTIER" and f.code.startswith(f"FRONTIER:{fw.id}:")]
         if not reports:
-            rows.append(CrosswalkRow(f"{fw.short} (the developer's own framework)", f"No {fw.short} threshold is reported for this record.", (Ref(fw.source, None, fw.short),) if fw.source else (), fw.id))
+            rows.append(
+                CrosswalkRow(
+                    f"{fw.short} (the developer's own framework)",
+                    f"No {fw.short} threshold is reported for this record.",
+                    (Ref(fw.source, None, fw.short),) if fw.source else (),
+                    fw.id,
+                )
+            )
             continue
         asserts = tuple((f.code.split(":", 2)[2], "applies" if f.holds else "ruled-out") for f in reports)
-        text = "As the developer reported: " + "; ".join(f.verdict.rstrip(".") for f in reports) + ". The developer's thresholds are its own and are not calibrated to other developers'."
-        rows.append(CrosswalkRow(f"{fw.short} (the developer's own framework)", text, tuple(e for f in reports for e in f.evidence), fw.id, asserts))
+        text = (
+            "As the developer reported: "
+            + "; ".join(f.verdict.rstrip(".") for f in reports)
+            + ". The developer's thresholds are its own and are not calibrated to other developers'."
+        )
+        rows.append(
+            CrosswalkRow(
+                f"{fw.short} (the developer's own framework)",
+                text,
+                tuple(e for f in reports for e in f.evidence),
+                fw.id,
+                asserts,
+            )
+        )
     return rows
 
 
@@ -1394,11 +1761,15 @@ def contradictions(view: RegulatoryView, inc: Incident, tables: Tables) -> list[
     applied_fw = {key.split(":", 1)[0] for key, seen in states.items() if "applies" in seen}
     for row in view.crosswalk:
         if row.framework_id and row.framework_id not in own:
-            out.append(f"{row.framework}: another developer's framework in the cross-walk of a {inc.developer or 'unrecorded developer'} model")
+            out.append(
+                f"{row.framework}: another developer's framework in the cross-walk of a {inc.developer or 'unrecorded developer'} model"
+            )
         for threshold, said in row.asserts:
             flagged = states.get(f"{row.framework_id}:{threshold}", set())
             if flagged and said not in flagged:
-                out.append(f"{row.framework}: says {threshold} {said}, the FRONTIER flag says {', '.join(sorted(flagged))}")
+                out.append(
+                    f"{row.framework}: says {threshold} {said}, the FRONTIER flag says {', '.join(sorted(flagged))}"
+                )
         for fid in applied_fw:
             below = (tables.rungs.get(0) or {}).get(fid)
             fw = tables.frameworks.get(fid)
@@ -1429,36 +1800,112 @@ def provisions(tables: Tables) -> tuple[Provision, ...]:
         items: list[tuple[str, str, tuple[Ref, ...]]] = []
         refs = tables.refs(code)
         if code == "EU.ART55_1c" and refs:
-            items.append(("Also relevant", tables.verdict(code, "relevant_ab"), (Ref(refs[0].source, "art. 55(1)(a)–(b)", "AI Act Art. 55(1)(a)–(b)"),)))
+            items.append(
+                (
+                    "Also relevant",
+                    tables.verdict(code, "relevant_ab"),
+                    (Ref(refs[0].source, "art. 55(1)(a)–(b)", "AI Act Art. 55(1)(a)–(b)"),),
+                )
+            )
         out.append(Provision(code, tables.flags[code]["name"], refs, _rule(tables, code), tuple(items)))
 
     entry = tables.flags["CoP.APP1_4"]
     cop = tables.vocabularies.get("cop")
-    items = [(t.label, f"“{t.definition}”", (Ref(cop.source, t.locator, t.locator or ""),)) for t in cop.terms] if cop else []
+    items = (
+        [(t.label, f"“{t.definition}”", (Ref(cop.source, t.locator, t.locator or ""),)) for t in cop.terms]
+        if cop
+        else []
+    )
     relevant = entry.get("relevant") or {}
     if relevant.get("text"):
-        items.append(("Also relevant", " ".join(str(relevant["text"]).split()), tuple(_ref(r) for r in relevant.get("basis") or ())))
-    out.append(Provision("CoP.APP1_4", entry["name"], tables.refs("CoP.APP1_4"), _rule(tables, "CoP.APP1_4"), tuple(items)))
+        items.append(
+            (
+                "Also relevant",
+                " ".join(str(relevant["text"]).split()),
+                tuple(_ref(r) for r in relevant.get("basis") or ()),
+            )
+        )
+    out.append(
+        Provision("CoP.APP1_4", entry["name"], tables.refs("CoP.APP1_4"), _rule(tables, "CoP.APP1_4"), tuple(items))
+    )
 
     entry = tables.flags["FRONTIER"]
-    items = [(fw.name, "Thresholds: " + ", ".join(t.id for t in fw.thresholds) + "." + (f" {fw.note}" if fw.note else ""), (Ref(fw.source, None, fw.short),)) for fw in tables.frameworks.values()]
+    items = [
+        (
+            fw.name,
+            "Thresholds: " + ", ".join(t.id for t in fw.thresholds) + "." + (f" {fw.note}" if fw.note else ""),
+            (Ref(fw.source, None, fw.short),),
+        )
+        for fw in tables.frameworks.values()
+    ]
     out.append(Provision("FRONTIER", entry["name"], (), " ".join(str(entry.get("rule") or "").split()), tuple(items)))
 
-    items = [(r.id, f"“{r.text}” Named at rubric level {', '.join(r.levels)}{', or where harm was realised' if r.realised_harm else ''}.", (Ref(tables.nist_source, r.locator, r.locator),)) for r in tables.nist]
-    out.append(Provision("NIST.AI_RMF", "NIST AI RMF subcategories", (), "The rubric level names the subcategories a provider's and a regulator's risk management should address; the AI RMF is voluntary guidance, not an obligation.", tuple(items)))
+    items = [
+        (
+            r.id,
+            f"“{r.text}” Named at rubric level {', '.join(r.levels)}{', or where harm was realised' if r.realised_harm else ''}.",
+            (Ref(tables.nist_source, r.locator, r.locator),),
+        )
+        for r in tables.nist
+    ]
+    out.append(
+        Provision(
+            "NIST.AI_RMF",
+            "NIST AI RMF subcategories",
+            (),
+            "The rubric level names the subcategories a provider's and a regulator's risk management should address; the AI RMF is voluntary guidance, not an obligation.",
+            tuple(items),
+        )
+    )
 
     entry = tables.flags["OECD"]
     refs = tables.refs("OECD")
     source = refs[0].source if refs else ""
-    items = [(c["label"], "“" + " ".join(str(c["definition"]).split()) + "”", (Ref(source, c.get("locator"), c.get("locator") or ""),)) for c in entry["classes"].values()]
-    out.append(Provision("OECD", entry["name"], (), "Realised harm makes an AI incident (a serious AI incident when the harm is of an Art. 3(49) class; an AI disaster only on the analyst's recorded judgement); without realised harm, an AI hazard, serious when the worst credible outcome is S4 or above.", tuple(items)))
+    items = [
+        (
+            c["label"],
+            "“" + " ".join(str(c["definition"]).split()) + "”",
+            (Ref(source, c.get("locator"), c.get("locator") or ""),),
+        )
+        for c in entry["classes"].values()
+    ]
+    out.append(
+        Provision(
+            "OECD",
+            entry["name"],
+            (),
+            "Realised harm makes an AI incident (a serious AI incident when the harm is of an Art. 3(49) class; an AI disaster only on the analyst's recorded judgement); without realised harm, an AI hazard, serious when the worst credible outcome is S4 or above.",
+            tuple(items),
+        )
+    )
 
-    items = [(v.name, f"{len(v.terms)} terms, kept in {v.path}.", (Ref(v.source, v.locator, v.locator or ""),) if v.source else ()) for v in tables.vocabularies.values()]
-    out.append(Provision("TAGS", "Taxonomy vocabularies", (), "Every incident tag must name a term of these controlled vocabularies; validation rejects any other.", tuple(items)))
+    items = [
+        (
+            v.name,
+            f"{len(v.terms)} terms, kept in {v.path}.",
+            (Ref(v.source, v.locator, v.locator or ""),) if v.source else (),
+        )
+        for v in tables.vocabularies.values()
+    ]
+    out.append(
+        Provision(
+            "TAGS",
+            "Taxonomy vocabularies",
+            (),
+            "Every incident tag must name a term of these controlled vocabularies; validation rejects any other.",
+            tuple(items),
+        )
+    )
     return tuple(out)
 
 
-def view(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt.date | None = None, known: Mapping[str, Any] | None = None) -> RegulatoryView:
+def view(
+    inc: Incident,
+    assessment: Assessment | None,
+    tables: Tables,
+    as_of: dt.date | None = None,
+    known: Mapping[str, Any] | None = None,
+) -> RegulatoryView:
     """Compute an incident's regulatory flags, reporting clocks and cross-walk.
 
     `assessment` is the incident's rubric assessment (None when it has no risk inputs); `as_of` is
@@ -1472,13 +1919,24 @@ def view(inc: Incident, assessment: Assessment | None, tables: Tables, as_of: dt
     reporting, clocks = _reporting(x, tables, status, art3)
     flags = [art3, gpai, *reporting, *_cop_risks(x, tables), *_frontier(x, tables), *_nist(x, tables), _oecd(x, tables)]
     if clocks:
-        note = counting_note(tables) + " Awareness date: " + x.awareness_text + ". Indicative only: confirm every date against the legal text."
+        note = (
+            counting_note(tables)
+            + " Awareness date: "
+            + x.awareness_text
+            + ". Indicative only: confirm every date against the legal text."
+        )
     elif art3.state == "yes":
         note = "No reporting clock runs: neither the GPAI systemic-risk track nor the high-risk track applies on the recorded inputs."
     else:
         note = "No reporting clock runs: " + art3.verdict[0].lower() + art3.verdict[1:]
-    timings = tuple(in_time(tables, d, as_of, x.placed, x.model, x.placed_ref) for d in tables.duties) if as_of is not None else ()
-    return RegulatoryView(inc.id, tuple(flags), tuple(clocks), note, _crosswalk(x, tables, flags), in_time=timings, as_of=as_of)
+    timings = (
+        tuple(in_time(tables, d, as_of, x.placed, x.model, x.placed_ref) for d in tables.duties)
+        if as_of is not None
+        else ()
+    )
+    return RegulatoryView(
+        inc.id, tuple(flags), tuple(clocks), note, _crosswalk(x, tables, flags), in_time=timings, as_of=as_of
+    )
 
 
 @dataclass(frozen=True)
@@ -1510,7 +1968,11 @@ def counting_note(tables: Tables) -> str:
         how = "in working days (Monday to Friday)"
     else:
         how = "in calendar days; weekends are not skipped"
-    roll = "a date that falls on a Saturday or Sunday moves to the next Monday" if tables.roll_forward else "a date that falls on a Saturday or Sunday stays there"
+    roll = (
+        "a date that falls on a Saturday or Sunday moves to the next Monday"
+        if tables.roll_forward
+        else "a date that falls on a Saturday or Sunday stays there"
+    )
     return f"Periods count from the day the provider becomes aware (day 0), {how}, and {roll}; public holidays are not taken into account."
 
 
@@ -1545,7 +2007,9 @@ def flag_tokens(tables: Tables) -> set[str]:
         tokens |= {code, f"{code}=yes"}
         tokens |= {f"{code}={s}" for s in states}
     tokens |= {"CoP.APP1_4", "CoP.APP1_4=yes", "CoP.APP1_4=no"}
-    tokens |= {f"CoP.APP1_4:{t.id}" for t in tables.vocabularies["cop"].terms} if "cop" in tables.vocabularies else set()
+    tokens |= (
+        {f"CoP.APP1_4:{t.id}" for t in tables.vocabularies["cop"].terms} if "cop" in tables.vocabularies else set()
+    )
     tokens |= {"FRONTIER", "FRONTIER=yes", "FRONTIER=no"}
     for fw in tables.frameworks.values():
         tokens.add(f"FRONTIER:{fw.id}")
@@ -1577,7 +2041,13 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
         for key in cite_keys(text or ""):
             if key not in ds.sources:
                 close = difflib.get_close_matches(key, list(ds.sources), n=2, cutoff=0.6)
-                add(Problem(where, f"unknown citation key {key!r}" + (f" (did you mean {_nearest_words(close)}?)" if close else "")))
+                add(
+                    Problem(
+                        where,
+                        f"unknown citation key {key!r}"
+                        + (f" (did you mean {_nearest_words(close)}?)" if close else ""),
+                    )
+                )
 
     for inc in ds.incidents.values():
         for prefix in VOCAB_FILES:
@@ -1588,7 +2058,12 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
                 if term is None or term.id in seen:  # locate only for a problem: it may parse the file again
                     where = inc.locate(f"tags.{prefix}[{i}]")
                 if term is None:
-                    add(Problem(where, f"unknown {vocab.name} tag {tag!r} (nearest valid: {_nearest_words(vocab.nearest(str(tag)))}; the vocabulary is {vocab.where})"))
+                    add(
+                        Problem(
+                            where,
+                            f"unknown {vocab.name} tag {tag!r} (nearest valid: {_nearest_words(vocab.nearest(str(tag)))}; the vocabulary is {vocab.where})",
+                        )
+                    )
                 elif term.id in seen:
                     add(Problem(where, f"{tag!r} repeats tags.{prefix}[{seen[term.id]}] ({term.display})", "warning"))
                 else:
@@ -1600,7 +2075,13 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
             where = inc.locate(f"suppress[{i}].id")
             if sup.id not in ds.recommendations:
                 close = difflib.get_close_matches(sup.id, list(ds.recommendations), n=2, cutoff=0.5)
-                add(Problem(where, f"unknown recommendation {sup.id!r}" + (f" (did you mean {_nearest_words(close)}?)" if close else "")))
+                add(
+                    Problem(
+                        where,
+                        f"unknown recommendation {sup.id!r}"
+                        + (f" (did you mean {_nearest_words(close)}?)" if close else ""),
+                    )
+                )
             if sup.id in listed:
                 add(Problem(where, f"{sup.id!r} is both listed in recommendations and suppressed (keep one)"))
             if sup.id in seen_ids:
@@ -1612,7 +2093,13 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
         # and the annex then prints those provisions without a footnote.
         if key not in ds.sources and not Path(shown).is_absolute():
             close = difflib.get_close_matches(key, list(ds.sources), n=2, cutoff=0.6)
-            add(Problem(Location(shown), f"the table cites unknown source {key!r}" + (f" (did you mean {_nearest_words(close)}?)" if close else " (add it to data/sources.json)")))
+            add(
+                Problem(
+                    Location(shown),
+                    f"the table cites unknown source {key!r}"
+                    + (f" (did you mean {_nearest_words(close)}?)" if close else " (add it to data/sources.json)"),
+                )
+            )
 
     known = flag_tokens(tables)
     for rec in ds.recommendations.values():
@@ -1620,19 +2107,46 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
             prefix, _, name = str(tag).partition(":")
             vocab = tables.vocabularies.get(prefix) if name else None
             if vocab is not None and vocab.find(name) is None:
-                add(Problem(rec.locate(f"triggers.tags[{i}]"), f"unknown {vocab.name} tag {name!r} (nearest valid: {_nearest_words([f'{prefix}:{n}' for n in vocab.nearest(name)])}; the vocabulary is {vocab.where})"))
+                add(
+                    Problem(
+                        rec.locate(f"triggers.tags[{i}]"),
+                        f"unknown {vocab.name} tag {name!r} (nearest valid: {_nearest_words([f'{prefix}:{n}' for n in vocab.nearest(name)])}; the vocabulary is {vocab.where})",
+                    )
+                )
         for i, token in enumerate(rec.triggers.flags):
             if token not in known:
                 close = difflib.get_close_matches(token, sorted(known), n=3, cutoff=0.5)
-                add(Problem(rec.locate(f"triggers.flags[{i}]"), f"unknown flag {token!r} (nearest valid: {_nearest_words(close or sorted(_FLAG_STATES))})"))
+                add(
+                    Problem(
+                        rec.locate(f"triggers.flags[{i}]"),
+                        f"unknown flag {token!r} (nearest valid: {_nearest_words(close or sorted(_FLAG_STATES))})",
+                    )
+                )
         for i, duty in enumerate(rec.rests_on):
             if duty not in tables.duties:
                 close = difflib.get_close_matches(duty, list(tables.duties), n=2, cutoff=0.4) or list(tables.duties)
-                add(Problem(rec.locate(f"rests_on[{i}]"), f"unknown duty {duty!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/application.yaml)"))
+                add(
+                    Problem(
+                        rec.locate(f"rests_on[{i}]"),
+                        f"unknown duty {duty!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/application.yaml)",
+                    )
+                )
         if rec.request_text and not rec.rests_on:
-            add(Problem(rec.locate("request_text"), "given, but rests_on names no duty, so it is never printed (name the duty the recommendation rests on)", "warning"))
+            add(
+                Problem(
+                    rec.locate("request_text"),
+                    "given, but rests_on names no duty, so it is never printed (name the duty the recommendation rests on)",
+                    "warning",
+                )
+            )
         if not cite_keys(rec.rationale):
-            add(Problem(rec.locate("rationale"), f"recommendation {rec.id!r} has a rationale that cites no source (expected at least one [@source-id, locator])", "warning"))
+            add(
+                Problem(
+                    rec.locate("rationale"),
+                    f"recommendation {rec.id!r} has a rationale that cites no source (expected at least one [@source-id, locator])",
+                    "warning",
+                )
+            )
     return problems
 
 
@@ -1645,7 +2159,10 @@ def _table_sources(tables: Tables) -> set[tuple[str, str]]:
     for code in tables.flags:
         for key in ("basis",):
             out |= {(by_name["flags.yaml"], r.source) for r in tables.refs(code, key)}
-        out |= {(by_name["flags.yaml"], str(r["source"])) for r in (tables.flags[code].get("relevant") or {}).get("basis") or ()}
+        out |= {
+            (by_name["flags.yaml"], str(r["source"]))
+            for r in (tables.flags[code].get("relevant") or {}).get("basis") or ()
+        }
     if tables.nist_source:
         out.add((by_name["flags.yaml"], tables.nist_source))
     out |= {(by_name["frameworks.yaml"], fw.source) for fw in tables.frameworks.values() if fw.source}
@@ -1661,31 +2178,88 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
     at = inc.locate
     for i, h in enumerate(facts.harm_types):
         if h not in tables.harm_types:
-            close = difflib.get_close_matches(h, list(tables.harm_types), n=3, cutoff=0.3) or list(tables.harm_types)[:3]
-            add(Problem(at(f"regulatory.harm_types[{i}]"), f"unknown harm type {h!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/clocks.yaml)"))
+            close = (
+                difflib.get_close_matches(h, list(tables.harm_types), n=3, cutoff=0.3) or list(tables.harm_types)[:3]
+            )
+            add(
+                Problem(
+                    at(f"regulatory.harm_types[{i}]"),
+                    f"unknown harm type {h!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/clocks.yaml)",
+                )
+            )
     evidence = inc.risk.evidence if inc.risk else None
     if facts.harm_types and facts.realised_harm is False:
-        add(Problem(at("regulatory.harm_types"), "harm types are recorded but realised_harm is false (harm types describe realised harm; remove them or set realised_harm: true)", "warning"))
+        add(
+            Problem(
+                at("regulatory.harm_types"),
+                "harm types are recorded but realised_harm is false (harm types describe realised harm; remove them or set realised_harm: true)",
+                "warning",
+            )
+        )
     if facts.realised_harm is True and evidence is not None and evidence < 4:
-        add(Problem(at("regulatory.realised_harm"), f"true, but risk.evidence is E{evidence} (E4 is realised harm in real use; one of the two is wrong)", "warning"))
+        add(
+            Problem(
+                at("regulatory.realised_harm"),
+                f"true, but risk.evidence is E{evidence} (E4 is realised harm in real use; one of the two is wrong)",
+                "warning",
+            )
+        )
     if facts.realised_harm is False and evidence == 4:
-        add(Problem(at("regulatory.realised_harm"), "false, but risk.evidence is E4 (realised harm in real use; one of the two is wrong)", "warning"))
-    realised = facts.realised_harm if facts.realised_harm is not None else (evidence == 4 if evidence is not None else inc.kind.value == "incident")
+        add(
+            Problem(
+                at("regulatory.realised_harm"),
+                "false, but risk.evidence is E4 (realised harm in real use; one of the two is wrong)",
+                "warning",
+            )
+        )
+    realised = (
+        facts.realised_harm
+        if facts.realised_harm is not None
+        else (evidence == 4 if evidence is not None else inc.kind.value == "incident")
+    )
     grave = {"death", "critical-infrastructure", "widespread-infringement"} & set(facts.harm_types)
     if realised and grave and inc.risk is not None and not inc.risk.fatal_or_ci_or_widespread:
-        add(Problem(at("risk.fatal_or_ci_or_widespread"), f"false, but regulatory.harm_types records {', '.join(sorted(grave))} (set it to true so that rubric floor F2 applies)", "warning"))
+        add(
+            Problem(
+                at("risk.fatal_or_ci_or_widespread"),
+                f"false, but regulatory.harm_types records {', '.join(sorted(grave))} (set it to true so that rubric floor F2 applies)",
+                "warning",
+            )
+        )
     serious = [h for h in facts.harm_types if h in tables.harm_types]
     if realised and serious and facts.awareness_date is None:
-        add(Problem(at("regulatory"), "no awareness_date: reporting clocks count from the incident date instead (give the date the provider became aware, when known)", "warning"))
+        add(
+            Problem(
+                at("regulatory"),
+                "no awareness_date: reporting clocks count from the incident date instead (give the date the provider became aware, when known)",
+                "warning",
+            )
+        )
     if facts.resolved_date and facts.awareness_date and facts.resolved_date < facts.awareness_date:
-        add(Problem(at("regulatory.resolved_date"), f"{facts.resolved_date} is before awareness_date {facts.awareness_date}"))
+        add(
+            Problem(
+                at("regulatory.resolved_date"), f"{facts.resolved_date} is before awareness_date {facts.awareness_date}"
+            )
+        )
     if facts.gpai_systemic_risk == "presumed" and facts.training_compute_disclosed is False:
-        add(Problem(at("regulatory.gpai_systemic_risk"), "presumed, but training compute is not disclosed (the Art. 51(2) presumption needs more than 10^25 FLOP; use 'unknown' unless the provider notified the Commission or was designated)", "warning"))
+        add(
+            Problem(
+                at("regulatory.gpai_systemic_risk"),
+                "presumed, but training compute is not disclosed (the Art. 51(2) presumption needs more than 10^25 FLOP; use 'unknown' unless the provider notified the Commission or was designated)",
+                "warning",
+            )
+        )
     for name in facts.rationale:
         where = at(f"regulatory.rationale.{name}")
         if name not in FACT_NAMES:
             close = difflib.get_close_matches(name, FACT_NAMES, n=2, cutoff=0.5)
-            add(Problem(where, f"unknown fact {name!r} (expected one of {', '.join(FACT_NAMES)})" + (f"; did you mean {_nearest_words(close)}?" if close else "")))
+            add(
+                Problem(
+                    where,
+                    f"unknown fact {name!r} (expected one of {', '.join(FACT_NAMES)})"
+                    + (f"; did you mean {_nearest_words(close)}?" if close else ""),
+                )
+            )
         # Its citations are checked with every prose field's (model.prose_fields, validate.py).
     for i, fact in enumerate(facts.status):
         f = f"regulatory.status[{i}]"
@@ -1694,44 +2268,114 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
             try:
                 dt.date.fromisoformat(fact.value)
             except ValueError:
-                add(Problem(at(f"{f}.value"), f"{fact.value!r} is not a date (expected YYYY-MM-DD, or not-established)"))
+                add(
+                    Problem(at(f"{f}.value"), f"{fact.value!r} is not a date (expected YYYY-MM-DD, or not-established)")
+                )
         elif fact.value not in allowed:
             close = difflib.get_close_matches(fact.value, allowed, n=1, cutoff=0.5)
-            add(Problem(at(f"{f}.value"), f"unknown value {fact.value!r} for {fact.fact} (expected one of {', '.join(allowed)})" + (f"; did you mean {close[0]!r}?" if close else "")))
+            add(
+                Problem(
+                    at(f"{f}.value"),
+                    f"unknown value {fact.value!r} for {fact.fact} (expected one of {', '.join(allowed)})"
+                    + (f"; did you mean {close[0]!r}?" if close else ""),
+                )
+            )
         if fact.value != "not-established":
             if fact.as_of is None:
-                add(Problem(at(f"{f}.as_of"), f"missing: a {fact.fact} fact can go stale; give the date its source says it held"))
+                add(
+                    Problem(
+                        at(f"{f}.as_of"),
+                        f"missing: a {fact.fact} fact can go stale; give the date its source says it held",
+                    )
+                )
             if not fact.source:
-                add(Problem(at(f"{f}.source"), f"missing: a {fact.fact} fact must name its source (or use value: not-established)"))
+                add(
+                    Problem(
+                        at(f"{f}.source"),
+                        f"missing: a {fact.fact} fact must name its source (or use value: not-established)",
+                    )
+                )
         if fact.source and fact.source not in ds.sources:
             close = difflib.get_close_matches(fact.source, list(ds.sources), n=2, cutoff=0.6)
-            add(Problem(at(f"{f}.source"), f"unknown source {fact.source!r}" + (f" (did you mean {_nearest_words(close)}?)" if close else "")))
+            add(
+                Problem(
+                    at(f"{f}.source"),
+                    f"unknown source {fact.source!r}" + (f" (did you mean {_nearest_words(close)}?)" if close else ""),
+                )
+            )
         if fact.fact != "placed-on-market" and fact.value != "not-established" and not fact.past:
-            add(Problem(at(f"{f}.past"), "missing: give the sentence in the past tense, printed once the fact is older than the brief's stale_after_months", "warning"))
+            add(
+                Problem(
+                    at(f"{f}.past"),
+                    "missing: give the sentence in the past tense, printed once the fact is older than the brief's stale_after_months",
+                    "warning",
+                )
+            )
     cop = tables.vocabularies["cop"]
     for i, report in enumerate(facts.framework_reports):
         f = f"regulatory.framework_reports[{i}]"
         fw = tables.frameworks.get(report.framework)
         if fw is None:
-            close = difflib.get_close_matches(report.framework, list(tables.frameworks), n=2, cutoff=0.3) or list(tables.frameworks)
-            add(Problem(at(f"{f}.framework"), f"unknown framework {report.framework!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/frameworks.yaml)"))
+            close = difflib.get_close_matches(report.framework, list(tables.frameworks), n=2, cutoff=0.3) or list(
+                tables.frameworks
+            )
+            add(
+                Problem(
+                    at(f"{f}.framework"),
+                    f"unknown framework {report.framework!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/frameworks.yaml)",
+                )
+            )
         elif fw.find(report.threshold) is None:
             names = [t.id for t in fw.thresholds]
             close = difflib.get_close_matches(report.threshold, names, n=3, cutoff=0.3) or names[:3]
-            add(Problem(at(f"{f}.threshold"), f"unknown {fw.short} threshold {report.threshold!r} (nearest valid: {_nearest_words(close)})"))
+            add(
+                Problem(
+                    at(f"{f}.threshold"),
+                    f"unknown {fw.short} threshold {report.threshold!r} (nearest valid: {_nearest_words(close)})",
+                )
+            )
         if report.domain and cop.find(report.domain) is None:
-            add(Problem(at(f"{f}.domain"), f"unknown CoP specified systemic risk {report.domain!r} (nearest valid: {_nearest_words(cop.nearest(report.domain))})"))
+            add(
+                Problem(
+                    at(f"{f}.domain"),
+                    f"unknown CoP specified systemic risk {report.domain!r} (nearest valid: {_nearest_words(cop.nearest(report.domain))})",
+                )
+            )
         if report.source not in ds.sources:
             close = difflib.get_close_matches(report.source, list(ds.sources), n=2, cutoff=0.6)
-            add(Problem(at(f"{f}.source"), f"unknown source {report.source!r}" + (f" (did you mean {_nearest_words(close)}?)" if close else "")))
+            add(
+                Problem(
+                    at(f"{f}.source"),
+                    f"unknown source {report.source!r}"
+                    + (f" (did you mean {_nearest_words(close)}?)" if close else ""),
+                )
+            )
         if not report.locator:
-            add(Problem(at(f"{f}.locator"), f"no locator for {report.source!r} (give the section, page or paragraph where the developer reports it)", "warning"))
+            add(
+                Problem(
+                    at(f"{f}.locator"),
+                    f"no locator for {report.source!r} (give the section, page or paragraph where the developer reports it)",
+                    "warning",
+                )
+            )
         cited(report.note, at(f"{f}.note"))
         threshold = fw.find(report.threshold) if fw else None
         if threshold is not None and inc.risk is not None:
             domain = report.domain or threshold.domain
             implied = threshold.rung if report.status == "reached" else (1 if report.status != "ruled-out" else 0)
             cap = inc.risk.capability
-            if domain and cap.domain and (cop.find(cap.domain) or Term(cap.domain, cap.domain)).id == (cop.find(domain) or Term(domain, domain)).id and cap.status < implied:
-                add(Problem(at("risk.capability.status"), f"C{cap.status}, but the developer reports {fw.short} {threshold.id} as {report.status} for {domain}, which the cross-walk reads as C{implied} (check the capability input)", "warning"))
+            if (
+                domain
+                and cap.domain
+                and (cop.find(cap.domain) or Term(cap.domain, cap.domain)).id
+                == (cop.find(domain) or Term(domain, domain)).id
+                and cap.status < implied
+            ):
+                add(
+                    Problem(
+                        at("risk.capability.status"),
+                        f"C{cap.status}, but the developer reports {fw.short} {threshold.id} as {report.status} for {domain}, which the cross-walk reads as C{implied} (check the capability input)",
+                        "warning",
+                    )
+                )
     return problems

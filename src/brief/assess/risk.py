@@ -693,8 +693,15 @@ def _inputs_table(inputs: RiskInputs, tags: Tags | None, rubric: Rubric) -> list
         ("R", rubric.label("R", inputs.reversibility)),
     ]
     if tags is not None:
-        vocabularies = (("Code of Practice systemic risk", tags.cop), ("MIT AI Risk Repository", tags.mit), ("NIST AI 600-1", tags.nist), ("OECD harm", tags.oecd))
-        domains = "; ".join(f"{name}: {', '.join(v.replace('_', ' ') for v in values)}" for name, values in vocabularies if values)
+        vocabularies = (
+            ("Code of Practice systemic risk", tags.cop),
+            ("MIT AI Risk Repository", tags.mit),
+            ("NIST AI 600-1", tags.nist),
+            ("OECD harm", tags.oecd),
+        )
+        domains = "; ".join(
+            f"{name}: {', '.join(v.replace('_', ' ') for v in values)}" for name, values in vocabularies if values
+        )
         rows.append(("D", domains or "none"))
     if inputs.evidence == 4 or inputs.fatal_or_ci_or_widespread:
         rows.append(("Harm", f"{_HARM_WORDS}: {'yes' if inputs.fatal_or_ci_or_widespread else 'no'}"))

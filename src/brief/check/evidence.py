@@ -40,7 +40,9 @@ from brief.load.model import ClaimStatus, Incident, SourceRef
 
 # --- normalisation -----------------------------------------------------------------------------
 
-_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u0060\u00b4"), "'") | dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"), '"')
+_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u0060\u00b4"), "'") | dict.fromkeys(
+    map(ord, "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"), '"'
+)
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
@@ -276,11 +278,15 @@ class EvidenceReport:
         ]
         if self.uncaptured:
             count = sum(n for n, _ in self.uncaptured.values())
-            lines.append(f"Not checked: {count} quote{'s' if count != 1 else ''} of {len(self.uncaptured)} source{'s' if len(self.uncaptured) != 1 else ''} without a capture:")
+            lines.append(
+                f"Not checked: {count} quote{'s' if count != 1 else ''} of {len(self.uncaptured)} source{'s' if len(self.uncaptured) != 1 else ''} without a capture:"
+            )
             for key, (n, why) in sorted(self.uncaptured.items()):
                 lines.append(f"  {key} ({n} quote{'s' if n != 1 else ''}): {why}")
         if self.orphans:
-            lines.append(f"Captures of unknown sources (rename the folder under data/captures/ to a source id, or remove it): {', '.join(self.orphans)}.")
+            lines.append(
+                f"Captures of unknown sources (rename the folder under data/captures/ to a source id, or remove it): {', '.join(self.orphans)}."
+            )
         return lines
 
 
@@ -305,9 +311,21 @@ def verify(ds: Any, config: Config) -> EvidenceReport:
         report.captured.append(key)
         src = ds.sources[key]
         if src.capture is not None:
-            report.problems.append(Problem(src.locate("capture"), f"source {key!r} records that no capture is available, but data/captures/{key}/ holds one (remove \"capture\" from the source)", "warning"))
+            report.problems.append(
+                Problem(
+                    src.locate("capture"),
+                    f'source {key!r} records that no capture is available, but data/captures/{key}/ holds one (remove "capture" from the source)',
+                    "warning",
+                )
+            )
         if src.URL and capture.url and not capture.file and capture.url != src.URL:
-            report.problems.append(Problem(src.locate("URL"), f"the capture of {key!r} was fetched from {capture.url}, not from the source's URL (capture again with `brief capture {key} --replace`)", "warning"))
+            report.problems.append(
+                Problem(
+                    src.locate("URL"),
+                    f"the capture of {key!r} was fetched from {capture.url}, not from the source's URL (capture again with `brief capture {key} --replace`)",
+                    "warning",
+                )
+            )
 
     searchable: dict[str, Searchable] = {}
     confirmed_uncaptured: dict[str, list[str]] = {}
@@ -343,13 +361,15 @@ def verify(ds: Any, config: Config) -> EvidenceReport:
         if claims:
             named = [repr(c) for c in claims[:3]] + ([f"{len(claims) - 3} more"] if len(claims) > 3 else [])
             shown = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
-            report.problems.append(Problem(
-                src.locate("id"),
-                f"no capture of {key!r}: the quotes of confirmed claim{'s' if len(claims) > 1 else ''} {shown} cannot be checked "
-                f"(run `brief capture {key}`, or `brief capture {key} --file PATH` for a copy you have; if it cannot be captured, "
-                "record why in the source: \"capture\": {\"status\": \"unavailable\", \"reason\": \"...\"})",
-                "warning",
-            ))
+            report.problems.append(
+                Problem(
+                    src.locate("id"),
+                    f"no capture of {key!r}: the quotes of confirmed claim{'s' if len(claims) > 1 else ''} {shown} cannot be checked "
+                    f"(run `brief capture {key}`, or `brief capture {key} --file PATH` for a copy you have; if it cannot be captured, "
+                    'record why in the source: "capture": {"status": "unavailable", "reason": "..."})',
+                    "warning",
+                )
+            )
     return report
 
 
@@ -363,13 +383,16 @@ def _check_quote(q: QuoteRef, key: str, text: Searchable) -> Problem | None:
     if pages:
         elsewhere = text.find(parts)
         if elsewhere is not None:
-            return Problem(q.location("page" if q.ref.page else "locator"), f"claim {q.claim_id!r}: the quote is on page {elsewhere} of the capture of {key!r}, not on {_pages_text(pages)} (fix the page locator)")
+            return Problem(
+                q.location("page" if q.ref.page else "locator"),
+                f"claim {q.claim_id!r}: the quote is on page {elsewhere} of the capture of {key!r}, not on {_pages_text(pages)} (fix the page locator)",
+            )
     missing = next(p for i, p in enumerate(parts) if not _in_order_somewhere(text, parts[: i + 1], pages))
     passage, page, ratio = text.closest(missing, pages)
     where = f" on {_pages_text(pages)}" if pages else ""
     if passage:
         on = f" (page {page})" if page else ""
-        found = f"; closest passage{on}, {ratio:.0%} alike: \"{passage}\""
+        found = f'; closest passage{on}, {ratio:.0%} alike: "{passage}"'
     else:
         found = "; no similar passage"
     return Problem(q.location(), f"claim {q.claim_id!r}: quote not found in the capture of {key!r}{where}{found}")
@@ -402,7 +425,11 @@ def render_facts(config: Config) -> dict[str, dict[str, Any]]:
     for url, entry in sorted(load_cache(config).items()):
         if entry.get("outcome") == "dead" and entry.get("dead_since"):
             for key in entry.get("sources", []):
-                facts.setdefault(key, {})["dead"] = {"url": url, "since": entry["dead_since"], "reason": entry.get("error") or "dead"}
+                facts.setdefault(key, {})["dead"] = {
+                    "url": url,
+                    "since": entry["dead_since"],
+                    "reason": entry.get("error") or "dead",
+                }
     return facts
 
 
@@ -441,7 +468,9 @@ def bibliography_notes(src: Any, facts: dict[str, Any] | None, entry_html: str) 
     if dead and dead.get("url") == src.URL:
         since = _day(dead.get("since")) or "an earlier check"
         reason = f" ({html.escape(str(dead['reason']))})" if dead.get("reason") else ""
-        out += f' <span class="link-status dead">The original link was found dead on {html.escape(since)}{reason}.</span>'
+        out += (
+            f' <span class="link-status dead">The original link was found dead on {html.escape(since)}{reason}.</span>'
+        )
         if not src.archived:
             out += ' <span class="archived">No archived copy is recorded.</span>'
     return out

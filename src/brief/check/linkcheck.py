@@ -147,11 +147,22 @@ class _Hosts:
         self.last[host] = time.monotonic()
 
 
-def _fetch(url: str, hosts: _Hosts, options: dict[str, Any], previous: dict[str, Any] | None, today: str) -> dict[str, Any]:
+def _fetch(
+    url: str, hosts: _Hosts, options: dict[str, Any], previous: dict[str, Any] | None, today: str
+) -> dict[str, Any]:
     """Fetch one URL politely and return its cache entry."""
     host = (urlsplit(url).hostname or "").lower()
-    entry: dict[str, Any] = {"outcome": "error", "http_status": None, "final_url": None, "sha256": None, "text_sha256": None,
-                             "content_type": None, "bytes": None, "error": None, "dead_since": None}
+    entry: dict[str, Any] = {
+        "outcome": "error",
+        "http_status": None,
+        "final_url": None,
+        "sha256": None,
+        "text_sha256": None,
+        "content_type": None,
+        "bytes": None,
+        "error": None,
+        "dead_since": None,
+    }
     with hosts.lock(host):
         hosts.wait(host)
         entry["checked"] = utc_stamp()
@@ -162,7 +173,9 @@ def _fetch(url: str, hosts: _Hosts, options: dict[str, Any], previous: dict[str,
             entry.update(http_status=exc.status, error=_cause(str(exc), url))
             if exc.status in DEAD_STATUSES:
                 entry["outcome"] = "dead"
-                entry["dead_since"] = (previous or {}).get("dead_since") if (previous or {}).get("outcome") == "dead" else today
+                entry["dead_since"] = (
+                    (previous or {}).get("dead_since") if (previous or {}).get("outcome") == "dead" else today
+                )
             return entry
         except SourceError as exc:
             entry["error"] = _cause(str(exc), url)
@@ -170,16 +183,25 @@ def _fetch(url: str, hosts: _Hosts, options: dict[str, Any], previous: dict[str,
         finally:
             fetcher.close()
             hosts.done(host)
-    entry.update(outcome="ok", http_status=200, final_url=fetched.final_url, sha256=fetched.sha256, content_type=fetched.content_type, bytes=len(fetched.data))
+    entry.update(
+        outcome="ok",
+        http_status=200,
+        final_url=fetched.final_url,
+        sha256=fetched.sha256,
+        content_type=fetched.content_type,
+        bytes=len(fetched.data),
+    )
     try:
-        entry["text_sha256"] = hashlib.sha256(extract(fetched.data, fetched.content_type, urlsplit(url).path).text.encode("utf-8")).hexdigest()
+        entry["text_sha256"] = hashlib.sha256(
+            extract(fetched.data, fetched.content_type, urlsplit(url).path).text.encode("utf-8")
+        ).hexdigest()
     except SourceError:
         pass  # a body without readable text: the byte hash still tells a change
     return entry
 
 
 def _cause(message: str, url: str) -> str:
-    return message[len(url) + 2:] if message.startswith(url + ": ") else message
+    return message[len(url) + 2 :] if message.startswith(url + ": ") else message
 
 
 def _fresh(entry: dict[str, Any] | None, now: dt.datetime, max_age: float) -> bool:
@@ -194,8 +216,17 @@ def _fresh(entry: dict[str, Any] | None, now: dt.datetime, max_age: float) -> bo
 
 def classify(key: str, src: Any, entry: dict[str, Any], capture: Capture | None, cached: bool) -> LinkResult:
     """Turn a cache entry (and the source's capture) into the reported status."""
-    result = LinkResult(key, src.URL, "ok", archived=src.archived, http_status=entry.get("http_status"), final_url=entry.get("final_url"),
-                        sha256=entry.get("sha256"), checked=entry.get("checked"), cached=cached)
+    result = LinkResult(
+        key,
+        src.URL,
+        "ok",
+        archived=src.archived,
+        http_status=entry.get("http_status"),
+        final_url=entry.get("final_url"),
+        sha256=entry.get("sha256"),
+        checked=entry.get("checked"),
+        cached=cached,
+    )
     outcome = entry.get("outcome")
     if outcome in ("dead", "error"):
         result.status = outcome
@@ -206,12 +237,20 @@ def classify(key: str, src: Any, entry: dict[str, Any], capture: Capture | None,
         result.capture_sha256 = capture.sha256
         same_kind = (capture.content_type or "") == (entry.get("content_type") or capture.content_type or "")
         if not same_kind:
-            notes.append(f"not compared with the capture: it is {capture.content_type}, the URL now serves {entry.get('content_type')}")
+            notes.append(
+                f"not compared with the capture: it is {capture.content_type}, the URL now serves {entry.get('content_type')}"
+            )
         elif capture.sha256 != entry["sha256"]:
             result.status = "changed"
             result.text_changed = entry.get("text_sha256") != capture.text_sha256 if entry.get("text_sha256") else None
-            words = {True: "the text differs", False: "the text is the same, only the bytes changed", None: "no text to compare"}[result.text_changed]
-            notes.append(f"SHA-256 {entry['sha256'][:12]}… differs from the capture of {capture.retrieved[:10]}, {capture.sha256[:12]}…; {words}")
+            words = {
+                True: "the text differs",
+                False: "the text is the same, only the bytes changed",
+                None: "no text to compare",
+            }[result.text_changed]
+            notes.append(
+                f"SHA-256 {entry['sha256'][:12]}… differs from the capture of {capture.retrieved[:10]}, {capture.sha256[:12]}…; {words}"
+            )
     if entry.get("final_url"):
         if result.status == "ok":
             result.status = "redirected"
@@ -260,7 +299,9 @@ def check_links(
         for url, entry in entries.items():
             cache[url] = entry
     for url, sources in by_url.items():
-        cache[url]["sources"] = sorted(set(sources) | set(cache[url].get("sources", [])) if url not in stale else set(sources))
+        cache[url]["sources"] = sorted(
+            set(sources) | set(cache[url].get("sources", [])) if url not in stale else set(sources)
+        )
     if stale:
         save_cache(config, cache)
 

@@ -89,7 +89,9 @@ class _Blocks(HTMLParser):
 
 # Plain prose: paragraphs of text and citation markers, nothing Markdown would turn into markup
 # (no emphasis, code, links, HTML, entities, escapes, headings, lists, quotes, rules or code blocks).
-_MARKUP = re.compile(r"[`*_<>&\\#|~!\[\]\x00-\x08\x0b\x0c\x0e-\x1f]|^(?:[ \t]*(?:[-+=>]|\d+[.)])|[ ]{0,3}\t| {4})", re.M)
+_MARKUP = re.compile(
+    r"[`*_<>&\\#|~!\[\]\x00-\x08\x0b\x0c\x0e-\x1f]|^(?:[ \t]*(?:[-+=>]|\d+[.)])|[ ]{0,3}\t| {4})", re.M
+)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
@@ -138,7 +140,10 @@ def sentences(markdown: str) -> Iterator[str]:
         yield from merged
 
 
-_ABBREVIATION = re.compile(r"(?:\b(?:[A-Z]\.){1,4}|\b(?:e\.g|i\.e|cf|sec|secs|p|pp|art|arts|no|nos|fig|figs|para|vol|al|vs|approx|ca|dr|mr|ms|mrs|st|inc|ltd|co|corp)\.)$", re.I)
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Z]\.){1,4}|\b(?:e\.g|i\.e|cf|sec|secs|p|pp|art|arts|no|nos|fig|figs|para|vol|al|vs|approx|ca|dr|mr|ms|mrs|st|inc|ltd|co|corp)\.)$",
+    re.I,
+)
 
 
 def _join_abbreviations(parts: list[str]) -> list[str]:
@@ -216,7 +221,11 @@ class ProseFacts:
 
     def __init__(self, cache_dir: Path | None = None):
         self.memo: dict[str, tuple[tuple[str, ...], list[tuple[str, list[str]]]]] = {}
-        self.cache = ContentCache(cache_dir / "prose.marshal", code_digest(markers, markdown, sys.modules[__name__])) if cache_dir else None
+        self.cache = (
+            ContentCache(cache_dir / "prose.marshal", code_digest(markers, markdown, sys.modules[__name__]))
+            if cache_dir
+            else None
+        )
 
     def of(self, text: str) -> tuple[tuple[str, ...], list[tuple[str, list[str]]]]:
         """Return (citation keys in order, [(sentence, numbers)] of uncited sentences) for `text`."""
@@ -248,9 +257,11 @@ def check(ds: Any, prose: ProseFacts | None = None) -> list[Problem]:
         for sentence, found in prose.of(text or "")[1]:
             shown = sentence if len(sentence) <= 160 else sentence[:159].rstrip() + "…"
             what = ", ".join(dict.fromkeys(found))
-            problems.append(Problem(
-                record.locate(fld),
-                f"sentence states {what} without a citation: \"{shown}\" (add a marker such as [@source-id, p. 27] to the sentence)",
-                "warning",
-            ))
+            problems.append(
+                Problem(
+                    record.locate(fld),
+                    f'sentence states {what} without a citation: "{shown}" (add a marker such as [@source-id, p. 27] to the sentence)',
+                    "warning",
+                )
+            )
     return problems

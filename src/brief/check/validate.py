@@ -53,7 +53,9 @@ def _at(record: Any, field: str) -> Location:
     return record.locate(field)
 
 
-def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numbers.ProseFacts | None = None) -> list[Problem]:
+def check(
+    ds: Dataset, config: Config, today: dt.date | None = None, prose: numbers.ProseFacts | None = None
+) -> list[Problem]:
     """Return every cross-record problem in a loaded dataset (`prose`: what was read from prose texts)."""
     today = today or dt.date.today()
     prose = prose or numbers.ProseFacts()
@@ -100,30 +102,76 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
                 add(Problem(_at(inc, f + ".id"), f"duplicate claim id {claim.id!r} in this incident"))
             claim_ids.add(claim.id)
             if not claim.sources and claim.status != ClaimStatus.unverified:
-                add(Problem(_at(inc, f + ".sources"), f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one source with a locator)"))
+                add(
+                    Problem(
+                        _at(inc, f + ".sources"),
+                        f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one source with a locator)",
+                    )
+                )
             if not claim.sources and not claim.reported_by:
-                add(Problem(_at(inc, f + ".sources"), f"claim {claim.id!r} has no source and no reported_by: say who made it"))
+                add(
+                    Problem(
+                        _at(inc, f + ".sources"),
+                        f"claim {claim.id!r} has no source and no reported_by: say who made it",
+                    )
+                )
             if claim.status != ClaimStatus.confirmed and not claim.note:
-                add(Problem(_at(inc, f + ".note"), f"claim {claim.id!r} is {claim.status.value} but has no note saying what the evidence shows"))
+                add(
+                    Problem(
+                        _at(inc, f + ".note"),
+                        f"claim {claim.id!r} is {claim.status.value} but has no note saying what the evidence shows",
+                    )
+                )
             for j, ref in enumerate(claim.sources):
                 src = source_ref(ref.id, partial(_at, inc, f"{f}.sources[{j}].id"))
                 if src is None:
                     continue
                 if not ref.locator:
-                    add(Problem(_at(inc, f"{f}.sources[{j}].locator"), f"no locator for {ref.id!r} (give a section, page or paragraph)", "warning"))
+                    add(
+                        Problem(
+                            _at(inc, f"{f}.sources[{j}].locator"),
+                            f"no locator for {ref.id!r} (give a section, page or paragraph)",
+                            "warning",
+                        )
+                    )
                 if src.verification in UNCHECKED:
-                    what = "is unverified" if src.verification == Verification.unverified else "is only listed by an imported data set (no analyst has read it)"
-                    add(Problem(_at(inc, f"{f}.sources[{j}].id"), f"{ref.id!r} {what} and cannot support a claim (move it to reported_by)", "error" if claim.status == ClaimStatus.confirmed else "warning"))
+                    what = (
+                        "is unverified"
+                        if src.verification == Verification.unverified
+                        else "is only listed by an imported data set (no analyst has read it)"
+                    )
+                    add(
+                        Problem(
+                            _at(inc, f"{f}.sources[{j}].id"),
+                            f"{ref.id!r} {what} and cannot support a claim (move it to reported_by)",
+                            "error" if claim.status == ClaimStatus.confirmed else "warning",
+                        )
+                    )
                 elif claim.status == ClaimStatus.confirmed and src.reliability != Reliability.primary:
-                    add(Problem(_at(inc, f"{f}.sources[{j}].id"), f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)", "warning"))
+                    add(
+                        Problem(
+                            _at(inc, f"{f}.sources[{j}].id"),
+                            f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)",
+                            "warning",
+                        )
+                    )
             for j, ref in enumerate(claim.reported_by):
                 source_ref(ref.id, partial(_at, inc, f"{f}.reported_by[{j}].id"))
         for i, rec in enumerate(inc.recommendations):
             if missing(rec, "recommendations", ds.recommendations):
-                add(Problem(_at(inc, f"recommendations[{i}]"), f"unknown recommendation {rec!r}{suggest(rec, ds.recommendations)}"))
+                add(
+                    Problem(
+                        _at(inc, f"recommendations[{i}]"),
+                        f"unknown recommendation {rec!r}{suggest(rec, ds.recommendations)}",
+                    )
+                )
         for i, name in enumerate(inc.evaluations):
             if missing(name, "evaluations", eval_names):
-                add(Problem(_at(inc, f"evaluations[{i}]"), f"no evaluation rows named {name!r}{suggest(name, eval_names)}"))
+                add(
+                    Problem(
+                        _at(inc, f"evaluations[{i}]"), f"no evaluation rows named {name!r}{suggest(name, eval_names)}"
+                    )
+                )
         for i, entry in enumerate(inc.timeline):
             if entry.source:
                 source_ref(entry.source, partial(_at, inc, f"timeline[{i}].source"))
@@ -134,7 +182,12 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
             add(Problem(_at(inc, "date"), f"date {inc.date} is in the future", "warning"))
         facts = inc.regulatory
         if facts and facts.harm_types and facts.awareness_date is None and date_precision(inc.date) != "day":
-            add(Problem(_at(inc, "regulatory.harm_types"), f"reporting deadlines count days from the awareness date, and the incident date {inc.date} has no day: give regulatory.awareness_date (YYYY-MM-DD)"))
+            add(
+                Problem(
+                    _at(inc, "regulatory.harm_types"),
+                    f"reporting deadlines count days from the awareness date, and the incident date {inc.date} has no day: give regulatory.awareness_date (YYYY-MM-DD)",
+                )
+            )
         if inc.status_source:
             source_ref(inc.status_source, partial(_at, inc, "status_source"))
         if inc.risk:
@@ -143,18 +196,40 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
     if unread:  # one line, not one warning per citing record (issue 15)
         first = next(iter(unread.values()))
         listed = sum(1 for src in unread.values() if src.verification == Verification.listed)
-        kinds = ", ".join(part for part in (f"{listed} listed by an imported data set" if listed else "", f"{len(unread) - listed} marked unverified" if len(unread) > listed else "") if part)
+        kinds = ", ".join(
+            part
+            for part in (
+                f"{listed} listed by an imported data set" if listed else "",
+                f"{len(unread) - listed} marked unverified" if len(unread) > listed else "",
+            )
+            if part
+        )
         origin = first.__dict__.get("_origin")  # the file only: finding the line would parse a large sources.json again
-        add(Problem(Location(getattr(origin, "path", "?"), 0, "verification"), f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked ({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite checked sources", "warning"))
+        add(
+            Problem(
+                Location(getattr(origin, "path", "?"), 0, "verification"),
+                f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked ({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite checked sources",
+                "warning",
+            )
+        )
 
     # Evaluation rows.
     for ev in ds.evaluations:
         source_ref(ev.source, partial(_at, ev, "source"))
         if ev.interval_low is not None and ev.interval_high is not None:
             if ev.interval_low > ev.interval_high:
-                add(Problem(_at(ev, "interval_low"), f"interval {ev.interval_low:g} to {ev.interval_high:g} is reversed"))
+                add(
+                    Problem(
+                        _at(ev, "interval_low"), f"interval {ev.interval_low:g} to {ev.interval_high:g} is reversed"
+                    )
+                )
             elif ev.value is not None and not ev.interval_low <= ev.value <= ev.interval_high:
-                add(Problem(_at(ev, "value"), f"value {ev.value:g} lies outside its interval {ev.interval_low:g} to {ev.interval_high:g}"))
+                add(
+                    Problem(
+                        _at(ev, "value"),
+                        f"value {ev.value:g} lies outside its interval {ev.interval_low:g} to {ev.interval_high:g}",
+                    )
+                )
         if ev.n is None and not ev.n_note:
             add(Problem(_at(ev, "n"), "n is empty: give n, or n_note 'not disclosed'", "warning"))
 
@@ -168,25 +243,52 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
         extra = src.model_extra or {}
         own = set(type(src).model_fields)
         for key in sorted(k for k in extra if k not in Source.CSL_VARIABLES):
-            hint = suggest(key, Source.CSL_VARIABLES | own) or f" (expected a CSL-JSON variable or one of brief's: {', '.join(sorted(own - Source.CSL_VARIABLES))})"
+            hint = (
+                suggest(key, Source.CSL_VARIABLES | own)
+                or f" (expected a CSL-JSON variable or one of brief's: {', '.join(sorted(own - Source.CSL_VARIABLES))})"
+            )
             add(Problem(_at(src, key), f"unknown field {key!r}{hint}"))
         for key in ("URL", "archived"):
             url = getattr(src, key)
             if url and not url.strip().lower().startswith(("http://", "https://")):
-                add(Problem(_at(src, key), f"{url[:60]!r} is not a web address (expected http:// or https://; it is shown as text)", "warning"))
+                add(
+                    Problem(
+                        _at(src, key),
+                        f"{url[:60]!r} is not a web address (expected http:// or https://; it is shown as text)",
+                        "warning",
+                    )
+                )
         identified = src.URL or extra.get("DOI") or extra.get("number") or extra.get("ISBN")
-        if not identified and src.verification != Verification.unverified and src.type not in ("legislation", "personal_communication"):
-            add(Problem(_at(src, "URL"), f"source {src.id!r} has no URL, DOI or report number: a reader cannot find it", "warning"))
+        if (
+            not identified
+            and src.verification != Verification.unverified
+            and src.type not in ("legislation", "personal_communication")
+        ):
+            add(
+                Problem(
+                    _at(src, "URL"),
+                    f"source {src.id!r} has no URL, DOI or report number: a reader cannot find it",
+                    "warning",
+                )
+            )
 
     # Briefs.
     known_tags = _all_tags(ds)
     for spec in ds.briefs.values():
         for i, key in enumerate(spec.scope.incidents):
             if key not in ds.incidents and key not in ds.broken:
-                add(Problem(_at(spec, f"scope.incidents[{i}]"), f"unknown incident {key!r}{suggest(key, ds.incidents)}"))
+                add(
+                    Problem(_at(spec, f"scope.incidents[{i}]"), f"unknown incident {key!r}{suggest(key, ds.incidents)}")
+                )
         for i, tag in enumerate(spec.scope.tags):
             if tag not in known_tags:
-                add(Problem(_at(spec, f"scope.tags[{i}]"), f"no incident has tag {tag!r}{suggest(tag, known_tags)}", "warning"))
+                add(
+                    Problem(
+                        _at(spec, f"scope.tags[{i}]"),
+                        f"no incident has tag {tag!r}{suggest(tag, known_tags)}",
+                        "warning",
+                    )
+                )
         if spec.focus and spec.focus in ds.broken:
             pass
         elif spec.focus and spec.focus not in ds.incidents:
@@ -195,18 +297,29 @@ def check(ds: Dataset, config: Config, today: dt.date | None = None, prose: numb
             add(Problem(_at(spec, "focus"), f"focus incident {spec.focus!r} has no risk assessment"))
         for i, audience in enumerate(spec.audiences):
             if audience not in AUDIENCES:
-                add(Problem(_at(spec, f"audiences[{i}]"), f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCES)})"))
+                add(
+                    Problem(
+                        _at(spec, f"audiences[{i}]"),
+                        f"unknown audience {audience!r} (expected one of {', '.join(AUDIENCES)})",
+                    )
+                )
         for field, text in prose_fields(spec):
             cited(text, partial(_at, spec, field))
         if not scoped_incidents(ds, spec.id) and not set(spec.scope.incidents) & ds.broken:
             add(Problem(_at(spec, "scope"), "the scope selects no incident"))
     problems.extend(regulatory.check(ds, config.data_dir))  # taxonomy tags, regulatory facts, triggers
-    problems.extend(evidence.check(ds, config, prose))  # quotes against captures, cited numbers in prose (evidence.py, numbers.py)
-    problems.extend(readability.check(ds, config))  # the public brief's plain wording and reading level (readability.py)
+    problems.extend(
+        evidence.check(ds, config, prose)
+    )  # quotes against captures, cited numbers in prose (evidence.py, numbers.py)
+    problems.extend(
+        readability.check(ds, config)
+    )  # the public brief's plain wording and reading level (readability.py)
     return problems
 
 
-def _risk_problems(inc: Incident, config: Config, today: dt.date, rubrics: dict[str, Any] | None = None) -> list[Problem]:
+def _risk_problems(
+    inc: Incident, config: Config, today: dt.date, rubrics: dict[str, Any] | None = None
+) -> list[Problem]:
     rubrics = {} if rubrics is None else rubrics  # one check run finds and reads each rubric version once
     if inc.risk.rubric not in rubrics:
         rubrics[inc.risk.rubric] = risk.load_rubric(risk.rubric_path(config, inc.risk.rubric))
@@ -262,7 +375,9 @@ def warning_lines(warnings: list[Problem], quiet: bool = False) -> list[str]:
     if not warnings:
         return []
     if quiet:
-        return [f"{len(warnings):,} warning{'s' if len(warnings) != 1 else ''} (hidden by -q; run without -q to see them)"]
+        return [
+            f"{len(warnings):,} warning{'s' if len(warnings) != 1 else ''} (hidden by -q; run without -q to see them)"
+        ]
     if len(warnings) <= GROUP_AFTER:
         return [str(p) for p in warnings]
     return [f"{len(warnings):,} warnings, grouped by kind (one example each):"] + summarise(warnings)
@@ -315,6 +430,8 @@ def scoped_warnings(report: "Report", brief_ids: list[str] | None) -> list[Probl
         where = problem.location.path
         if where in paths:
             out.append(problem)
-        elif where in source_files and any(repr(key) in problem.message or f"{key}" == problem.location.field for key in keys):
+        elif where in source_files and any(
+            repr(key) in problem.message or f"{key}" == problem.location.field for key in keys
+        ):
             out.append(problem)
     return out

@@ -105,7 +105,9 @@ class PullError(SourceError):
     def lines(self) -> list[str]:
         out: list[str] = []
         for _name, exc in self.failures:
-            out.extend(exc.lines() if not isinstance(exc, DataError) else [str(p) for p in exc.problems] + [exc.summary])
+            out.extend(
+                exc.lines() if not isinstance(exc, DataError) else [str(p) for p in exc.problems] + [exc.summary]
+            )
         return out + [self.summary]
 
 

@@ -21,7 +21,9 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 def check_name(value: str, what: str) -> str:
     """Return `value` when it is safe as one path component (no separators, no '..', no NUL)."""
     if not SAFE_NAME.fullmatch(value) or ".." in value:
-        raise UsageError(f"{what} {value!r} is not allowed (use letters, digits, '.', '_' or '-'; no path separators or '..')")
+        raise UsageError(
+            f"{what} {value!r} is not allowed (use letters, digits, '.', '_' or '-'; no path separators or '..')"
+        )
     return value
 
 
@@ -87,7 +89,9 @@ def output_lock(output_dir: Path, timeout: float = 600.0) -> Iterator[None]:
                     log.info("waiting for another build to finish (%s)", path)
                     announced = True
                 if time.monotonic() > deadline:
-                    raise BriefError(f"{path}: another build has held the lock for {timeout:.0f} s; try again later") from None
+                    raise BriefError(
+                        f"{path}: another build has held the lock for {timeout:.0f} s; try again later"
+                    ) from None
                 time.sleep(0.1)
         try:
             yield

@@ -99,25 +99,51 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
         meta_path, text_path = folder / META_NAME, folder / TEXT_NAME
         where = Location(config.relative(meta_path))
         if not meta_path.is_file():
-            problems.append(Problem(where, f"capture folder without {META_NAME} (an interrupted capture?): capture again with `brief capture {folder.name} --replace`, or remove the folder", "warning"))
+            problems.append(
+                Problem(
+                    where,
+                    f"capture folder without {META_NAME} (an interrupted capture?): capture again with `brief capture {folder.name} --replace`, or remove the folder",
+                    "warning",
+                )
+            )
             continue
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             capture = Capture(**{k: meta[k] for k in Capture.__dataclass_fields__ if k in meta and k != "text"})
         except (OSError, ValueError, TypeError) as exc:
-            problems.append(Problem(where, f"unreadable capture metadata ({str(exc)[:120]}): capture again with `brief capture {folder.name} --replace`"))
+            problems.append(
+                Problem(
+                    where,
+                    f"unreadable capture metadata ({str(exc)[:120]}): capture again with `brief capture {folder.name} --replace`",
+                )
+            )
             continue
         if capture.source != folder.name:
-            problems.append(Problem(Location(where.path, 0, "source"), f"capture of {capture.source!r} stored in the folder of {folder.name!r} (expected the folder named after the source id)"))
+            problems.append(
+                Problem(
+                    Location(where.path, 0, "source"),
+                    f"capture of {capture.source!r} stored in the folder of {folder.name!r} (expected the folder named after the source id)",
+                )
+            )
             continue
         if with_text:
             try:
                 capture.text = text_path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                problems.append(Problem(Location(config.relative(text_path)), f"cannot read the captured text ({exc}): capture again with `brief capture {folder.name} --replace`"))
+                problems.append(
+                    Problem(
+                        Location(config.relative(text_path)),
+                        f"cannot read the captured text ({exc}): capture again with `brief capture {folder.name} --replace`",
+                    )
+                )
                 continue
             if sha256_text(capture.text) != capture.text_sha256:
-                problems.append(Problem(Location(config.relative(text_path)), f"captured text does not match its SHA-256 in {META_NAME} (edited by hand?): a capture must stay as fetched; capture again with `brief capture {folder.name} --replace`"))
+                problems.append(
+                    Problem(
+                        Location(config.relative(text_path)),
+                        f"captured text does not match its SHA-256 in {META_NAME} (edited by hand?): a capture must stay as fetched; capture again with `brief capture {folder.name} --replace`",
+                    )
+                )
                 continue
         found[capture.source] = capture
     return found, problems
@@ -131,7 +157,9 @@ def write_capture(config: Config, capture: Capture) -> Path:
     return folder
 
 
-def make_capture(source: str, data: bytes, *, url: str | None, content_type: str | None, retrieved: str, file: str | None = None) -> Capture:
+def make_capture(
+    source: str, data: bytes, *, url: str | None, content_type: str | None, retrieved: str, file: str | None = None
+) -> Capture:
     """Extract the text of `data` and return the capture (not yet written)."""
     ctype = (content_type or "").split(";")[0].strip().lower() or CONTENT_TYPES[sniff(data, None, file or "")]
     extracted = extract(data, content_type, file or urlsplit(url or "").path)
@@ -172,6 +200,7 @@ def parse_retrieved(value: str) -> str:
 
 def document_fetcher(label: str, *, timeout: float, retries: int, max_bytes: int, insecure: bool) -> Any:
     """Return the `brief pull` Fetcher set up for web pages, with messages worded for these commands."""
+
     class DocumentFetcher(Fetcher):
         hints = {
             "raise max_bytes in this remote's table": "raise it with --max-bytes",
@@ -202,7 +231,11 @@ class CaptureResult:
 
 def describe(capture: Capture) -> str:
     """Return '(application/pdf, 3 pages, 2048 bytes, SHA-256 0123456789ab…)'."""
-    size = f"{capture.pages} page{'s' if capture.pages != 1 else ''}" if capture.pages else f"{len(capture.text)} characters"
+    size = (
+        f"{capture.pages} page{'s' if capture.pages != 1 else ''}"
+        if capture.pages
+        else f"{len(capture.text)} characters"
+    )
     return f"({capture.content_type}, {size}, {capture.bytes} bytes, SHA-256 {capture.sha256[:12]}…)"
 
 
@@ -235,7 +268,10 @@ def capture_sources(
     unknown = [i for i in ids if i not in ds.sources]
     if unknown:
         close = difflib.get_close_matches(unknown[0], list(ds.sources), n=1)
-        raise UsageError(f"unknown source {unknown[0]!r}" + (f" (did you mean {close[0]!r}?)" if close else " (see `brief list sources`)"))
+        raise UsageError(
+            f"unknown source {unknown[0]!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else " (see `brief list sources`)")
+        )
     existing, _bad = load_captures(config, with_text=False)
     results: list[CaptureResult] = []
 
@@ -258,20 +294,32 @@ def capture_sources(
                 results.append(_exists(existing[key]))
                 continue
             if not source.URL:
-                results.append(CaptureResult(key, "skipped", "no URL (add one to the source, or capture a local copy with --file PATH)"))
+                results.append(
+                    CaptureResult(
+                        key, "skipped", "no URL (add one to the source, or capture a local copy with --file PATH)"
+                    )
+                )
                 continue
             if fetcher is None:
-                fetcher = document_fetcher("capture", timeout=timeout, retries=retries, max_bytes=max_bytes, insecure=insecure)
+                fetcher = document_fetcher(
+                    "capture", timeout=timeout, retries=retries, max_bytes=max_bytes, insecure=insecure
+                )
             host = (urlsplit(source.URL).hostname or "").lower()
             wait = last_request.get(host, -1e9) + delay - time.monotonic()
             if wait > 0:  # politeness: one request per host per `delay` seconds
                 time.sleep(wait)
             try:
                 fetched = fetcher.get(source.URL, fmt="document")
-                capture = make_capture(key, fetched.data, url=source.URL, content_type=fetched.content_type, retrieved=utc_stamp())
+                capture = make_capture(
+                    key, fetched.data, url=source.URL, content_type=fetched.content_type, retrieved=utc_stamp()
+                )
             except SourceError as exc:
                 message = str(exc)
-                results.append(CaptureResult(key, "failed", message if message.startswith(source.URL) else f"{source.URL}: {message}"))
+                results.append(
+                    CaptureResult(
+                        key, "failed", message if message.startswith(source.URL) else f"{source.URL}: {message}"
+                    )
+                )
                 continue
             finally:
                 last_request[host] = time.monotonic()
@@ -285,14 +333,21 @@ def capture_sources(
 
 
 def _exists(capture: Capture) -> CaptureResult:
-    return CaptureResult(capture.source, "skipped", f"already captured on {capture.retrieved[:10]} (use --replace to capture it again)", capture)
+    return CaptureResult(
+        capture.source,
+        "skipped",
+        f"already captured on {capture.retrieved[:10]} (use --replace to capture it again)",
+        capture,
+    )
 
 
 def _capture_file(config: Config, source: Any, path: Path, retrieved: str, max_bytes: int) -> CaptureResult:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise SourceError(f"{path}: file is {size} bytes, larger than the {max_bytes}-byte limit (raise it with --max-bytes)")
+            raise SourceError(
+                f"{path}: file is {size} bytes, larger than the {max_bytes}-byte limit (raise it with --max-bytes)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise BriefError(f"{path}: cannot read ({exc.strerror or exc})") from None

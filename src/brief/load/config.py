@@ -54,8 +54,16 @@ class ProjectSettings(BaseModel):
     def _inside_project(cls, value: str) -> str:
         # Builds write only under output/ and pull only under data/remote/: both stay in the project.
         parts = PurePosixPath(value.replace("\\", "/")).parts
-        if not value.strip() or "\x00" in value or value.startswith(("/", "\\", "~")) or ".." in parts or (parts and ":" in parts[0]):
-            raise ValueError(f"{value!r} must be a folder inside the project (a relative path without '..', e.g. 'output')")
+        if (
+            not value.strip()
+            or "\x00" in value
+            or value.startswith(("/", "\\", "~"))
+            or ".." in parts
+            or (parts and ":" in parts[0])
+        ):
+            raise ValueError(
+                f"{value!r} must be a folder inside the project (a relative path without '..', e.g. 'output')"
+            )
         return value
 
 
@@ -168,11 +176,15 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{CONFIG_NAME}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8") from None
+        raise ConfigError(
+            f"{CONFIG_NAME}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r" \(at line (\d+), column (\d+)\)$", str(exc))
         if where:
-            raise ConfigError(f"{CONFIG_NAME}:{where.group(1)}: invalid TOML: {str(exc)[: where.start()]} (column {where.group(2)})") from None
+            raise ConfigError(
+                f"{CONFIG_NAME}:{where.group(1)}: invalid TOML: {str(exc)[: where.start()]} (column {where.group(2)})"
+            ) from None
         raise ConfigError(f"{CONFIG_NAME}: invalid TOML: {exc}") from None
     project = dict(raw.get("project", {})) if isinstance(raw.get("project", {}), dict) else raw.get("project")
     if isinstance(project, dict):
@@ -189,7 +201,13 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
                 msg = f"expected a table, got {type(err.get('input')).__name__}"
             if err["type"] == "extra_forbidden":
                 name = str(err["loc"][-1])
-                known = list(ProjectSettings.model_fields) if "project" in err["loc"] else list(RemoteSettings.model_fields) if "remote" in err["loc"] else list(ConfigFile.model_fields)
+                known = (
+                    list(ProjectSettings.model_fields)
+                    if "project" in err["loc"]
+                    else list(RemoteSettings.model_fields)
+                    if "remote" in err["loc"]
+                    else list(ConfigFile.model_fields)
+                )
                 close = difflib.get_close_matches(name, known, n=1)
                 msg = f"unknown setting {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
             problems.append(Problem(Location(CONFIG_NAME, _toml_line(path, str(err["loc"][-1])), loc), msg))
@@ -230,7 +248,13 @@ def _check_values(path: Path, root: Path, settings: ProjectSettings, overridden:
         if value in allowed:
             return
         close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.5)
-        problems.append(Problem(where(key), f"unknown value {value!r} (expected one of {', '.join(allowed)})" + (f"; did you mean {close[0]!r}?" if close else "")))
+        problems.append(
+            Problem(
+                where(key),
+                f"unknown value {value!r} (expected one of {', '.join(allowed)})"
+                + (f"; did you mean {close[0]!r}?" if close else ""),
+            )
+        )
 
     choose("default_audience", settings.default_audience, (*AUDIENCES, "all"))
     choose("pdf_variant", settings.pdf_variant, PDF_VARIANTS)
@@ -238,12 +262,23 @@ def _check_values(path: Path, root: Path, settings: ProjectSettings, overridden:
     if is_style_path(style):
         resolved = Path(resolve_style_path(root, style))
         if not resolved.is_file():
-            problems.append(Problem(where("citation_style"), f"the style file {style!r} was not found (looked for {resolved}; a relative path is read from the project root)"))
+            problems.append(
+                Problem(
+                    where("citation_style"),
+                    f"the style file {style!r} was not found (looked for {resolved}; a relative path is read from the project root)",
+                )
+            )
     else:
         names = style_names()
         if names and style not in names and style.lower() not in names:
             close = difflib.get_close_matches(style.lower(), names, n=1, cutoff=0.6)
-            problems.append(Problem(where("citation_style"), f"unknown citation style {style!r} (expected a CSL style name such as chicago-notes-bibliography or apa, or the path to a .csl file)" + (f"; did you mean {close[0]!r}?" if close else "")))
+            problems.append(
+                Problem(
+                    where("citation_style"),
+                    f"unknown citation style {style!r} (expected a CSL style name such as chicago-notes-bibliography or apa, or the path to a .csl file)"
+                    + (f"; did you mean {close[0]!r}?" if close else ""),
+                )
+            )
     return problems
 
 

@@ -154,7 +154,9 @@ class _Collector:
         self.lines: dict[Path, _Lines] = {}
         self.folded: dict[int, dict[str, str]] = {}  # per id dict: lower-cased id -> id (case clashes)
         self._rel: dict[Path, str] = {}
-        self.cache = ContentCache(config.output_dir / ".cache" / "parse.marshal", yaml_version(), PLAIN_FORMAT)  # parsed documents
+        self.cache = ContentCache(
+            config.output_dir / ".cache" / "parse.marshal", yaml_version(), PLAIN_FORMAT
+        )  # parsed documents
         self.fields_sets: dict[frozenset[str], Any] = {}  # see Record.share_fields_set
 
     def rel(self, path: Path) -> str:
@@ -187,7 +189,12 @@ class _Collector:
             with open(path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
                 if size > MAX_FILE_BYTES:
-                    self.add(path, 0, "", f"file is {size / 2**20:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit for a data file")
+                    self.add(
+                        path,
+                        0,
+                        "",
+                        f"file is {size / 2**20:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit for a data file",
+                    )
                     return None
                 raw = fh.read()
         except OSError as exc:
@@ -197,15 +204,27 @@ class _Collector:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            self.add(path, line, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")
+            self.add(
+                path,
+                line,
+                "",
+                f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
+            )
             return None
         if "\x00" in text:
-            self.add(path, text[: text.index("\x00")].count("\n") + 1, "", "file contains a NUL character (binary data?)")
+            self.add(
+                path, text[: text.index("\x00")].count("\n") + 1, "", "file contains a NUL character (binary data?)"
+            )
             return None
         index = min((i for i in map(text.find, RESERVED_CHARS) if i >= 0), default=-1)
         if index >= 0:
             line = text[:index].count("\n") + 1
-            self.add(path, line, "", f"file contains U+{ord(text[index]):04X}, a private-use character brief reserves for its own markers (remove it)")
+            self.add(
+                path,
+                line,
+                "",
+                f"file contains U+{ord(text[index]):04X}, a private-use character brief reserves for its own markers (remove it)",
+            )
             return None
         if not text.strip():
             self.add(path, 0, "", "file is empty")
@@ -218,7 +237,9 @@ class _Collector:
             return None
         digest = text_digest(text)
         doc = self.cache.get(digest)
-        if len(text) >= PARSE_CACHE_MIN_BYTES:  # one large file (a sources.json of 60,000 items) is worth caching on its own (issue 15)
+        if (
+            len(text) >= PARSE_CACHE_MIN_BYTES
+        ):  # one large file (a sources.json of 60,000 items) is worth caching on its own (issue 15)
             self.cache.lookups += PARSE_CACHE_MIN_FILES
         if doc is MISSING:
             try:
@@ -255,7 +276,9 @@ class _Collector:
 
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                blobs = list(pool.map(_parse_to_blob, [text for _, text in todo], chunksize=max(1, len(todo) // (workers * 8))))
+                blobs = list(
+                    pool.map(_parse_to_blob, [text for _, text in todo], chunksize=max(1, len(todo) // (workers * 8)))
+                )
         except (OSError, RuntimeError) as exc:  # no processes to be had: the load parses them itself
             log.debug("parsing in worker processes failed (%s); parsing in this one", exc)
             return
@@ -263,7 +286,9 @@ class _Collector:
             if blob is not None:
                 self.cache.prime(digest, blob)
 
-    def model(self, cls: type[Record], data: Any, path: Path, prefix: tuple[Any, ...] = (), root: Any = None, line: int = 0) -> Record | None:
+    def model(
+        self, cls: type[Record], data: Any, path: Path, prefix: tuple[Any, ...] = (), root: Any = None, line: int = 0
+    ) -> Record | None:
         """Validate `data` as `cls`; report each pydantic error at its line; return the record or None.
 
         `line` fixes the line for data without line marks (a CSV row)."""
@@ -276,14 +301,23 @@ class _Collector:
         if not isinstance(data, dict):
             where = ".".join(str(p) for p in prefix)
             node = lines.at(prefix) if lines is not None else data
-            self.add(path, getattr(node, "line", 0) or line_at(prefix), where, f"expected a mapping of fields, got {_kind(data)}")
+            self.add(
+                path,
+                getattr(node, "line", 0) or line_at(prefix),
+                where,
+                f"expected a mapping of fields, got {_kind(data)}",
+            )
             return None
         try:
             record = cls.model_validate(data)
         except ValidationError as exc:
             errors = exc.errors()
             # A misspelt key is one problem: report the unknown key with its did-you-mean, not also the missing field.
-            typos = {tuple(e["loc"][:-1]) + (hint,) for e in errors if e["type"] == "extra_forbidden" and (hint := _close_field(cls, e["loc"]))}
+            typos = {
+                tuple(e["loc"][:-1]) + (hint,)
+                for e in errors
+                if e["type"] == "extra_forbidden" and (hint := _close_field(cls, e["loc"]))
+            }
             for err in errors:
                 loc = tuple(err["loc"])
                 if err["type"] == "missing" and loc in typos:
@@ -292,7 +326,9 @@ class _Collector:
             return None
         return self._placed(record, self.rel(path), data, prefix, root, line, lines)
 
-    def _placed(self, record: Record, shown: str, data: Any, prefix: tuple[Any, ...], root: Any, line: int, lines: _Lines | None) -> Record:
+    def _placed(
+        self, record: Record, shown: str, data: Any, prefix: tuple[Any, ...], root: Any, line: int, lines: _Lines | None
+    ) -> Record:
         """Share a validated record's field names and give it its origin (its line found on demand when it can be)."""
         record.share_fields_set(self.fields_sets)
         if lines is not None and not line:
@@ -301,7 +337,15 @@ class _Collector:
         doc = _subdoc(root, prefix) if isinstance(root, (LinedDict, LinedList)) else None
         return record.with_origin(Location(shown, line, ""), doc)
 
-    def models(self, cls: type[Record], items: list[Any], path: Path, prefixes: list[tuple[Any, ...]], root: Any = None, lines: list[int] | None = None) -> list[Record | None]:
+    def models(
+        self,
+        cls: type[Record],
+        items: list[Any],
+        path: Path,
+        prefixes: list[tuple[Any, ...]],
+        root: Any = None,
+        lines: list[int] | None = None,
+    ) -> list[Record | None]:
         """Validate the items of one file as `cls`: what `model` gives item by item, in one call.
 
         A file of plain mappings that all validate goes to pydantic-core at once (per-record calls
@@ -314,8 +358,14 @@ class _Collector:
                 records = None
             if records is not None:  # plain mappings: no line marks in `root`, lines from the file
                 shown, marks = self.rel(path), self.lines.get(path)
-                return [self._placed(record, shown, item, prefix, root, line, marks) for record, item, prefix, line in zip(records, items, prefixes, at_lines)]
-        return [self.model(cls, item, path, prefix, root=root, line=line) for item, prefix, line in zip(items, prefixes, at_lines)]
+                return [
+                    self._placed(record, shown, item, prefix, root, line, marks)
+                    for record, item, prefix, line in zip(records, items, prefixes, at_lines)
+                ]
+        return [
+            self.model(cls, item, path, prefix, root=root, line=line)
+            for item, prefix, line in zip(items, prefixes, at_lines)
+        ]
 
 
 def _parse_to_blob(text: str) -> bytes | None:
@@ -355,14 +405,20 @@ def _message(cls: type[BaseModel], err: dict[str, Any]) -> str:
     kind = err["type"]
     value = err.get("input")
     if kind == "missing":
-        if err["loc"] and err["loc"][-1] == "verification" and cls is Source:  # no default may claim a source was read (issue 15)
+        if (
+            err["loc"] and err["loc"][-1] == "verification" and cls is Source
+        ):  # no default may claim a source was read (issue 15)
             return "required field is missing (expected consulted, corroborated, listed or unverified: say whether an analyst read the source)"
         return "required field is missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
         owner = _owner(cls, err["loc"][:-1])
         close = _close_field(cls, err["loc"])
-        hint = f" (did you mean {close!r}?)" if close else (f" (expected one of: {', '.join(owner.model_fields)})" if owner else "")
+        hint = (
+            f" (did you mean {close!r}?)"
+            if close
+            else (f" (expected one of: {', '.join(owner.model_fields)})" if owner else "")
+        )
         return f"unknown field {name!r}{hint}"
     if kind in ("enum", "literal_error"):
         expected = err.get("ctx", {}).get("expected", "")
@@ -387,7 +443,14 @@ def _message(cls: type[BaseModel], err: dict[str, Any]) -> str:
     if kind == "string_too_short":
         return "must not be empty"
     if kind in ("string_type", "list_type", "dict_type", "model_type", "bool_type", "bool_parsing"):
-        wanted = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping of fields", "bool_type": "true or false", "bool_parsing": "true or false"}[kind]
+        wanted = {
+            "string_type": "text",
+            "list_type": "a list",
+            "dict_type": "a mapping",
+            "model_type": "a mapping of fields",
+            "bool_type": "true or false",
+            "bool_parsing": "true or false",
+        }[kind]
         if kind == "string_type" and isinstance(value, bool):
             return f"wrong type: true/false (expected {wanted}; YAML reads an unquoted yes, no, on, off, true or false as true/false: quote it)"
         return f"wrong type: {_kind(value)} (expected {wanted})"
@@ -441,7 +504,11 @@ def _owner(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None
 
 
 def _load_sources(col: _Collector, ds: Dataset, folder: Path) -> None:
-    paths = sorted([folder / "sources.json", folder / "sources.yaml"] + sorted((folder / "sources").glob("*.json")) + sorted((folder / "sources").glob("*.yaml")))
+    paths = sorted(
+        [folder / "sources.json", folder / "sources.yaml"]
+        + sorted((folder / "sources").glob("*.json"))
+        + sorted((folder / "sources").glob("*.yaml"))
+    )
     for path in paths:
         if not path.is_file():
             continue
@@ -486,7 +553,12 @@ def _add_unique(col: _Collector, into: dict[str, Any], record: Any, path: Path, 
     if folded is None or len(folded) != len(into):  # kept beside `into`, not rebuilt per record (issue 8)
         folded = col.folded[id(into)] = {k.lower(): k for k in into}
     if key.lower() in folded:
-        col.add(path, record.origin.line, "id", f"{what} id {key!r} differs only in case from {folded[key.lower()]!r} (citation keys are case-insensitive)")
+        col.add(
+            path,
+            record.origin.line,
+            "id",
+            f"{what} id {key!r} differs only in case from {folded[key.lower()]!r} (citation keys are case-insensitive)",
+        )
         return
     into[key] = record
     folded[key.lower()] = key
@@ -510,7 +582,13 @@ def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
                 ds.broken.add(doc["id"])
             continue
         if path.stem != record.id:
-            col.add(path, line_of(col.lines[path].at() if path in col.lines else doc, ("id",)), "id", f"id {record.id!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")
+            col.add(
+                path,
+                line_of(col.lines[path].at() if path in col.lines else doc, ("id",)),
+                "id",
+                f"id {record.id!r} does not match the file name {path.name!r} (expected {path.stem!r})",
+                "warning",
+            )
         _add_unique(col, ds.incidents, record, path, "incident")
 
 
@@ -523,8 +601,12 @@ def _load_evaluations(col: _Collector, ds: Dataset, folder: Path) -> None:
             ds.unreadable.add("evaluations")
             continue
         before = len(col.problems)
-        rows = read_csv_rows(col, path, text, EVALUATION_COLUMNS, required={"id", "evaluation", "model", "condition", "metric", "source"})
-        records = col.models(Evaluation, [data for _line, data in rows], path, [()] * len(rows), lines=[line for line, _data in rows])
+        rows = read_csv_rows(
+            col, path, text, EVALUATION_COLUMNS, required={"id", "evaluation", "model", "condition", "metric", "source"}
+        )
+        records = col.models(
+            Evaluation, [data for _line, data in rows], path, [()] * len(rows), lines=[line for line, _data in rows]
+        )
         for (line, _data), record in zip(rows, records):
             if record is None:
                 continue
@@ -553,7 +635,9 @@ def _column_values(text: str, column: str) -> set[str] | None:
     return {row[index].strip() for row in rows[1:] if len(row) > index and row[index].strip()}
 
 
-def read_csv_rows(col: _Collector, path: Path, text: str, columns: list[str], required: set[str]) -> list[tuple[int, dict[str, Any]]]:
+def read_csv_rows(
+    col: _Collector, path: Path, text: str, columns: list[str], required: set[str]
+) -> list[tuple[int, dict[str, Any]]]:
     """Parse CSV text into (line, row) pairs with empty cells as None; report ragged rows and formulas."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -567,7 +651,13 @@ def read_csv_rows(col: _Collector, path: Path, text: str, columns: list[str], re
     for name in unknown:
         close = difflib.get_close_matches(name, columns, n=1)
         meant.update(close)
-        col.add(path, 1, name, f"unknown column {name!r}" + (f" (did you mean {close[0]!r}?)" if close else f" (expected columns: {', '.join(columns)})"))
+        col.add(
+            path,
+            1,
+            name,
+            f"unknown column {name!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else f" (expected columns: {', '.join(columns)})"),
+        )
     dupes = sorted({h for h in header if header.count(h) > 1})
     for name in dupes:
         col.add(path, 1, name, f"column {name!r} appears {header.count(name)} times in the header (expected once)")
@@ -585,7 +675,11 @@ def read_csv_rows(col: _Collector, path: Path, text: str, columns: list[str], re
                 continue
             if len(values) != len(header):
                 spans = end - line + 1
-                hint = f"a quoted cell runs over {spans} lines: an unclosed '\"'?" if spans > 1 else "a missing or extra comma?"
+                hint = (
+                    f"a quoted cell runs over {spans} lines: an unclosed '\"'?"
+                    if spans > 1
+                    else "a missing or extra comma?"
+                )
                 col.add(path, line, "", f"row has {len(values)} cells, the header has {len(header)} ({hint})")
                 continue
             values = list(map(str.strip, values))
@@ -593,7 +687,12 @@ def read_csv_rows(col: _Collector, path: Path, text: str, columns: list[str], re
             if _FORMULA_CELL.search(_CELL_SEP + _CELL_SEP.join(values)):  # rare: then look cell by cell
                 for name, value in zip(header, values):
                     if len(value) > 1 and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
-                        col.add(path, line, name, f"cell {value[:30]!r} looks like a spreadsheet formula (remove the leading {value[0]!r})")
+                        col.add(
+                            path,
+                            line,
+                            name,
+                            f"cell {value[:30]!r} looks like a spreadsheet formula (remove the leading {value[0]!r})",
+                        )
                         bad = True
             if bad:
                 continue
@@ -694,19 +793,37 @@ def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
         doc = col.parse(path)
         if doc is None:
             continue
+
         def top(doc: Any = doc, path: Path = path) -> Any:  # line marks only for a problem
             return col.lines[path].at() if path in col.lines else doc
 
         if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
-            col.add(path, col.line(path, doc), "id", "an assessment needs `id:` naming the incident it assesses (expected a mapping with id)")
+            col.add(
+                path,
+                col.line(path, doc),
+                "id",
+                "an assessment needs `id:` naming the incident it assesses (expected a mapping with id)",
+            )
             continue
         key = doc["id"]
         if path.stem != key:
-            col.add(path, line_of(top(), ("id",)), "id", f"id {key!r} does not match the file name {path.name!r} (expected {path.stem!r})", "warning")
+            col.add(
+                path,
+                line_of(top(), ("id",)),
+                "id",
+                f"id {key!r} does not match the file name {path.name!r} (expected {path.stem!r})",
+                "warning",
+            )
         base = ds.incidents.get(key)
         if base is None:
             if key not in ds.broken:
-                col.add(path, line_of(top(), ("id",)), "id", f"assessment of incident {key!r}, which no pulled or curated record has (removed upstream?): kept, not used", "warning")
+                col.add(
+                    path,
+                    line_of(top(), ("id",)),
+                    "id",
+                    f"assessment of incident {key!r}, which no pulled or curated record has (removed upstream?): kept, not used",
+                    "warning",
+                )
             continue
         upstream = fingerprint(base)
         merged, given = merge(base.model_dump(mode="json"), doc)
@@ -719,12 +836,23 @@ def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
         record.with_overlay(place, given)
         changed = changed_fields(doc.get(UPSTREAM_KEY), upstream)
         if changed is None:
-            col.add(path, line_of(top(), (UPSTREAM_KEY,)), UPSTREAM_KEY, f"records no upstream state: run `brief assess {key} --accept-upstream` after checking it against the pulled record", "warning")
+            col.add(
+                path,
+                line_of(top(), (UPSTREAM_KEY,)),
+                UPSTREAM_KEY,
+                f"records no upstream state: run `brief assess {key} --accept-upstream` after checking it against the pulled record",
+                "warning",
+            )
         elif changed:
             record.__dict__["_reassess"] = tuple(changed)
-            col.add(path, line_of(top(), (UPSTREAM_KEY,)), UPSTREAM_KEY,
-                    f"the pulled record of {key!r} changed since this assessment was written ({', '.join(changed)}): "
-                    f"reassess, then run `brief assess {key} --accept-upstream`", "warning")
+            col.add(
+                path,
+                line_of(top(), (UPSTREAM_KEY,)),
+                UPSTREAM_KEY,
+                f"the pulled record of {key!r} changed since this assessment was written ({', '.join(changed)}): "
+                f"reassess, then run `brief assess {key} --accept-upstream`",
+                "warning",
+            )
         ds.incidents[key] = record
 
 
@@ -733,11 +861,16 @@ def _load_dataset(config: Config, overlays: bool = True) -> tuple[Dataset, list[
     ds = Dataset()
     data = config.data_dir
     if not data.is_dir():
-        col.add(data, 0, "", "data folder not found (expected sources, incidents/, evaluations/ and recommendations.yaml)")
+        col.add(
+            data, 0, "", "data folder not found (expected sources, incidents/, evaluations/ and recommendations.yaml)"
+        )
         return ds, col.problems
     # First, while this process is small (worker processes start as copies of it): parse the
     # incident files the cache lacks, in parallel when there are many.
-    col.preparse(_incident_files(data / "incidents") + [p for d in remote_folders(data) for p in _incident_files(d / "incidents")])
+    col.preparse(
+        _incident_files(data / "incidents")
+        + [p for d in remote_folders(data) for p in _incident_files(d / "incidents")]
+    )
     _load_sources(col, ds, data)
     _load_incidents(col, ds, data / "incidents")
     _load_evaluations(col, ds, data / "evaluations")
@@ -779,4 +912,13 @@ def load_folder(config: Config, folder: Path) -> tuple[Dataset, list[Problem]]:
     return ds, col.problems
 
 
-__all__ = ["Dataset", "load_dataset", "paused_gc", "load_folder", "read_csv_rows", "remote_folders", "LinedDict", "LinedList"]
+__all__ = [
+    "Dataset",
+    "load_dataset",
+    "paused_gc",
+    "load_folder",
+    "read_csv_rows",
+    "remote_folders",
+    "LinedDict",
+    "LinedList",
+]

@@ -125,13 +125,23 @@ def pdf_pages(data: bytes) -> list[str]:
 
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 # Never part of the readable text: code, chrome and navigation.
-_SKIP = frozenset("script style noscript template svg math head nav header footer aside form button select iframe object canvas dialog".split())
+_SKIP = frozenset(
+    "script style noscript template svg math head nav header footer aside form button select iframe object canvas dialog".split()
+)
 _BLOCK = frozenset(
     """address article aside blockquote body caption dd details div dl dt fieldset figcaption figure h1 h2 h3 h4
     h5 h6 hr li main ol p pre section summary table tbody td tfoot th thead tr ul""".split()
 )
 # Elements a parser closes implicitly when a sibling starts (enough for real pages' <p> and <li>).
-_AUTOCLOSE = {"p": _BLOCK, "li": {"li"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"}, "tr": {"tr"}, "td": {"td", "th", "tr"}, "th": {"td", "th", "tr"}}
+_AUTOCLOSE = {
+    "p": _BLOCK,
+    "li": {"li"},
+    "dt": {"dt", "dd"},
+    "dd": {"dt", "dd"},
+    "tr": {"tr"},
+    "td": {"td", "th", "tr"},
+    "th": {"td", "th", "tr"},
+}
 
 
 @dataclass
@@ -172,8 +182,11 @@ class _Tree(HTMLParser):
 
 def _hidden(node: _Node) -> bool:
     a = node.attrs
-    return "hidden" in a or a.get("aria-hidden") == "true" or a.get("role") in ("navigation", "banner", "contentinfo", "search") or bool(
-        re.search(r"display:\s*none", a.get("style", ""))
+    return (
+        "hidden" in a
+        or a.get("aria-hidden") == "true"
+        or a.get("role") in ("navigation", "banner", "contentinfo", "search")
+        or bool(re.search(r"display:\s*none", a.get("style", "")))
     )
 
 

@@ -63,7 +63,9 @@ def _load(path: str, _mtime: float) -> tuple[list[GlossaryTerm], list[Problem]]:
     except YamlProblem as exc:
         return [], [Problem(Location(shown, exc.line), exc.message)]
     if not isinstance(doc, list):
-        return [], [Problem(Location(shown, 1), "expected a list of terms (- term: ..., definition: ..., aliases: [...])")]
+        return [], [
+            Problem(Location(shown, 1), "expected a list of terms (- term: ..., definition: ..., aliases: [...])")
+        ]
     terms: list[GlossaryTerm] = []
     found: list[Problem] = []
     seen: dict[str, int] = {}
@@ -74,11 +76,18 @@ def _load(path: str, _mtime: float) -> tuple[list[GlossaryTerm], list[Problem]]:
             for err in exc.errors():
                 loc = (index, *err["loc"])
                 field = f"[{index}]" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in err["loc"])
-                found.append(Problem(Location(shown, line_of(doc, loc) or line_of(doc, (index,)), field), _message(err)))
+                found.append(
+                    Problem(Location(shown, line_of(doc, loc) or line_of(doc, (index,)), field), _message(err))
+                )
             continue
         key = term.term.casefold()
         if key in seen:
-            found.append(Problem(Location(shown, line_of(doc, (index, "term")), f"[{index}].term"), f"duplicate term {term.term!r} (first at entry {seen[key]})"))
+            found.append(
+                Problem(
+                    Location(shown, line_of(doc, (index, "term")), f"[{index}].term"),
+                    f"duplicate term {term.term!r} (first at entry {seen[key]})",
+                )
+            )
             continue
         seen[key] = index
         terms.append(term)

@@ -15,7 +15,9 @@ def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
     """Return the records of one kind as plain dicts, each with its origin (file and line)."""
     ds, _problems = load_dataset(config)
     if kind == "briefs":
-        records = [(b, b.model_dump(mode="json", exclude={"key_judgements", "bottom_line"})) for b in ds.briefs.values()]
+        records = [
+            (b, b.model_dump(mode="json", exclude={"key_judgements", "bottom_line"})) for b in ds.briefs.values()
+        ]
     elif kind == "incidents":
         records = []
         for inc in ds.incidents.values():
@@ -26,7 +28,9 @@ def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
                 row["status"] = inc.status
             if inc.assessment_file:  # an assessment overlay (issue 15): where each field comes from
                 row["assessment"] = inc.assessment_file
-                row["field_origins"] = {name: inc.field_origin(name) for name in sorted(inc.model_fields_set | {"risk"})}
+                row["field_origins"] = {
+                    name: inc.field_origin(name) for name in sorted(inc.model_fields_set | {"risk"})
+                }
                 if inc.reassess:
                     row["reassess"] = inc.reassess
             records.append((inc, row))
@@ -62,7 +66,7 @@ class _RemoteOrigins:
     def of(self, path: str) -> dict[str, Any]:
         if not path.startswith(self.prefix):
             return {}
-        name = path[len(self.prefix):].split("/", 1)[0]
+        name = path[len(self.prefix) :].split("/", 1)[0]
         if name not in self.cache:
             lock = read_lock(self.root / name)
             self.cache[name] = {"remote": name, "pulled_at": lock.get("pulled_at")}

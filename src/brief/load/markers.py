@@ -60,7 +60,9 @@ def squash(text: str) -> str:
 
 # The common part, "@key" or "@key, locator" (one "@", first): what _PART_RE would match, without
 # its backtracking prefix (a tenth of `brief validate` at 15,000 incidents, issue 8).
-_SIMPLE_PART_RE = re.compile(r"(?P<prefix>)(?P<minus>)@(?P<bkey>)(?P<key>\w+(?:[:.#$%&\-+?<>~/]+\w+)*)(?P<rest>(?:,.*)?)", re.DOTALL)
+_SIMPLE_PART_RE = re.compile(
+    r"(?P<prefix>)(?P<minus>)@(?P<bkey>)(?P<key>\w+(?:[:.#$%&\-+?<>~/]+\w+)*)(?P<rest>(?:,.*)?)", re.DOTALL
+)
 
 
 def _match_part(part: str) -> re.Match[str] | None:
@@ -136,7 +138,9 @@ def _markers(text: str) -> tuple[tuple[int, int, Citation], ...]:
     found = []
     for m in MARKER_RE.finditer(text):
         start = m.start()
-        if (start and text[start - 1] == "\\" and _escaped(text, start)) or (spans and any(a <= start < b for a, b in spans)):
+        if (start and text[start - 1] == "\\" and _escaped(text, start)) or (
+            spans and any(a <= start < b for a, b in spans)
+        ):
             continue
         citation = parse_body(m.group("body"))
         if citation is not None:

@@ -142,7 +142,9 @@ class PartialDate(dt.date):
         return hash((self.year, self.month if self.precision == "month" else 0, self.precision))
 
     def _no_days(self, other: Any) -> Any:
-        raise DateWithoutDay(f"the date {self.isoformat()} has no day: counting days from it needs a full date (expected YYYY-MM-DD)")
+        raise DateWithoutDay(
+            f"the date {self.isoformat()} has no day: counting days from it needs a full date (expected YYYY-MM-DD)"
+        )
 
     __add__ = __radd__ = __sub__ = __rsub__ = _no_days
 
@@ -164,7 +166,9 @@ def parse_partial(value: Any) -> Any:
         if m:
             month = int(m.group(2)) if m.group(2) else None
             if month is not None and not 1 <= month <= 12:
-                raise ValueError(f"bad date {value!r} (month {month} does not exist; expected YYYY, YYYY-MM or YYYY-MM-DD)")
+                raise ValueError(
+                    f"bad date {value!r} (month {month} does not exist; expected YYYY, YYYY-MM or YYYY-MM-DD)"
+                )
             return PartialDate(int(m.group(1)), month)
     return value
 
@@ -174,7 +178,9 @@ def _date_not_number(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)")
     if isinstance(value, str) and _PARTIAL_DATE.match(value.strip()):
-        raise ValueError(f"the date {value!r} has no day: this date counts days (a deadline or review), so it needs a full date (expected YYYY-MM-DD)")
+        raise ValueError(
+            f"the date {value!r} has no day: this date counts days (a deadline or review), so it needs a full date (expected YYYY-MM-DD)"
+        )
     return value
 
 
@@ -199,8 +205,14 @@ def _number_not_bool(value: Any) -> Any:
 
 # Dates and numbers of curated records: refuse the silent coercions above, with the field's line.
 # (Only these fields run Python during validation; everything else stays in pydantic-core.)
-Date = Annotated[dt.date, BeforeValidator(_date_at_precision), PlainSerializer(_iso, return_type=str, when_used="json"),
-                 WithJsonSchema({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "description": "YYYY, YYYY-MM or YYYY-MM-DD"})]
+Date = Annotated[
+    dt.date,
+    BeforeValidator(_date_at_precision),
+    PlainSerializer(_iso, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "description": "YYYY, YYYY-MM or YYYY-MM-DD"}
+    ),
+]
 Day = Annotated[dt.date, BeforeValidator(_date_not_number)]  # a date days are counted from: a full date only
 Int = Annotated[int, BeforeValidator(_number_not_bool)]
 Float = Annotated[float, BeforeValidator(_number_not_bool)]
@@ -281,7 +293,9 @@ class Source(Record):
     @classmethod
     def _csl_type(cls, value: str) -> str:
         if value not in cls.CSL_TYPES:
-            raise ValueError(f"unknown CSL item type {value!r} (expected one of the CSL 1.0.2 types, e.g. report, webpage, article-newspaper, legislation)")
+            raise ValueError(
+                f"unknown CSL item type {value!r} (expected one of the CSL 1.0.2 types, e.g. report, webpage, article-newspaper, legislation)"
+            )
         return value
 
     def csl(self) -> dict[str, Any]:
@@ -315,7 +329,9 @@ class SourceRef(Record):
     id: Id
     locator: str | None = None  # e.g. "sec. 4.1.1.2, p. 27"
     quote: str | None = None
-    page: Annotated[int, Field(ge=1), BeforeValidator(_number_not_bool)] | None = None  # page of the quote, when the locator names one
+    page: Annotated[int, Field(ge=1), BeforeValidator(_number_not_bool)] | None = (
+        None  # page of the quote, when the locator names one
+    )
 
 
 class Claim(Record):
@@ -397,7 +413,9 @@ class Tags(Record):
     cop: list[str] = Field(default_factory=list)  # GPAI CoP specified systemic risks
     nist: list[str] = Field(default_factory=list)  # NIST AI 600-1 risks
     oecd: list[str] = Field(default_factory=list)  # OECD harm types
-    rmf: list[str] = Field(default_factory=list)  # NIST AI RMF 1.0 functions, categories, subcategories, e.g. "MEASURE-2.7"
+    rmf: list[str] = Field(
+        default_factory=list
+    )  # NIST AI RMF 1.0 functions, categories, subcategories, e.g. "MEASURE-2.7"
     topics: list[str] = Field(default_factory=list)  # free tags, e.g. self-preservation
 
 
@@ -436,7 +454,9 @@ class StatusFact(Record):
     `text` says it in the present tense and `past` in the past tense; a brief prints `past` with its
     date once the fact is older than the brief's `stale_after_months` ("As of 22 May 2025, ...")."""
 
-    fact: Literal["placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination"]
+    fact: Literal[
+        "placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination"
+    ]
     # placed-on-market: the date (YYYY-MM-DD); cop-signatory: yes, no; systemic-risk-designation:
     # designated, notified, presumed, no; deployment: deployed, withdrawn; pending-determination:
     # pending, determined; any of them: not-established (no curated source settles it).
@@ -644,14 +664,18 @@ class Recommendation(Record):
     rationale: str = Field(min_length=1)  # Markdown with citations
     triggers: Triggers = Field(default_factory=Triggers)
     question: str | None = None  # the question to put to the provider, where one follows
-    clock: Literal["initial", "intermediate", "final"] | None = None  # its deadline: this report of the incident's clock
+    clock: Literal["initial", "intermediate", "final"] | None = (
+        None  # its deadline: this report of the incident's clock
+    )
     # Issue 16. The duties (data/regulatory/application.yaml ids) it rests on: while one does not yet
     # bind the provider at the edition date, the brief prints `request_text` (a request, never
     # enforcement) and no priority above 2.
     rests_on: list[str] = Field(default_factory=list)
     request_text: str | None = None
     # The status facts it presupposes (StatusFact.fact names): withheld while one is not established.
-    presupposes: list[Literal["placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination"]] = Field(default_factory=list)
+    presupposes: list[
+        Literal["placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination"]
+    ] = Field(default_factory=list)
 
 
 # --- Briefs ------------------------------------------------------------------------------------
@@ -663,7 +687,15 @@ class Scope(Record):
 
 
 # ICD 203's likelihood terms; the rubric's likelihood scale says which band each one prints with.
-LIKELIHOOD_WORDS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely", "almost certain")
+LIKELIHOOD_WORDS = (
+    "almost no chance",
+    "very unlikely",
+    "unlikely",
+    "roughly even chance",
+    "likely",
+    "very likely",
+    "almost certain",
+)
 
 
 def _judgement_text(value: Any) -> Any:
@@ -685,6 +717,7 @@ class Decision(Record):
     recommendation: Id
     owner: str | None = None  # default: the brief's owner for the recommendation's addressee
     by: Date | None = None  # default: from the recommendation's priority and the edition date
+
 
 class PlainBrief(Record):
     """The public brief's own wording: plain words at US grade 8 or below, cited like all prose."""
@@ -742,7 +775,9 @@ class BriefSpec(Record):
     @classmethod
     def _marking(cls, value: str) -> str:
         if not re.fullmatch(MARKING_PATTERN, value):
-            raise ValueError(f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. OFFICIAL)")
+            raise ValueError(
+                f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. OFFICIAL)"
+            )
         return value
 
     @field_validator("pages")
@@ -765,7 +800,9 @@ class BriefSpec(Record):
         _known_audiences(value)
         for audience, marking in value.items():
             if not re.fullmatch(MARKING_PATTERN, marking):
-                raise ValueError(f"marking {marking!r} for {audience} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. PUBLIC)")
+                raise ValueError(
+                    f"marking {marking!r} for {audience} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. PUBLIC)"
+                )
         return value
 
     def marking(self, audience: str) -> str:

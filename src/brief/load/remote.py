@@ -42,12 +42,20 @@ _ANY_BINARY = {"application/octet-stream", "binary/octet-stream"}
 CONTENT_TYPES: dict[str, set[str]] = {
     "json": {"application/json", "text/json", "text/plain"} | _ANY_BINARY,
     "yaml": {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"} | _ANY_BINARY,
-    "csv": {"text/csv", "application/csv", "text/comma-separated-values", "text/plain", "application/vnd.ms-excel"} | _ANY_BINARY,
+    "csv": {"text/csv", "application/csv", "text/comma-separated-values", "text/plain", "application/vnd.ms-excel"}
+    | _ANY_BINARY,
     "zip": {"application/zip", "application/x-zip", "application/x-zip-compressed"} | _ANY_BINARY,
     "tar": {
-        "application/x-tar", "application/x-bzip2", "application/x-bzip", "application/gzip", "application/x-gzip",
-        "application/x-compressed-tar", "application/x-bzip-compressed-tar", "application/x-gtar",
-    } | _ANY_BINARY,
+        "application/x-tar",
+        "application/x-bzip2",
+        "application/x-bzip",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-compressed-tar",
+        "application/x-bzip-compressed-tar",
+        "application/x-gtar",
+    }
+    | _ANY_BINARY,
 }
 
 
@@ -103,8 +111,16 @@ def is_loopback(host: str) -> bool:
 class Fetcher:
     """Download URLs for one remote with its timeout, retries, size cap and scheme policy."""
 
-    def __init__(self, remote: str, *, timeout: float = 30.0, retries: int = 3, max_bytes: int = 50 * 2**20,
-                 insecure: bool = False, progress: ProgressHook | None = None):
+    def __init__(
+        self,
+        remote: str,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        max_bytes: int = 50 * 2**20,
+        insecure: bool = False,
+        progress: ProgressHook | None = None,
+    ):
         self.remote = remote
         self.timeout = timeout
         self.retries = retries
@@ -138,7 +154,10 @@ class Fetcher:
             raise self.fail(url, f"not a valid URL ({exc})") from None
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
-            raise self.fail(url, f"scheme {scheme + ':' if scheme else '(none)'} is not allowed (use an https:// URL, or `path =` for a local file)")
+            raise self.fail(
+                url,
+                f"scheme {scheme + ':' if scheme else '(none)'} is not allowed (use an https:// URL, or `path =` for a local file)",
+            )
         if not parts.hostname:
             raise self.fail(url, "the URL has no host")
         if parts.username or parts.password:
@@ -168,7 +187,10 @@ class Fetcher:
                 pause = min(BACKOFF_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX_SECONDS)
                 if exc.retry_after is not None:  # the server's Retry-After, honoured up to a cap (issue 15)
                     if exc.retry_after > RETRY_AFTER_MAX_SECONDS:
-                        raise self.fail(url, f"{exc.cause}; the server asks to retry after {exc.retry_after:.0f} s, more than the {RETRY_AFTER_MAX_SECONDS:g} s brief waits (pull again later)") from None
+                        raise self.fail(
+                            url,
+                            f"{exc.cause}; the server asks to retry after {exc.retry_after:.0f} s, more than the {RETRY_AFTER_MAX_SECONDS:g} s brief waits (pull again later)",
+                        ) from None
                     pause = max(pause, exc.retry_after)
                 log.info("remote %r: %s: %s; retrying in %.1f s", self.remote, url, exc.cause, pause)
                 time.sleep(pause)
@@ -179,7 +201,13 @@ class Fetcher:
         for _hop in range(MAX_REDIRECTS + 1):
             self.requests_made += 1
             try:
-                response = self._session.get(current, headers=conditional, stream=True, allow_redirects=False, timeout=(self.timeout, self.timeout))
+                response = self._session.get(
+                    current,
+                    headers=conditional,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(self.timeout, self.timeout),
+                )
             except requests.exceptions.Timeout:
                 raise _Retryable(f"timed out after {self.timeout:g} s") from None
             except requests.exceptions.SSLError as exc:
@@ -200,19 +228,39 @@ class Fetcher:
                 if response.status_code == 304:
                     if not conditional:
                         raise self.fail(url, "answered 304 Not Modified to an unconditional request")
-                    return Fetched(url, b"", True, response.headers.get("ETag") or conditional.get("If-None-Match"),
-                                   response.headers.get("Last-Modified") or conditional.get("If-Modified-Since"))
+                    return Fetched(
+                        url,
+                        b"",
+                        True,
+                        response.headers.get("ETag") or conditional.get("If-None-Match"),
+                        response.headers.get("Last-Modified") or conditional.get("If-Modified-Since"),
+                    )
                 if response.status_code in RETRY_STATUSES:
-                    raise _Retryable(f"HTTP {response.status_code} {response.reason or ''}".rstrip(), retry_after_seconds(response.headers.get("Retry-After")))
+                    raise _Retryable(
+                        f"HTTP {response.status_code} {response.reason or ''}".rstrip(),
+                        retry_after_seconds(response.headers.get("Retry-After")),
+                    )
                 if response.status_code != 200:
-                    raise HTTPStatusError(str(self.fail(url, f"HTTP {response.status_code} {response.reason or ''}".rstrip())), response.status_code)
+                    raise HTTPStatusError(
+                        str(self.fail(url, f"HTTP {response.status_code} {response.reason or ''}".rstrip())),
+                        response.status_code,
+                    )
                 ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower() or None
                 if ctype and not _type_ok(ctype, fmt):
                     wanted = "JSON" if fmt == "json" else fmt.upper() if fmt != "any" else "data"
-                    raise self.fail(url, f"unexpected content type {ctype!r} (expected {wanted}; is this a login or error page?)")
+                    raise self.fail(
+                        url, f"unexpected content type {ctype!r} (expected {wanted}; is this a login or error page?)"
+                    )
                 data = self._read_body(url, response)
-                return Fetched(url, data, False, response.headers.get("ETag"), response.headers.get("Last-Modified"), ctype,
-                               final_url=current if current != url else None)
+                return Fetched(
+                    url,
+                    data,
+                    False,
+                    response.headers.get("ETag"),
+                    response.headers.get("Last-Modified"),
+                    ctype,
+                    final_url=current if current != url else None,
+                )
         raise self.fail(url, f"more than {MAX_REDIRECTS} redirects")
 
     def _read_body(self, url: str, response: Any) -> bytes:
@@ -220,7 +268,10 @@ class Fetcher:
         declared = response.headers.get("Content-Length")
         total = int(declared) if declared and declared.isdigit() else None
         if total is not None and total > self.max_bytes:
-            raise self.fail(url, f"response is {_size(total)}, larger than the {_size(self.max_bytes)} limit (raise max_bytes in this remote's table)")
+            raise self.fail(
+                url,
+                f"response is {_size(total)}, larger than the {_size(self.max_bytes)} limit (raise max_bytes in this remote's table)",
+            )
         deadline = time.monotonic() + self.timeout * DEADLINE_FACTOR
         chunks: list[bytes] = []
         got = 0
@@ -228,7 +279,10 @@ class Fetcher:
             for chunk in response.iter_content(CHUNK):
                 got += len(chunk)
                 if got > self.max_bytes:
-                    raise self.fail(url, f"response is larger than the {_size(self.max_bytes)} limit (raise max_bytes in this remote's table)")
+                    raise self.fail(
+                        url,
+                        f"response is larger than the {_size(self.max_bytes)} limit (raise max_bytes in this remote's table)",
+                    )
                 chunks.append(chunk)
                 if self.progress:
                     self.progress(url, total, got)
@@ -311,7 +365,9 @@ def read_local(remote: str, path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise SourceError(f"remote {remote!r}: {path}: file is {_size(size)}, larger than the {_size(max_bytes)} limit (raise max_bytes in this remote's table)")
+            raise SourceError(
+                f"remote {remote!r}: {path}: file is {_size(size)}, larger than the {_size(max_bytes)} limit (raise max_bytes in this remote's table)"
+            )
         return path.read_bytes()
     except OSError as exc:
         raise SourceError(f"remote {remote!r}: {path}: cannot read ({exc.strerror or exc})") from None
@@ -320,6 +376,8 @@ def read_local(remote: str, path: Path, max_bytes: int) -> bytes:
 # Each remote's folder under data/pulled/ holds lock.json: what was fetched, when, with which validators.
 LOCK_NAME = "lock.json"
 LOCK_VERSION = 1
+
+
 def read_lock(folder: Path) -> dict[str, Any]:
     """Return a remote's lock.json as a dict ({} when there is none or it is unreadable)."""
     try:
@@ -327,4 +385,3 @@ def read_lock(folder: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return doc if isinstance(doc, dict) and doc.get("lock_version") == LOCK_VERSION else {}
-

@@ -10,7 +10,10 @@ from brief.load.model import BriefSpec, Evaluation, Incident, Recommendation, So
 
 SCHEMAS = {
     "incident.schema.json": (Incident, "One incident (data/incidents/<id>.yaml)"),
-    "sources.schema.json": (Source, "CSL-JSON items plus reliability, verification, checked, archived (data/sources.json)"),
+    "sources.schema.json": (
+        Source,
+        "CSL-JSON items plus reliability, verification, checked, archived (data/sources.json)",
+    ),
     "evaluation.schema.json": (Evaluation, "One evaluation row (data/evaluations/*.csv columns)"),
     "recommendations.schema.json": (Recommendation, "The recommendations library (data/recommendations.yaml)"),
     "brief.schema.json": (BriefSpec, "One brief (briefs/<id>.yaml)"),

@@ -9,10 +9,15 @@ from brief.load.model import Incident
 def incident_tags(inc: Incident) -> set[str]:
     """Return an incident's tags, vocabulary-prefixed (`cop:loss_of_control`) and bare topics."""
     t = inc.tags
-    out = {f"mit:{x}" for x in t.mit} | {f"cop:{x}" for x in t.cop} | {f"nist:{x}" for x in t.nist} | {f"oecd:{x}" for x in t.oecd} | {f"rmf:{x}" for x in t.rmf}
+    out = (
+        {f"mit:{x}" for x in t.mit}
+        | {f"cop:{x}" for x in t.cop}
+        | {f"nist:{x}" for x in t.nist}
+        | {f"oecd:{x}" for x in t.oecd}
+        | {f"rmf:{x}" for x in t.rmf}
+    )
     out |= {f"topic:{x}" for x in t.topics} | set(t.topics)
     return out
-
 
 
 def scoped_incidents(ds: Dataset, brief_id: str) -> list[Incident]:

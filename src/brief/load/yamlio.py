@@ -28,6 +28,7 @@ def _has_aliases(text: str) -> bool:
     without an anchor is an error either loader reports."""
     return "*" in text and "&" in text and _ALIAS_RE.search(text) is not None and _ANCHOR_RE.search(text) is not None
 
+
 MAX_ALIASES = 100
 
 
@@ -78,7 +79,9 @@ class _Loader(yaml.SafeLoader):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 mark = self.peek_event().start_mark
-                raise YamlProblem(f"more than {MAX_ALIASES} YAML aliases (refusing a possible alias bomb)", mark.line + 1)
+                raise YamlProblem(
+                    f"more than {MAX_ALIASES} YAML aliases (refusing a possible alias bomb)", mark.line + 1
+                )
         return super().compose_node(parent, index)
 
 
@@ -136,7 +139,9 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _PLAIN_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null"))
 # What the YAML reader refuses (PyYAML's Reader.NON_PRINTABLE): such text goes the full way, which reports it.
 # YAML also breaks lines at NEL, LS and PS, and treats a BOM specially; JSON does neither.
-_NON_PRINTABLE = re.compile("[\x85\u2028\u2029\uFEFF]|[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_NON_PRINTABLE = re.compile(
+    "[\x85\u2028\u2029\ufeff]|[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 # In JSON text, the characters a YAML reading would refuse or read otherwise (so JSON and YAML readings agree).
 _NON_PRINTABLE_JSON = _NON_PRINTABLE
 _JSON_NUMBER_AS_TEXT = re.compile(r"[eE]")  # YAML 1.1 reads 1e3 and 1.0e3 as text, JSON as numbers
@@ -210,7 +215,9 @@ def load_plain(text: str) -> Any:
         # a 7 MB sources.json to the pure-Python loader (11 s against 0.03 s, issue 15).
         if head in ("[", "{") and "\\ud" not in text.lower() and not _NON_PRINTABLE_JSON.search(text):
             try:
-                return json.loads(text, object_pairs_hook=_json_pairs, parse_float=_json_float, parse_constant=_json_constant)
+                return json.loads(
+                    text, object_pairs_hook=_json_pairs, parse_float=_json_float, parse_constant=_json_constant
+                )
             except ValueError:
                 pass  # not JSON after all (YAML flow style, comments ...): parse it as YAML
         if _has_aliases(text) or _NON_PRINTABLE.search(text):
@@ -239,17 +246,26 @@ def load_lined(text: str) -> Any:
         what = exc.problem or exc.context or "invalid YAML"
         if "nesting depth" in what:  # newer libyaml stops here; older ones recurse until RecursionError below
             raise YamlProblem("YAML nesting is too deep") from None
-        if exc.context and what.startswith("but found"):  # e.g. "expected a single document in the stream, but found another document"
+        if exc.context and what.startswith(
+            "but found"
+        ):  # e.g. "expected a single document in the stream, but found another document"
             what = f"{exc.context}, {what}"
-        opened = {"while parsing a flow sequence": "list", "while parsing a flow mapping": "mapping", "while scanning a quoted scalar": "quoted text"}.get(exc.context or "")
+        opened = {
+            "while parsing a flow sequence": "list",
+            "while parsing a flow mapping": "mapping",
+            "while scanning a quoted scalar": "quoted text",
+        }.get(exc.context or "")
         if opened and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
             what = f"{what} (in the {opened} opened at line {exc.context_mark.line + 1}: a missing comma, bracket or quote?)"
-        if mark and "\t" in (text.splitlines()[mark.line:mark.line + 1] or [""])[0][: mark.column + 1]:
+        if mark and "\t" in (text.splitlines()[mark.line : mark.line + 1] or [""])[0][: mark.column + 1]:
             what += " (a tab: indent YAML with spaces)"
         raise YamlProblem(f"invalid YAML: {what}", mark.line + 1 if mark else 0) from None
     except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
         line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else 0
-        raise YamlProblem(f"invalid YAML: character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} is not allowed in YAML (remove it)", line) from None
+        raise YamlProblem(
+            f"invalid YAML: character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} is not allowed in YAML (remove it)",
+            line,
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("invalid YAML: " + " ".join(str(exc).split())) from None
     except RecursionError:

@@ -34,7 +34,9 @@ def canonical_json(data: Any) -> bytes:
 # --- snapshots ---------------------------------------------------------------------------------
 
 
-def make_snapshot(ds: Any, spec: Any, incidents: list[Any], assessments: dict[str, Any], recommendations: list[Any], edition: Any) -> dict[str, Any]:
+def make_snapshot(
+    ds: Any, spec: Any, incidents: list[Any], assessments: dict[str, Any], recommendations: list[Any], edition: Any
+) -> dict[str, Any]:
     """Return the normalised data a brief's edition is built from."""
     cited: set[str] = set()
 
@@ -57,7 +59,9 @@ def make_snapshot(ds: Any, spec: Any, incidents: list[Any], assessments: dict[st
         if inc.risk:
             for text in inc.risk.rationale.values():
                 cited.update(cite_keys(text))
-    evaluations = {e.id: e.model_dump(mode="json", exclude_none=True) for e in ds.evaluations if e.evaluation in eval_names}
+    evaluations = {
+        e.id: e.model_dump(mode="json", exclude_none=True) for e in ds.evaluations if e.evaluation in eval_names
+    }
     cited.update(e["source"] for e in evaluations.values())
     recs = {r.id: r.model_dump(mode="json", exclude_none=True) for r in recommendations}
     for r in recommendations:
@@ -120,7 +124,14 @@ INPUT_NAMES = {
     "reversibility": "reversibility (R)",
     "fatal_or_ci_or_widespread": "harm class (F2)",
 }
-INPUT_ORDER = [*INPUT_NAMES, "capability", "safeguards_verified", "confidence evidence", "confidence agreement", "override"]
+INPUT_ORDER = [
+    *INPUT_NAMES,
+    "capability",
+    "safeguards_verified",
+    "confidence evidence",
+    "confidence agreement",
+    "override",
+]
 INPUT_CODES = {"severity": "S", "evidence": "E", "likelihood": "L", "breadth": "B", "reversibility": "R"}
 
 
@@ -159,40 +170,98 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> Diff:
     for key in sorted(ni):
         stale, before = ni[key].get("reassess"), oi.get(key, {}).get("reassess")
         if stale and stale != before:
-            add(Change("reassessment", f"{ni[key]['title']} ({key}) needs reassessment: its pulled record changed since it was assessed ({', '.join(stale)}).", key))
+            add(
+                Change(
+                    "reassessment",
+                    f"{ni[key]['title']} ({key}) needs reassessment: its pulled record changed since it was assessed ({', '.join(stale)}).",
+                    key,
+                )
+            )
         status, was = ni[key].get("status"), oi.get(key, {}).get("status")
         if status and status != was and key in oi:
-            add(Change("incident-status", f"{ni[key]['title']} ({key}) is now {status}: {ni[key].get('status_reason', '')}".rstrip(": "), key))
+            add(
+                Change(
+                    "incident-status",
+                    f"{ni[key]['title']} ({key}) is now {status}: {ni[key].get('status_reason', '')}".rstrip(": "),
+                    key,
+                )
+            )
     for key in sorted(oi.keys() & ni.keys()):
         a, b = oi[key], ni[key]
         la, lb = (a.get("assessment") or {}).get("level"), (b.get("assessment") or {}).get("level")
         ia, ib = _risk_inputs(a.get("risk")), _risk_inputs(b.get("risk"))
-        moved = [f"{INPUT_NAMES.get(n, n)} {_fmt_input(n, ia.get(n))} → {_fmt_input(n, ib.get(n))}" for n in INPUT_ORDER if n in set(ia) | set(ib) and ia.get(n) != ib.get(n)]
+        moved = [
+            f"{INPUT_NAMES.get(n, n)} {_fmt_input(n, ia.get(n))} → {_fmt_input(n, ib.get(n))}"
+            for n in INPUT_ORDER
+            if n in set(ia) | set(ib) and ia.get(n) != ib.get(n)
+        ]
         if la != lb:
             why = f"; inputs that moved: {', '.join(moved)}" if moved else ""
-            add(Change("risk-level", f"Risk level of {b['title']} changed from {la or 'not assessed'} to {lb or 'not assessed'}{why}.", key))
+            add(
+                Change(
+                    "risk-level",
+                    f"Risk level of {b['title']} changed from {la or 'not assessed'} to {lb or 'not assessed'}{why}.",
+                    key,
+                )
+            )
         elif moved:
-            add(Change("risk-input", f"Risk inputs of {b['title']} changed ({', '.join(moved)}); the level stays {lb}.", key))
+            add(
+                Change(
+                    "risk-input",
+                    f"Risk inputs of {b['title']} changed ({', '.join(moved)}); the level stays {lb}.",
+                    key,
+                )
+            )
         ca = {c["id"]: c for c in a.get("claims", [])}
         cb = {c["id"]: c for c in b.get("claims", [])}
         for cid in sorted(cb.keys() - ca.keys()):
-            add(Change("claim-added", f"New claim on {b['title']}: “{cb[cid]['text']}” ({cb[cid]['status']}).", f"{key}/{cid}"))
+            add(
+                Change(
+                    "claim-added",
+                    f"New claim on {b['title']}: “{cb[cid]['text']}” ({cb[cid]['status']}).",
+                    f"{key}/{cid}",
+                )
+            )
         for cid in sorted(ca.keys() - cb.keys()):
             add(Change("claim-removed", f"Claim removed from {b['title']}: “{ca[cid]['text']}”.", f"{key}/{cid}"))
         for cid in sorted(ca.keys() & cb.keys()):
             if ca[cid]["status"] != cb[cid]["status"]:
-                add(Change("claim-status", f"Claim “{cb[cid]['text']}” on {b['title']} changed from {ca[cid]['status']} to {cb[cid]['status']}.", f"{key}/{cid}"))
+                add(
+                    Change(
+                        "claim-status",
+                        f"Claim “{cb[cid]['text']}” on {b['title']} changed from {ca[cid]['status']} to {cb[cid]['status']}.",
+                        f"{key}/{cid}",
+                    )
+                )
     oe, ne = old.get("evaluations", {}), new.get("evaluations", {})
     for key in sorted(ne.keys() - oe.keys()):
         e = ne[key]
-        add(Change("evaluation-added", f"New evaluation result: {e['evaluation']}, {e['model']}, {e['condition']}: {e['metric']} {_value(e)}.", key))
+        add(
+            Change(
+                "evaluation-added",
+                f"New evaluation result: {e['evaluation']}, {e['model']}, {e['condition']}: {e['metric']} {_value(e)}.",
+                key,
+            )
+        )
     for key in sorted(oe.keys() - ne.keys()):
         e = oe[key]
-        add(Change("evaluation-removed", f"Evaluation result withdrawn: {e['evaluation']}, {e['model']}, {e['condition']}.", key))
+        add(
+            Change(
+                "evaluation-removed",
+                f"Evaluation result withdrawn: {e['evaluation']}, {e['model']}, {e['condition']}.",
+                key,
+            )
+        )
     for key in sorted(oe.keys() & ne.keys()):
         a, b = oe[key], ne[key]
         if (a.get("value"), a.get("n"), a.get("value_text")) != (b.get("value"), b.get("n"), b.get("value_text")):
-            add(Change("evaluation-changed", f"Evaluation result changed: {b['evaluation']}, {b['model']}: {_value(a)} → {_value(b)}.", key))
+            add(
+                Change(
+                    "evaluation-changed",
+                    f"Evaluation result changed: {b['evaluation']}, {b['model']}: {_value(a)} → {_value(b)}.",
+                    key,
+                )
+            )
     os_, ns = old.get("sources", {}), new.get("sources", {})
     for key in sorted(ns.keys() - os_.keys()):
         add(Change("source-added", f"New source: {ns[key]['title']} ({key}).", key))
@@ -214,7 +283,15 @@ def _value(e: dict[str, Any]) -> str:
         return e.get("value_text") or "no value"
     unit = e.get("unit")
     value = e["value"]
-    text = f"{value:g}%" if unit == "percent" else f"{value * 100:g}%" if unit == "proportion" else f"{value:g}/{e['n']}" if unit == "count" and e.get("n") else f"{value:g}"
+    text = (
+        f"{value:g}%"
+        if unit == "percent"
+        else f"{value * 100:g}%"
+        if unit == "proportion"
+        else f"{value:g}/{e['n']}"
+        if unit == "count" and e.get("n")
+        else f"{value:g}"
+    )
     return text + (f" (n = {e['n']})" if e.get("n") and unit != "count" else "")
 
 

@@ -43,7 +43,9 @@ def export(config: Config, out: Path, today: dt.date | None = None) -> Path:
     if out.resolve() == data or data in out.resolve().parents:
         raise UsageError(f"export folder {out} is inside {config.relative(data)}/: choose a folder outside the data")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST_NAME).is_file())):
-        raise UsageError(f"{out} exists and is not an earlier export (no {MANIFEST_NAME}): choose an empty or new folder")
+        raise UsageError(
+            f"{out} exists and is not an earlier export (no {MANIFEST_NAME}): choose an empty or new folder"
+        )
 
     files = package_files(config)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +60,9 @@ def export(config: Config, out: Path, today: dt.date | None = None) -> Path:
             target.write_bytes(body)
             entries.append((rel, hashlib.sha256(body).hexdigest(), len(body)))
         day = today or _build_day()
-        (staging / MANIFEST_NAME).write_text(manifest_text(config.settings.name, day.isoformat(), __version__, entries), encoding="utf-8")
+        (staging / MANIFEST_NAME).write_text(
+            manifest_text(config.settings.name, day.isoformat(), __version__, entries), encoding="utf-8"
+        )
         os.chmod(staging, 0o755)
         # Swap: the earlier export stays whole until the new one is complete.
         if out.exists():

@@ -48,14 +48,27 @@ def write_index(config: Config) -> list[Path]:
                     "corrections": current.manifest.get("corrections", []),
                     "audiences": dict(sorted(by_audience.items(), key=lambda kv: audiences.order(kv[0]))),
                     "earlier_revisions": [
-                        {"revision": r.revision, "href": r.folder.relative_to(out).as_posix() + "/", "files": r.manifest["files"]} for r in revs[:-1]
+                        {
+                            "revision": r.revision,
+                            "href": r.folder.relative_to(out).as_posix() + "/",
+                            "files": r.manifest["files"],
+                        }
+                        for r in revs[:-1]
                     ],
                     "folder": current.folder.relative_to(out).as_posix(),
                 }
             )
         rows.sort(key=lambda r: (r["date"], r["id"]), reverse=True)
         title = revisions[-1].manifest["brief"]["title"]
-        briefs.append({"id": folder.name, "title": title, "subtitle": revisions[-1].manifest["brief"].get("subtitle"), "editions": rows, "revisions": revisions})
+        briefs.append(
+            {
+                "id": folder.name,
+                "title": title,
+                "subtitle": revisions[-1].manifest["brief"].get("subtitle"),
+                "editions": rows,
+                "revisions": revisions,
+            }
+        )
     env = environment(config.templates_dir, {})
     context = {
         "project": config.settings,
@@ -91,17 +104,22 @@ def _atom(config: Config, briefs: list[dict[str, Any]]) -> str:
             name = files.get(("regulator", "pdf")) or files.get(("regulator", "html")) or next(iter(files.values()), "")
             link = rev.folder.relative_to(config.output_dir).as_posix() + "/" + name
             href = f"{base}/{link}" if base else link
-            title = f"{brief['title']}: edition {rev.edition}" + (f", correction {rev.revision}" if rev.revision else "")
+            title = f"{brief['title']}: edition {rev.edition}" + (
+                f", correction {rev.revision}" if rev.revision else ""
+            )
             if rev.revision:
                 last = rev.manifest["corrections"][-1]
                 day, summary = last["date"], f"Correction {rev.revision} of edition {rev.edition}: {last['reason']}"
             else:
-                day, summary = rev.date.isoformat(), f"Edition {rev.edition} of {brief['title']}, dated {long_date(rev.date)}."
+                day, summary = (
+                    rev.date.isoformat(),
+                    f"Edition {rev.edition} of {brief['title']}, dated {long_date(rev.date)}.",
+                )
             entries.append(
                 (
                     day,
                     f"<entry>\n<id>urn:brief:{escape(brief['id'])}:{escape(rev.edition)}:{rev.revision}</id>\n<title>{escape(title)}</title>\n"
-                    f"<updated>{day}T00:00:00Z</updated>\n<link rel=\"alternate\" href={quoteattr(href)}/>\n<summary>{escape(summary)}</summary>\n</entry>",
+                    f'<updated>{day}T00:00:00Z</updated>\n<link rel="alternate" href={quoteattr(href)}/>\n<summary>{escape(summary)}</summary>\n</entry>',
                 )
             )
     entries.sort(key=lambda e: e[0], reverse=True)

@@ -114,15 +114,23 @@ def _first_pages(chunks: list[_Chunk], counts: list[int | None]) -> list[int]:
     return first
 
 
-def _render_chunk(index: int, html: str, css: str, options: dict[str, Any]) -> tuple[int, bytes, int, list[str], float, int]:
+def _render_chunk(
+    index: int, html: str, css: str, options: dict[str, Any]
+) -> tuple[int, bytes, int, list[str], float, int]:
     """Lay out one part (in a worker process); return (index, pdf, pages, refused URLs, seconds, peak RSS in MB)."""
     # POSIX only: loaded where the limit is read
     import resource
 
-
     started = time.perf_counter()
     data, pages, refused = write_pdf(html, css, part=f"p{index}-", **options)
-    return index, data, pages, refused, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return (
+        index,
+        data,
+        pages,
+        refused,
+        time.perf_counter() - started,
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    )
 
 
 def write_pdf_in_parts(
@@ -159,7 +167,16 @@ def write_pdf_in_parts(
         first = predicted
         todo = order
         for _round in range(3):  # page counts do not depend on the first page number: one more round at most
-            futures = [pool.submit(_render_chunk, i, parts.document(chunks[i].body), chunk_css(css, chunks[i], first[i], parts.running), options) for i in todo]
+            futures = [
+                pool.submit(
+                    _render_chunk,
+                    i,
+                    parts.document(chunks[i].body),
+                    chunk_css(css, chunks[i], first[i], parts.running),
+                    options,
+                )
+                for i in todo
+            ]
             for future in futures:
                 result = future.result()
                 results[result[0]] = result
@@ -177,11 +194,22 @@ def write_pdf_in_parts(
         pool.shutdown(wait=True, cancel_futures=True)
     laid_out = time.perf_counter()
     for i, (_, data, pages, _, seconds, rss) in sorted(results.items()):
-        log.debug("part %d of %d (%s): %d pages in %.1f s, %d MB", i + 1, len(chunks), chunks[i].label, pages, seconds, rss)
-    data = merge([results[i][1] for i in range(len(chunks))], [results[i][2] for i in range(len(chunks))], results[0][2])
+        log.debug(
+            "part %d of %d (%s): %d pages in %.1f s, %d MB", i + 1, len(chunks), chunks[i].label, pages, seconds, rss
+        )
+    data = merge(
+        [results[i][1] for i in range(len(chunks))], [results[i][2] for i in range(len(chunks))], results[0][2]
+    )
     refused = sorted({url for result in results.values() for url in result[3]})
     pages = sum(result[2] for result in results.values())
-    log.debug("%d pages in %d parts, %d processes: laid out in %.1f s, merged in %.1f s", pages, len(chunks), count, laid_out - started, time.perf_counter() - laid_out)
+    log.debug(
+        "%d pages in %d parts, %d processes: laid out in %.1f s, merged in %.1f s",
+        pages,
+        len(chunks),
+        count,
+        laid_out - started,
+        time.perf_counter() - laid_out,
+    )
     return data, pages, refused
 
 
@@ -208,7 +236,9 @@ def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
     names: dict[bytes, Any] = {}
     outline: list[tuple[Any, int]] = []
     base = 0
-    dst = pikepdf.open(io.BytesIO(pdfs[0]))  # its catalog stays: /Lang, /MarkInfo, /ViewerPreferences, XMP /Metadata, and the /Info
+    dst = pikepdf.open(
+        io.BytesIO(pdfs[0])
+    )  # its catalog stays: /Lang, /MarkInfo, /ViewerPreferences, XMP /Metadata, and the /Info
     try:
         root = dst.Root.get("/StructTreeRoot")
         for n, data in enumerate(pdfs):
@@ -257,7 +287,9 @@ def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
                 if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
                     flat = pdf.Root.Names.Dests.Names  # WeasyPrint writes one flat, sorted array
                     for k in range(0, len(flat), 2):
-                        names.setdefault(bytes(flat[k]), local(flat[k + 1]))  # the first anchor of a name wins, as in one document
+                        names.setdefault(
+                            bytes(flat[k]), local(flat[k + 1])
+                        )  # the first anchor of a name wins, as in one document
                 if "/Outlines" in pdf.Root and "/First" in pdf.Root.Outlines:
                     item = pdf.Root.Outlines.First
                     while True:
@@ -313,7 +345,9 @@ def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
         out = io.BytesIO()
         # Reproducible: qpdf numbers objects in the order it reaches them, the /ID is a hash of the
         # content, and no date is added (the /Info and XMP dates are the edition's, from the first part).
-        dst.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+        dst.save(
+            out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True
+        )
         return out.getvalue()
     finally:
         dst.close()

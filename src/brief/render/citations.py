@@ -52,37 +52,6 @@ _PANDOC_TIMEOUT = 120
 # --- Markers ----------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --- Results ----------------------------------------------------------------------------------
 
 
@@ -110,33 +79,7 @@ class Rendered:
         return html_to_text(note)
 
 
-
-
 # --- HTML parsing and filtering ---------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- pandoc and styles ------------------------------------------------------------------------
@@ -194,12 +137,6 @@ def pandoc_version(pandoc: Path) -> str:
     with _LOCK:
         _VERSIONS[memo_key] = version
     return version
-
-
-
-
-
-
 
 
 def _read_style(path: Path) -> tuple[Path, bytes, bool]:
@@ -285,8 +222,14 @@ class CitationEngine:
         pandoc = find_pandoc()
         digest = hashlib.sha256(
             json.dumps(
-                [_CACHE_FORMAT, pandoc_version(pandoc), hashlib.sha256(self._style_bytes).hexdigest(), self.lang,
-                 items_json, document],
+                [
+                    _CACHE_FORMAT,
+                    pandoc_version(pandoc),
+                    hashlib.sha256(self._style_bytes).hexdigest(),
+                    self.lang,
+                    items_json,
+                    document,
+                ],
                 ensure_ascii=False,
             ).encode("utf-8")
         ).hexdigest()
@@ -432,14 +375,20 @@ class CitationEngine:
         if item.get("type") == "post":
             why = f"style {self.style} prints no bibliography entry for type 'post' (social-media posts are cited in notes only)"
             fix = "a type the Sources list shows, e.g. webpage"
-        elif not any(item.get(v) for v in ("archive", "archive-place", "container-title", "DOI", "number", "publisher", "references", "URL")):
+        elif not any(
+            item.get(v)
+            for v in ("archive", "archive-place", "container-title", "DOI", "number", "publisher", "references", "URL")
+        ):
             why = f"style {self.style} prints no bibliography entry for a source without container-title, publisher, URL, DOI, number or archive"
             fix = "one of those fields"
         else:
             why = f"style {self.style} prints no bibliography entry for this {item.get('type')} source"
             fix = "a type and fields the style lists in its bibliography"
         origin = source.origin or Location("sources", 0)
-        return Problem(Location(origin.path, origin.line, "type"), f"cited source {key!r} would be missing from the Sources list: {why} (expected {fix})")
+        return Problem(
+            Location(origin.path, origin.line, "type"),
+            f"cited source {key!r} would be missing from the Sources list: {why} (expected {fix})",
+        )
 
     def _finish(self, raw: dict[str, Any]) -> Rendered:
         if raw.get("unprinted"):  # a cited source must be listed: its notes link to its entry
@@ -455,14 +404,3 @@ class CitationEngine:
 
 
 # --- Markdown ---------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-

@@ -38,8 +38,6 @@ class Edition:
         return self.date.isoformat()
 
 
-
-
 def edition_id(spec: BriefSpec, day: dt.date) -> str:
     """Return the default edition id from the brief's cadence: 2026-11 (monthly) or 2026-Q4."""
     if spec.cadence == "quarterly":
@@ -125,13 +123,17 @@ def compute(config: Config, ds: Dataset, spec: BriefSpec, as_of: dt.date | None 
                 recommendations=[],
             )
         )
-    annex = recommend.regulatory_annex(config.data_dir, ds.recommendations, assessed, as_of)  # recommend.py, regulatory.py
+    annex = recommend.regulatory_annex(
+        config.data_dir, ds.recommendations, assessed, as_of
+    )  # recommend.py, regulatory.py
     for view in views:
         view.recommendations = list(annex[view.id].recommendations)
     return Computed(views, annex, as_of)
 
 
-def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, edition: Edition, computed: Computed | None = None) -> dict[str, Any]:
+def build_context(
+    config: Config, ds: Dataset, spec: BriefSpec, audience: str, edition: Edition, computed: Computed | None = None
+) -> dict[str, Any]:
     """Return everything a brief's templates may show, for one audience and edition."""
     if computed is None or computed.as_of != edition.date:
         computed = compute(config, ds, spec, edition.date)
@@ -152,11 +154,15 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
     register = sections.claims_register(views)
     regulatory_annex = computed.regulatory  # computed once per edition, at its date
     readers = sections.AUDIENCE_ADDRESSEES.get(audience)
-    audience_recs = sorted((r for r in recs.values() if readers is None or r.addressee in readers), key=lambda r: (r.priority, r.id))
+    audience_recs = sorted(
+        (r for r in recs.values() if readers is None or r.addressee in readers), key=lambda r: (r.priority, r.id)
+    )
     # An incident no analyst has assessed gets no regulatory verdict: the brief lists it as not yet assessed.
     reg_columns, reg_rows = sections.regulatory_matrix([v for v in views if v.assessment is not None], regulatory_annex)
     rubric = brief_rubric(config, focus)
-    derivations = sections.derivation_rows(views, {rule.code: rule.name for rule in (*rubric.amplifiers, *rubric.floors)})
+    derivations = sections.derivation_rows(
+        views, {rule.code: rule.name for rule in (*rubric.amplifiers, *rubric.floors)}
+    )
 
     return {
         "project": config.settings,
@@ -181,7 +187,12 @@ def build_context(config: Config, ds: Dataset, spec: BriefSpec, audience: str, e
         "reg_columns": reg_columns,
         "reg_rows": reg_rows,
         "audience_recommendations": [
-            (r, sections.owner(spec, r.addressee), sections.by_when(r.priority, edition.date, getattr(r, "deadline", None))[1]) for r in audience_recs
+            (
+                r,
+                sections.owner(spec, r.addressee),
+                sections.by_when(r.priority, edition.date, getattr(r, "deadline", None))[1],
+            )
+            for r in audience_recs
         ],
         "key_evaluations": list(focus.incident.evaluations) if focus else [],
         "method": sections.method_facts(views, register, groups),

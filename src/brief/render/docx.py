@@ -77,7 +77,14 @@ def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
     with tempfile.TemporaryDirectory(prefix="brief-docx-") as tmp:
         lua, out = Path(tmp) / "notes.lua", Path(tmp) / "out.docx"
         lua.write_text(LUA_FILTER, encoding="utf-8")
-        cmd = [pypandoc.get_pandoc_path(), "--from=html", "--to=docx", f"--reference-doc={reference}", f"--lua-filter={lua}", f"--output={out}"]
+        cmd = [
+            pypandoc.get_pandoc_path(),
+            "--from=html",
+            "--to=docx",
+            f"--reference-doc={reference}",
+            f"--lua-filter={lua}",
+            f"--output={out}",
+        ]
         env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
         try:
             done = subprocess.run(cmd, input=source.encode("utf-8"), capture_output=True, env=env, timeout=300)
@@ -93,7 +100,9 @@ def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
 def _svg_image(match: re.Match[str]) -> str:
     """An inline chart as an image pandoc embeds as it is (its reader would lower-case `viewBox`), its title as alt text."""
     svg = match.group(0)
-    alt = " ".join(html.unescape(re.sub(r"<[^>]+>", "", t.group(1))).split()) if (t := _SVG_TITLE_RE.search(svg)) else ""
+    alt = (
+        " ".join(html.unescape(re.sub(r"<[^>]+>", "", t.group(1))).split()) if (t := _SVG_TITLE_RE.search(svg)) else ""
+    )
     size = "".join(f' {k}="{v}"' for k, v in re.findall(r'\b(width|height)="(\d+(?:\.\d+)?)"', svg.split(">", 1)[0]))
     return f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode("utf-8")).decode()}" alt="{html.escape(alt)}"{size}>'
 
@@ -109,11 +118,19 @@ def _finish(data: bytes, marking: str, created: dt.date, title: str = "", author
     core = parts.get("docProps/core.xml")
     if core is not None:
         core = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + stamp.encode(), core)
-        props = b"".join(f"<dc:{tag}>{html.escape(text, quote=False)}</dc:{tag}>".encode() for tag, text in (("title", title), ("creator", author)) if text)
+        props = b"".join(
+            f"<dc:{tag}>{html.escape(text, quote=False)}</dc:{tag}>".encode()
+            for tag, text in (("title", title), ("creator", author))
+            if text
+        )
         core = re.sub(rb"<dc:(?:title|creator)>[^<]*</dc:(?:title|creator)>|<dc:(?:title|creator)\s*/>", b"", core)
-        parts["docProps/core.xml"] = core.replace(b"<cp:keywords", props + b"<cp:keywords", 1) if b"<cp:keywords" in core else core
+        parts["docProps/core.xml"] = (
+            core.replace(b"<cp:keywords", props + b"<cp:keywords", 1) if b"<cp:keywords" in core else core
+        )
     # Tables across the text width (pandoc leaves them to autofit, which LibreOffice draws narrow).
-    parts["word/document.xml"] = _full_width(parts["word/document.xml"].replace(b'<w:tblW w:type="auto" w:w="0" />', b'<w:tblW w:type="pct" w:w="5000" />'))
+    parts["word/document.xml"] = _full_width(
+        parts["word/document.xml"].replace(b'<w:tblW w:type="auto" w:w="0" />', b'<w:tblW w:type="pct" w:w="5000" />')
+    )
     if marking:
         _add_marking(parts, names, marking)
     out = io.BytesIO()
@@ -177,7 +194,11 @@ def _add_marking(parts: dict[str, bytes], names: list[str], marking: str) -> Non
     if at < 0:
         raise RenderError("pandoc's document has no section properties to put the marking in")
     end = doc.index(b">", at)
-    section = doc[at : doc.find(b"</w:sectPr>", at) + len(b"</w:sectPr>")] if doc[end - 1 : end] != b"/" else doc[at : end + 1]
+    section = (
+        doc[at : doc.find(b"</w:sectPr>", at) + len(b"</w:sectPr>")]
+        if doc[end - 1 : end] != b"/"
+        else doc[at : end + 1]
+    )
     # The reference document's own default header and footer give way to the marking.
     body = re.sub(rb"<w:(?:header|footer)Reference [^>]*w:type=\"default\"[^>]*/>", b"", section)
     if body.endswith(b"/>") and b"</w:sectPr>" not in body:

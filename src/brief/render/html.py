@@ -147,7 +147,11 @@ def short_label(src: Any) -> str:
     authors = extra.get("author") or []
     if authors and isinstance(authors[0], dict):
         first = authors[0].get("literal") or authors[0].get("family") or ""
-        who = f"{first} et al." if len(authors) > 2 else " and ".join(a.get("literal") or a.get("family") or "" for a in authors)
+        who = (
+            f"{first} et al."
+            if len(authors) > 2
+            else " and ".join(a.get("literal") or a.get("family") or "" for a in authors)
+        )
     else:
         who = str(extra.get("container-title") or extra.get("publisher") or "")
     short = str(extra.get("title-short") or src.title.split(": ")[0].split(" — ")[0]).strip()
@@ -174,8 +178,14 @@ def render(
     template, considered = select(env, names)
     ctx = dict(context)
     ctx.update(
-        cite=filters["cite"], cites=filters["cites"], ref=ref, notes_slot=Markup(NOTES_SLOT), bibliography_slot=Markup(BIB_SLOT),
-        print_part=_print_part, templates_considered=considered, template_name=template.name,
+        cite=filters["cite"],
+        cites=filters["cites"],
+        ref=ref,
+        notes_slot=Markup(NOTES_SLOT),
+        bibliography_slot=Markup(BIB_SLOT),
+        print_part=_print_part,
+        templates_considered=considered,
+        template_name=template.name,
     )
     try:
         body = template.render(ctx)
@@ -200,7 +210,9 @@ def render(
 
     bib_html = _bibliography(rendered, sources, context.get("evidence"))
     screen = _notes_html(rendered, collector, sources) if rendered.note_style else ""
-    html_doc = TOKEN_RE.sub(lambda m: _note_ref(int(m.group(1))), body).replace(NOTES_SLOT, screen).replace(BIB_SLOT, bib_html)
+    html_doc = (
+        TOKEN_RE.sub(lambda m: _note_ref(int(m.group(1))), body).replace(NOTES_SLOT, screen).replace(BIB_SLOT, bib_html)
+    )
     # A source's reliability is said once, in the sources list (grouped primary / press / social), not in every note.
     print_doc = TOKEN_RE.sub(lambda m: _footnote(int(m.group(1)), rendered.notes[int(m.group(1)) - 1]), body)
     print_doc = print_doc.replace(NOTES_SLOT, "").replace(BIB_SLOT, bib_html)
@@ -209,7 +221,16 @@ def render(
     parts = _print_parts(print_doc)
     html_doc, print_doc = PART_RE.sub("", html_doc), PART_RE.sub("", print_doc)  # the markers never reach the output
     print_css = read_asset(config_templates, "print.css")
-    return RenderedHTML(html_doc, print_doc, print_css, template.name or "", considered, len(collector.citations), len(rendered.bibliography), parts)
+    return RenderedHTML(
+        html_doc,
+        print_doc,
+        print_css,
+        template.name or "",
+        considered,
+        len(collector.citations),
+        len(rendered.bibliography),
+        parts,
+    )
 
 
 def _print_part(kind: str, **data: str) -> Markup:
@@ -223,11 +244,20 @@ def _print_parts(doc: str) -> PrintParts | None:
     if not marks:
         return None
     kinds = [json.loads(m.group(1)) for m in marks]
-    if kinds[0]["part"] != "start" or kinds[-1]["part"] != "end" or len(marks) < 3 or any(k["part"] in ("start", "end") for k in kinds[1:-1]):
-        raise RenderError("print_part: a template marks parts between one 'start' and one 'end' marker, with at least one part")
+    if (
+        kinds[0]["part"] != "start"
+        or kinds[-1]["part"] != "end"
+        or len(marks) < 3
+        or any(k["part"] in ("start", "end") for k in kinds[1:-1])
+    ):
+        raise RenderError(
+            "print_part: a template marks parts between one 'start' and one 'end' marker, with at least one part"
+        )
     parts = [(kind["part"], doc[a.end() : b.start()]) for kind, a, b in zip(kinds[1:-1], marks[1:-1], marks[2:])]
     running = {k: v for k, v in kinds[0].items() if k != "part"}
-    return PrintParts(doc[: marks[0].start()], doc[marks[0].end() : marks[1].start()], parts, doc[marks[-1].end() :], running)
+    return PrintParts(
+        doc[: marks[0].start()], doc[marks[0].end() : marks[1].start()], parts, doc[marks[-1].end() :], running
+    )
 
 
 def _note_ref(number: int) -> str:
@@ -239,6 +269,7 @@ def _source_links(citation: Citation, sources: dict[str, Any]) -> str:
     keys = [key for key in dict.fromkeys(item.key for item in citation.items) if key in sources]
     if not keys:
         return ""
+
     def link(key: str, text: str) -> str:
         label = html.escape(f"{text}: {short_label(sources[key])}", quote=True)
         return f'<a class="to-ref" href="#ref-{html.escape(key)}" aria-label="{label}">{text}</a>'
@@ -270,7 +301,11 @@ def _footnote(number: int, note: str) -> str:
 
 
 # How a source not read in full is described in the sources list.
-VERIFICATION_LABELS = {"corroborated": "Corroborated, not read", "unverified": "Unverified", "listed": "Listed by a data set, not read"}
+VERIFICATION_LABELS = {
+    "corroborated": "Corroborated, not read",
+    "unverified": "Unverified",
+    "listed": "Listed by a data set, not read",
+}
 
 
 def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, Any] | None = None) -> str:
@@ -282,9 +317,16 @@ def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, An
         if src is not None:
             if src.verification.value != "consulted":
                 label = VERIFICATION_LABELS.get(src.verification.value, src.verification.value)
-                checked = re.sub(rf"^{re.escape(src.verification.value)}\s*[:.]\s*", "", src.checked or "not read by the curators", flags=re.I)
+                checked = re.sub(
+                    rf"^{re.escape(src.verification.value)}\s*[:.]\s*",
+                    "",
+                    src.checked or "not read by the curators",
+                    flags=re.I,
+                )
                 extra += f' <span class="verification">[{html.escape(label)}: {html.escape(checked[:1].upper() + checked[1:])}]</span>'
-            extra += bibliography_notes(src, (evidence or {}).get(entry.key), entry.html)  # access date, dead original link (evidence.py)
+            extra += bibliography_notes(
+                src, (evidence or {}).get(entry.key), entry.html
+            )  # access date, dead original link (evidence.py)
             if getattr(src, "licence", None):  # the record's own content licence (issue 15; the project declares none)
                 extra += f' <span class="licence">Licence: {html.escape(src.licence)}.</span>'
 
@@ -292,10 +334,20 @@ def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, An
                 url = html.escape(src.archived, quote=True)
                 link = f'<a href="{url}">{url}</a>' if safe_href(src.archived) else url  # no javascript: or file: links
                 extra += f' <span class="archived">Archived copy: {link}.</span>'
-        groups.setdefault(rel, []).append(f'<li id="ref-{html.escape(entry.key)}" class="csl-entry">{entry.html}{extra}</li>')
-    titles = {"primary": "Primary sources", "secondary": "Press and commentary (secondary sources)", "social": "Social-media posts"}
+        groups.setdefault(rel, []).append(
+            f'<li id="ref-{html.escape(entry.key)}" class="csl-entry">{entry.html}{extra}</li>'
+        )
+    titles = {
+        "primary": "Primary sources",
+        "secondary": "Press and commentary (secondary sources)",
+        "social": "Social-media posts",
+    }
     out = []
     for rel in ("primary", "secondary", "social"):
         if rel in groups:
-            out.append(f'<h3 class="bib-group">{titles[rel]}</h3>\n<ul class="bibliography">\n' + "\n".join(groups[rel]) + "\n</ul>")
+            out.append(
+                f'<h3 class="bib-group">{titles[rel]}</h3>\n<ul class="bibliography">\n'
+                + "\n".join(groups[rel])
+                + "\n</ul>"
+            )
     return "\n".join(out)

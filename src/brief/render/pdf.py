@@ -43,10 +43,10 @@ def font_faces_css() -> str:
             path = FONTS_DIR / name
             if not path.is_file():
                 raise RenderError(f"packaged font {path} is missing: reinstall brief")
-            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); font-weight: {weight}; font-style: {style}; }}')
+            rules.append(
+                f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); font-weight: {weight}; font-style: {style}; }}'
+            )
     return "\n".join(rules) + "\n"
-
-
 
 
 def check_variant(value: str) -> str:
@@ -63,7 +63,9 @@ def check_weasyprint() -> None:
             warnings.filterwarnings("ignore", message="No fonts configured in FontConfig", category=UserWarning)
             import weasyprint  # noqa: F401
     except OSError as exc:  # Pango / HarfBuzz missing
-        raise RenderError(f"WeasyPrint cannot start ({exc}); install Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)") from None
+        raise RenderError(
+            f"WeasyPrint cannot start ({exc}); install Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)"
+        ) from None
 
 
 def _fetcher_class() -> type:
@@ -116,7 +118,10 @@ def _page_references(pdf: Any) -> tuple[bytes, ...]:
     key = (id(kids), len(kids))
     cached = pdf.__dict__.get("_brief_page_references")
     if cached is None or cached[0] != key:
-        cached = pdf.__dict__["_brief_page_references"] = (key, tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        cached = pdf.__dict__["_brief_page_references"] = (
+            key,
+            tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]),
+        )
     return cached[1]
 
 
@@ -157,7 +162,9 @@ def _install_part_hooks() -> None:
             return
         seen: set[str] = set()
         for page in pages:  # as WeasyPrint's: the first anchor of a name wins; but no link is dropped
-            anchors = [(name, x, y) for name, (x, y, _, _) in page.anchors.items() if not (name in seen or seen.add(name))]
+            anchors = [
+                (name, x, y) for name, (x, y, _, _) in page.anchors.items() if not (name in seen or seen.add(name))
+            ]
             yield list(page.links), anchors
 
     def add_part_tags(pdf: Any, *args: Any, **kwargs: Any) -> Any:
@@ -271,7 +278,12 @@ def note_placement(document: Any) -> dict[str, tuple[list[int], list[int]]]:
                 x, y, width, height = box.hit_area()
                 page.links.append(("internal", note, (x, y, x + width, y + height), box))
             return
-        if in_area and element is not None and tag == element.tag and "footnote" in (element.get("class") or "").split():
+        if (
+            in_area
+            and element is not None
+            and tag == element.tag
+            and "footnote" in (element.get("class") or "").split()
+        ):
             entry = found.setdefault(element.get("id") or "", ([], []))[1]
             if number not in entry:
                 entry.append(number)
@@ -293,7 +305,9 @@ def misplaced_notes(placement: dict[str, tuple[list[int], list[int]]]) -> list[s
         elif not calls:
             problems.append(f"{note} is printed on page {printed[0]} without a call")
         elif printed != calls[:1]:
-            problems.append(f"{note} is called on page {calls[0]} and printed on page{'s' if len(printed) > 1 else ''} {', '.join(map(str, printed))}")
+            problems.append(
+                f"{note} is called on page {calls[0]} and printed on page{'s' if len(printed) > 1 else ''} {', '.join(map(str, printed))}"
+            )
     return problems
 
 
@@ -365,30 +379,43 @@ def write_pdf(
         _fix_page_references()
         if part is not None:
             if not parts_supported():
-                raise RenderError(f"laying out a document in parts needs WeasyPrint {' or '.join(v + 'x' for v in PART_WEASYPRINT)}")
+                raise RenderError(
+                    f"laying out a document in parts needs WeasyPrint {' or '.join(v + 'x' for v in PART_WEASYPRINT)}"
+                )
             _install_part_hooks()
             _part_prefix = part
         fetcher = _fetcher_class()([*allowed_dirs, FONTS_DIR])
         when = dt.datetime(created.year, created.month, created.day, tzinfo=dt.timezone.utc)
         files = [
-            Attachment(string=data, name=name, description=description, created=when, modified=when, url_fetcher=fetcher)
+            Attachment(
+                string=data, name=name, description=description, created=when, modified=when, url_fetcher=fetcher
+            )
             for name, data, description in (attachments or [])
         ]
         fonts = FontConfiguration()
         base_url = base_dir.resolve().as_uri() + "/"
         # Two sheets: the print CSS keeps its own start (an @import must come first).
-        stylesheets = [CSS(string=text, url_fetcher=fetcher, base_url=base_url, font_config=fonts) for text in (font_faces_css(), css)]
+        stylesheets = [
+            CSS(string=text, url_fetcher=fetcher, base_url=base_url, font_config=fonts)
+            for text in (font_faces_css(), css)
+        ]
         source = HTML(string=print_joins(html), base_url=base_url, url_fetcher=fetcher)
         document = source.render(stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
         misplaced = misplaced_notes(note_placement(document))
         for _ in range(_NOTE_RETRIES):  # WeasyPrint 70 may still report a note to the next page, or lose it
             if not misplaced or not _break_before_calls(source.etree_element, [line.split()[0] for line in misplaced]):
                 break
-            log.info("pdf: laying out again, starting the paragraph of a misplaced note on a new page: %s", "; ".join(misplaced))
+            log.info(
+                "pdf: laying out again, starting the paragraph of a misplaced note on a new page: %s",
+                "; ".join(misplaced),
+            )
             document = source.render(stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
             misplaced = misplaced_notes(note_placement(document))
         if misplaced:
-            raise RenderError(f"a note would not be printed on the page of its call: {'; '.join(misplaced[:3])}" + (f" (and {len(misplaced) - 3} more)" if len(misplaced) > 3 else ""))
+            raise RenderError(
+                f"a note would not be printed on the page of its call: {'; '.join(misplaced[:3])}"
+                + (f" (and {len(misplaced) - 3} more)" if len(misplaced) > 3 else "")
+            )
         options: dict[str, Any] = {"pdf_variant": variant} if variant else {}
         if files:
             options["attachments"] = files

@@ -157,8 +157,18 @@ def evaluation_details(groups: "OrderedDict[str, list[dict[str, Any]]]") -> list
         common, apart = split_conditions(list(labels))
         out_rows = [dict(r, condition_label=labels[r["record"].condition]) for r in rows]
         metrics = list(OrderedDict((r["record"].metric, None) for r in rows))
-        evaluators = list(OrderedDict((r["record"].evaluator or r["record"].developer or "", None) for r in rows if (r["record"].evaluator or r["record"].developer)))
-        notes = [(f"{r['record'].model}, {labels[r['record'].condition]}", r["record"].note) for r in rows if r["record"].note]
+        evaluators = list(
+            OrderedDict(
+                (r["record"].evaluator or r["record"].developer or "", None)
+                for r in rows
+                if (r["record"].evaluator or r["record"].developer)
+            )
+        )
+        notes = [
+            (f"{r['record'].model}, {labels[r['record'].condition]}", r["record"].note)
+            for r in rows
+            if r["record"].note
+        ]
         details.append(
             EvaluationDetail(
                 name=name,
@@ -205,7 +215,14 @@ def headline(focus: Any, groups: "OrderedDict[str, list[dict[str, Any]]]") -> He
     return None
 
 
-def audience_context(config: Config, spec: BriefSpec, audience: str, views: Sequence[Any], groups: "OrderedDict[str, list[dict[str, Any]]]", focus: Any) -> dict[str, Any]:
+def audience_context(
+    config: Config,
+    spec: BriefSpec,
+    audience: str,
+    views: Sequence[Any],
+    groups: "OrderedDict[str, list[dict[str, Any]]]",
+    focus: Any,
+) -> dict[str, Any]:
     """Return the context keys the audience templates add to build_context's."""
     keywords = list(focus.incident.tags.topics) if focus is not None else []
     return {

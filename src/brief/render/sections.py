@@ -39,7 +39,11 @@ STATUS_WORDS = {
     ClaimStatus.unverified: "Unverified",
     ClaimStatus.contradicted: "Contradicted",
 }
-KIND_WORDS = {"incident": "Incident (harm occurred)", "hazard": "Hazard (no harm occurred)", "research-finding": "Research finding (controlled test)"}
+KIND_WORDS = {
+    "incident": "Incident (harm occurred)",
+    "hazard": "Hazard (no harm occurred)",
+    "research-finding": "Research finding (controlled test)",
+}
 
 
 def owner(spec: BriefSpec, addressee: Addressee) -> str:
@@ -72,7 +76,9 @@ class Decision:
     priority_words: str
 
 
-def decisions(spec: BriefSpec, recs: Sequence[Any], focus: Any, edition_date: dt.date, audience: str, limit: int = 3) -> list[Decision]:
+def decisions(
+    spec: BriefSpec, recs: Sequence[Any], focus: Any, edition_date: dt.date, audience: str, limit: int = 3
+) -> list[Decision]:
     """Return at most `limit` decisions: those the brief names, else the recommendations of the
     focus incident addressed to this audience's readers (by priority), then the brief's others."""
     by_id = {r.id: r for r in recs}
@@ -84,7 +90,12 @@ def decisions(spec: BriefSpec, recs: Sequence[Any], focus: Any, edition_date: dt
         focus_ids = [r.id for r in focus.recommendations] if focus is not None else []
         ranked = sorted(
             (r for r in recs if r.addressee in readers),
-            key=lambda r: (r.id not in focus_ids, r.priority, readers.index(r.addressee), focus_ids.index(r.id) if r.id in focus_ids else 0),
+            key=lambda r: (
+                r.id not in focus_ids,
+                r.priority,
+                readers.index(r.addressee),
+                focus_ids.index(r.id) if r.id in focus_ids else 0,
+            ),
         )
         chosen = ranked
     out = []
@@ -182,11 +193,18 @@ def derivation_rows(views: Sequence[Any], names: dict[str, str] | None = None) -
         moved = []
         if a.amplified:
             held = [k for k, v in a.amplifiers.items() if v]
-            moved.append(f"{len(held)} amplifiers ({', '.join(names.get(k, k).lower() for k in held)}) raise it one level")
+            moved.append(
+                f"{len(held)} amplifiers ({', '.join(names.get(k, k).lower() for k in held)}) raise it one level"
+            )
         if a.capped:
             moved.append("evidence cap holds")
         if a.floors:
-            moved.append("; ".join(f"capability floor {f}{'' if names.get(f, f) == f else ' (' + names[f].lower() + ')'} sets at least {a.floor_levels.get(f) or a.floor_level}" for f in a.floors))
+            moved.append(
+                "; ".join(
+                    f"capability floor {f}{'' if names.get(f, f) == f else ' (' + names[f].lower() + ')'} sets at least {a.floor_levels.get(f) or a.floor_level}"
+                    for f in a.floors
+                )
+            )
         if a.overridden:
             moved.append(f"analyst override (computed {a.computed_level})")
         values = {code: value for code, value, _why in a.inputs_table}
@@ -368,6 +386,10 @@ def law_lines(items: Sequence[Any]) -> list[LawLine]:
         models = [t.model for t in group]
         rest = first.text.split(". ", 1)[1] if ". " in first.text else ""
         who = models[0] if len(models) == 1 else ", ".join(models[:-1]) + " and " + models[-1]
-        head = f"Undetermined for {who}: " + ("its placing-on-market date is not recorded." if len(models) == 1 else "their placing-on-market dates are not recorded.")
+        head = f"Undetermined for {who}: " + (
+            "its placing-on-market date is not recorded."
+            if len(models) == 1
+            else "their placing-on-market dates are not recorded."
+        )
         out.append(LawLine("unknown", f"{head} {rest}".strip(), tuple(first.refs), first.caveat))
     return out

@@ -77,4 +77,6 @@ def read_asset(project_templates: Path | None, name: str) -> str:
         path = folder / name
         if path.is_file():
             return path.read_text(encoding="utf-8")
-    raise RenderError(f"asset {name!r} not found in {', '.join(str(d) for d in template_source_dirs(project_templates))}")
+    raise RenderError(
+        f"asset {name!r} not found in {', '.join(str(d) for d in template_source_dirs(project_templates))}"
+    )

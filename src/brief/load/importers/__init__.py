@@ -87,12 +87,22 @@ def plain_markdown(text: str) -> str:
     become a heading, "@leanprover/x" or "[@x]" must not be read as a citation. Every character
     Markdown or a citation marker reads is backslash-escaped; leading indentation (a code block) is
     dropped; paragraphs (blank lines) are kept, single line breaks join into one line."""
-    paragraphs = [" ".join(line.strip() for line in block.splitlines() if line.strip()) for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))]
+    paragraphs = [
+        " ".join(line.strip() for line in block.splitlines() if line.strip())
+        for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    ]
     out = []
     for para in paragraphs:
         if not para:
             continue
         para = _MD_INLINE.sub(r"\\\1", para)
-        para = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) if not m.group(2)[0].isdigit() else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], para)
+        para = _MD_LINE_START.sub(
+            lambda m: (
+                m.group(1) + "\\" + m.group(2)
+                if not m.group(2)[0].isdigit()
+                else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1]
+            ),
+            para,
+        )
         out.append(para)
     return "\n\n".join(out)

@@ -27,8 +27,14 @@ REPORTS = "reports.csv"
 MIT = "classifications_MIT.csv"
 WANTED = (INCIDENTS, REPORTS, MIT)
 INCIDENT_COLUMNS = (
-    "incident_id", "date", "reports", "Alleged deployer of AI system", "Alleged developer of AI system",
-    "Alleged harmed or nearly harmed parties", "description", "title",
+    "incident_id",
+    "date",
+    "reports",
+    "Alleged deployer of AI system",
+    "Alleged developer of AI system",
+    "Alleged harmed or nearly harmed parties",
+    "description",
+    "title",
 )
 REPORT_COLUMNS = ("report_number", "url", "title")
 MIT_COLUMNS = ("Incident ID", "Risk Subdomain")
@@ -70,7 +76,9 @@ def import_aiid(remote: str, files: list[RawFile], filters: Filters) -> Imported
     tables = _find_tables(remote, files)
     if INCIDENTS not in tables:
         names = ", ".join(f.source for f in files) or "(nothing)"
-        raise SourceError(f"remote {remote!r}: {names}: no {INCIDENTS} found (list it in urls, or point path at a snapshot folder or archive)")
+        raise SourceError(
+            f"remote {remote!r}: {names}: no {INCIDENTS} found (list it in urls, or point path at a snapshot folder or archive)"
+        )
     out = Imported()
     reports = _reports(remote, tables.get(REPORTS), out) if REPORTS in tables else None
     mit = _mit(remote, tables.get(MIT), out) if MIT in tables else {}
@@ -84,11 +92,16 @@ def import_aiid(remote: str, files: list[RawFile], filters: Filters) -> Imported
         out.sources.extend(reports[n] for n in sorted(used_reports))
     absent = sorted(filters.ids - {int(i["id"].removeprefix("aiid-")) for i in out.incidents})
     if absent:
-        out.skipped.append(f"{incidents_table.where}: incident id(s) {', '.join(map(str, absent))} listed in this remote's table but not imported (not in the file, or outside since/until)")
+        out.skipped.append(
+            f"{incidents_table.where}: incident id(s) {', '.join(map(str, absent))} listed in this remote's table but not imported (not in the file, or outside since/until)"
+        )
     elif not out.incidents and not out.problems:
         out.skipped.append(f"{incidents_table.where}: no incident matches this remote's since/until filter")
     if any(p.is_error for p in out.problems):
-        raise DataError(out.problems, summary=f"Aborted: remote {remote!r}: {sum(p.is_error for p in out.problems)} error(s) in the AIID files; the previous data is unchanged.")
+        raise DataError(
+            out.problems,
+            summary=f"Aborted: remote {remote!r}: {sum(p.is_error for p in out.problems)} error(s) in the AIID files; the previous data is unchanged.",
+        )
     return out
 
 
@@ -136,14 +149,18 @@ def _archive_members(remote: str, raw: RawFile) -> Iterator[tuple[str, bytes]]:
 
 def _check_size(remote: str, raw: RawFile, name: str, size: int) -> None:
     if size > MAX_MEMBER_BYTES:
-        raise SourceError(f"remote {remote!r}: {raw.source}!{name}: {size} bytes uncompressed, over the {MAX_MEMBER_BYTES} byte limit")
+        raise SourceError(
+            f"remote {remote!r}: {raw.source}!{name}: {size} bytes uncompressed, over the {MAX_MEMBER_BYTES} byte limit"
+        )
 
 
 def _decode(remote: str, where: str, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"remote {remote!r}: {where}: invalid CSV (not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+        raise SourceError(
+            f"remote {remote!r}: {where}: invalid CSV (not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
     if "\x00" in text:
         raise SourceError(f"remote {remote!r}: {where}: invalid CSV (contains a NUL character; binary data?)")
     return text
@@ -169,7 +186,9 @@ def _rows(remote: str, table: _Table, required: tuple[str, ...]) -> Iterator[tup
         for values in reader:
             if values and any(v.strip() for v in values):
                 if len(values) != len(header):
-                    raise SourceError(f"remote {remote!r}: {table.where}:{line}: invalid CSV (row has {len(values)} cells, the header has {len(header)})")
+                    raise SourceError(
+                        f"remote {remote!r}: {table.where}:{line}: invalid CSV (row has {len(values)} cells, the header has {len(header)})"
+                    )
                 yield line, dict(zip(header, values))
             line = reader.line_num + 1
     except csv.Error as exc:
@@ -190,8 +209,16 @@ def _json_list(text: str) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
-def _incident(table: _Table, line: int, row: dict[str, str], filters: Filters, reports: dict[int, dict[str, Any]] | None,
-              mit: dict[int, list[str]], used: set[int], out: Imported) -> dict[str, Any] | None:
+def _incident(
+    table: _Table,
+    line: int,
+    row: dict[str, str],
+    filters: Filters,
+    reports: dict[int, dict[str, Any]] | None,
+    mit: dict[int, list[str]],
+    used: set[int],
+    out: Imported,
+) -> dict[str, Any] | None:
     def bad(field_: str, message: str) -> None:
         out.problems.append(_problem(table, line, field_, message))
 
@@ -207,10 +234,15 @@ def _incident(table: _Table, line: int, row: dict[str, str], filters: Filters, r
     if not filters.keep(number, day):
         return None
     lists = {}
-    for column in ("reports", "Alleged deployer of AI system", "Alleged developer of AI system", "Alleged harmed or nearly harmed parties"):
+    for column in (
+        "reports",
+        "Alleged deployer of AI system",
+        "Alleged developer of AI system",
+        "Alleged harmed or nearly harmed parties",
+    ):
         value = _json_list(row[column])
         if value is None:
-            bad(column, f"{row[column][:60]!r} is not a JSON list (expected e.g. [1,2] or [\"name\"])")
+            bad(column, f'{row[column][:60]!r} is not a JSON list (expected e.g. [1,2] or ["name"])')
             return None
         lists[column] = [str(v).strip() for v in value if str(v).strip()]
     title = " ".join(row["title"].split())
@@ -238,18 +270,20 @@ def _incident(table: _Table, line: int, row: dict[str, str], filters: Filters, r
     if len(numbers) > len(cited):  # no count in the text: a number the tool writes would trip the uncited-number check
         why = "reports.csv was not pulled" if reports is None else "they are not in reports.csv"
         summary.append(f"The AI Incident Database lists further reports on this incident ({why}) [@{source_id}].")
-    out.sources.append({
-        "id": source_id,
-        "type": "webpage",
-        "title": f"Incident {number}: {title}",
-        "container-title": "AI Incident Database",
-        "URL": CITE_URL.format(id=number),
-        "issued": csl_date(day),
-        "accessed": csl_date(table.raw.retrieved),
-        "reliability": "secondary",
-        "verification": "listed",
-        "checked": f"Listed by the AI Incident Database ({table.where}, imported by brief pull on {table.raw.retrieved.isoformat()}); not read by an analyst.",
-    })
+    out.sources.append(
+        {
+            "id": source_id,
+            "type": "webpage",
+            "title": f"Incident {number}: {title}",
+            "container-title": "AI Incident Database",
+            "URL": CITE_URL.format(id=number),
+            "issued": csl_date(day),
+            "accessed": csl_date(table.raw.retrieved),
+            "reliability": "secondary",
+            "verification": "listed",
+            "checked": f"Listed by the AI Incident Database ({table.where}, imported by brief pull on {table.raw.retrieved.isoformat()}); not read by an analyst.",
+        }
+    )
     incident: dict[str, Any] = {
         "id": f"aiid-{number}",
         "title": title,
@@ -282,7 +316,9 @@ def _reports(remote: str, table: _Table | None, out: Imported) -> dict[int, dict
         try:
             number = int(row["report_number"].strip())
         except ValueError:
-            out.problems.append(_problem(table, line, "report_number", f"{row['report_number']!r} is not a whole number"))
+            out.problems.append(
+                _problem(table, line, "report_number", f"{row['report_number']!r} is not a whole number")
+            )
             continue
         title = " ".join(row["title"].split()) or f"AIID report {number}"
         item: dict[str, Any] = {

@@ -45,7 +45,9 @@ def import_logs(remote: str, files: list[RawFile]) -> Imported:
         what = f"{raw.source}: log {eval_id} (task {task}, model {model})"
         if status != "success":
             reason = _error_line(log)
-            out.skipped.append(f"{what} has status {status or 'unknown'}{': ' + reason if reason else ''}; skipped, not counted")
+            out.skipped.append(
+                f"{what} has status {status or 'unknown'}{': ' + reason if reason else ''}; skipped, not counted"
+            )
             continue
         if log.get("invalidated"):
             out.skipped.append(f"{what} is marked invalidated (its samples were edited); skipped, not counted")
@@ -72,11 +74,17 @@ def read_log(remote: str, raw: RawFile) -> dict[str, Any]:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise SourceError(f"remote {remote!r}: {raw.source}: not an Inspect log (neither a zip archive nor UTF-8 JSON: {exc.reason})") from None
+        raise SourceError(
+            f"remote {remote!r}: {raw.source}: not an Inspect log (neither a zip archive nor UTF-8 JSON: {exc.reason})"
+        ) from None
     except json.JSONDecodeError as exc:
-        raise SourceError(f"remote {remote!r}: {raw.source}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        raise SourceError(
+            f"remote {remote!r}: {raw.source}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("eval"), dict) or "status" not in doc:
-        raise SourceError(f"remote {remote!r}: {raw.source}: not an Inspect log (expected a JSON object with 'eval' and 'status')")
+        raise SourceError(
+            f"remote {remote!r}: {raw.source}: not an Inspect log (expected a JSON object with 'eval' and 'status')"
+        )
     return doc
 
 
@@ -145,7 +153,9 @@ def _error_line(log: dict[str, Any]) -> str:
     return ""
 
 
-def _source(source_id: str, raw: RawFile, spec: dict[str, Any], log: dict[str, Any], task: str, model: str, eval_id: str) -> dict[str, Any]:
+def _source(
+    source_id: str, raw: RawFile, spec: dict[str, Any], log: dict[str, Any], task: str, model: str, eval_id: str
+) -> dict[str, Any]:
     stats = log.get("stats") or {}
     done = parse_day(stats.get("completed_at")) or parse_day(spec.get("created"))
     item: dict[str, Any] = {
@@ -165,7 +175,9 @@ def _source(source_id: str, raw: RawFile, spec: dict[str, Any], log: dict[str, A
     return item
 
 
-def _rows(source_id: str, raw: RawFile, spec: dict[str, Any], log: dict[str, Any], task: str, model: str, eval_id: str) -> list[dict[str, Any]]:
+def _rows(
+    source_id: str, raw: RawFile, spec: dict[str, Any], log: dict[str, Any], task: str, model: str, eval_id: str
+) -> list[dict[str, Any]]:
     stats = log.get("stats") or {}
     results = log.get("results") or {}
     started, completed = stats.get("started_at"), stats.get("completed_at")
@@ -198,23 +210,27 @@ def _rows(source_id: str, raw: RawFile, spec: dict[str, Any], log: dict[str, Any
             while row_id in used:
                 row_id, k = f"{base}-{k}", k + 1
             used.add(row_id)
-            rows.append({
-                "id": row_id,
-                "evaluation": task,
-                "model": model,
-                "condition": "; ".join(condition),
-                "metric": name,
-                "value": number if finite else None,
-                "unit": "proportion" if name == "accuracy" and finite and 0 <= number <= 1 else "score",
-                "value_text": None if finite else f"{value} (not a finite number in the log)",
-                "n": n if isinstance(n, int) and n >= 0 else None,
-                "n_note": None if isinstance(n, int) else "sample count not in the log",
-                "date": day.isoformat() if day else None,
-                "source": source_id,
-                "locator": f"log {eval_id}, scorer {scorer}, metric {name}",
-                "verification": "P",
-                "note": f"Inspect log {eval_id}" + (f"; started {started}" if started else "") + (f", completed {completed}" if completed else ""),
-            })
+            rows.append(
+                {
+                    "id": row_id,
+                    "evaluation": task,
+                    "model": model,
+                    "condition": "; ".join(condition),
+                    "metric": name,
+                    "value": number if finite else None,
+                    "unit": "proportion" if name == "accuracy" and finite and 0 <= number <= 1 else "score",
+                    "value_text": None if finite else f"{value} (not a finite number in the log)",
+                    "n": n if isinstance(n, int) and n >= 0 else None,
+                    "n_note": None if isinstance(n, int) else "sample count not in the log",
+                    "date": day.isoformat() if day else None,
+                    "source": source_id,
+                    "locator": f"log {eval_id}, scorer {scorer}, metric {name}",
+                    "verification": "P",
+                    "note": f"Inspect log {eval_id}"
+                    + (f"; started {started}" if started else "")
+                    + (f", completed {completed}" if completed else ""),
+                }
+            )
     return rows
 
 

@@ -57,7 +57,9 @@ def check_member_path(remote: str, where: str, path: Any) -> str:
     if any(part in ("..", ".", "") for part in path.split("/")):
         raise fail("it contains '..', '.' or an empty component")
     if not _MEMBER.fullmatch(path):
-        raise fail("not a file a data package may hold (sources.json, sources/*.json, incidents/*.yaml, evaluations/*.csv)")
+        raise fail(
+            "not a file a data package may hold (sources.json, sources/*.json, incidents/*.yaml, evaluations/*.csv)"
+        )
     return path
 
 
@@ -74,12 +76,14 @@ def parse_manifest(remote: str, where: str, data: bytes) -> list[Member]:
     except json.JSONDecodeError as exc:
         raise fail(f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise fail(f"not a brief data package manifest (expected \"format\": \"{FORMAT}\"; write one with `brief export DIR`)")
+        raise fail(
+            f'not a brief data package manifest (expected "format": "{FORMAT}"; write one with `brief export DIR`)'
+        )
     if doc.get("version") != VERSION:
         raise fail(f"manifest version {doc.get('version')!r} is not supported (expected {VERSION}; upgrade brief?)")
     files = doc.get("files")
     if not isinstance(files, list):
-        raise fail("manifest has no \"files\" list")
+        raise fail('manifest has no "files" list')
     members: list[Member] = []
     seen: set[str] = set()
     for index, entry in enumerate(files):

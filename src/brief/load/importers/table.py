@@ -28,7 +28,22 @@ from brief.core.errors import ConfigError, DataError, Location, Problem, SourceE
 from brief.load.importers import Imported, RawFile, plain_markdown, slug
 from brief.load.model import ID_PATTERN, IncidentKind
 
-FIELDS = ("id", "title", "date", "summary", "url", "severity", "tags", "nist", "rmf", "developer", "deployer", "models", "kind", "licence")
+FIELDS = (
+    "id",
+    "title",
+    "date",
+    "summary",
+    "url",
+    "severity",
+    "tags",
+    "nist",
+    "rmf",
+    "developer",
+    "deployer",
+    "models",
+    "kind",
+    "licence",
+)
 REQUIRED = ("id", "title", "date")
 LIST_FIELDS = ("tags", "nist", "rmf", "models")
 TEXT_FIELDS = ("summary", "title")  # fields that may be marked as Markdown
@@ -53,17 +68,23 @@ def check_mapping(remote: str, columns: dict[str, Any], markdown: Iterable[str])
             raise ConfigError(f"brief.toml: remote {remote!r}: columns: unknown brief field {name!r} ({hint})")
     for name in markdown:
         if name not in TEXT_FIELDS:
-            raise ConfigError(f"brief.toml: remote {remote!r}: markdown: {name!r} cannot be Markdown (expected {' or '.join(TEXT_FIELDS)})")
+            raise ConfigError(
+                f"brief.toml: remote {remote!r}: markdown: {name!r} cannot be Markdown (expected {' or '.join(TEXT_FIELDS)})"
+            )
 
 
-def read_table(remote: str, raw: RawFile, records_key: str | None, sheet: str | None) -> tuple[list[dict[str, Any]], str]:
+def read_table(
+    remote: str, raw: RawFile, records_key: str | None, sheet: str | None
+) -> tuple[list[dict[str, Any]], str]:
     """Read one table file into a list of row dicts (cells as pandas gives them); return (rows, how rows are numbered)."""
     # pandas takes 0.3 s to import: only table imports load it
     import pandas as pd
 
     fmt = table_format(raw.source) or table_format(raw.name)
     if fmt is None:
-        raise SourceError(f"remote {remote!r}: {raw.source}: not a table file (expected .csv, .json, .jsonl, .ndjson or .xlsx)")
+        raise SourceError(
+            f"remote {remote!r}: {raw.source}: not a table file (expected .csv, .json, .jsonl, .ndjson or .xlsx)"
+        )
     try:
         if fmt == "csv":
             frame = pd.read_csv(raw.path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -80,22 +101,36 @@ def read_table(remote: str, raw: RawFile, records_key: str | None, sheet: str | 
                     except ValueError as exc:
                         raise SourceError(f"remote {remote!r}: {raw.source}:{number}: invalid JSON ({exc})") from None
                     if not isinstance(rows[-1], dict):
-                        raise SourceError(f"remote {remote!r}: {raw.source}:{number}: the line is not a JSON object of fields")
+                        raise SourceError(
+                            f"remote {remote!r}: {raw.source}:{number}: the line is not a JSON object of fields"
+                        )
             return rows, "jsonl"
         doc = json.loads(raw.path.read_bytes().decode("utf-8-sig"))
     except ImportError as exc:  # openpyxl missing
-        raise SourceError(f"remote {remote!r}: {raw.source}: cannot read Excel files ({exc}); install openpyxl") from None
+        raise SourceError(
+            f"remote {remote!r}: {raw.source}: cannot read Excel files ({exc}); install openpyxl"
+        ) from None
     except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"remote {remote!r}: {raw.source}: cannot read the {fmt.upper()} table ({' '.join(str(exc).split())[:200]})") from None
+        raise SourceError(
+            f"remote {remote!r}: {raw.source}: cannot read the {fmt.upper()} table ({' '.join(str(exc).split())[:200]})"
+        ) from None
     except Exception as exc:  # pandas' parsers raise their own types (ParserError, EmptyDataError, BadZipFile ...)
-        raise SourceError(f"remote {remote!r}: {raw.source}: cannot read the {fmt.upper()} table ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+        raise SourceError(
+            f"remote {remote!r}: {raw.source}: cannot read the {fmt.upper()} table ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+        ) from None
     if records_key is not None:
         if not isinstance(doc, dict) or records_key not in doc:
             keys = ", ".join(map(repr, list(doc)[:10])) if isinstance(doc, dict) else "none: the file holds a list"
-            raise SourceError(f"remote {remote!r}: {raw.source}: no key {records_key!r} holding the records (keys: {keys})")
+            raise SourceError(
+                f"remote {remote!r}: {raw.source}: no key {records_key!r} holding the records (keys: {keys})"
+            )
         doc = doc[records_key]
     if not isinstance(doc, list):
-        hint = f" (set records = one of {', '.join(repr(k) for k, v in doc.items() if isinstance(v, list))})" if isinstance(doc, dict) else ""
+        hint = (
+            f" (set records = one of {', '.join(repr(k) for k, v in doc.items() if isinstance(v, list))})"
+            if isinstance(doc, dict)
+            else ""
+        )
         raise SourceError(f"remote {remote!r}: {raw.source}: expected a list of records{hint}")
     bad = next((i for i, row in enumerate(doc) if not isinstance(row, dict)), None)
     if bad is not None:
@@ -163,7 +198,12 @@ def parse_date(value: Any) -> str | None:
         return value.isoformat()
     if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
         return value.to_pydatetime().date().isoformat()
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and 1000 <= value <= 9999:
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and 1000 <= value <= 9999
+    ):
         return f"{int(value):04d}"
     if not isinstance(value, str):
         return None
@@ -200,8 +240,17 @@ class _Row:
         self.problems.append(Problem(self.where(column), message))
 
 
-def import_table(remote: str, files: list[RawFile], columns: dict[str, Any], *, records: str | None = None, id_prefix: str = "",
-                 markdown: Iterable[str] = (), sheet: str | None = None, title: str | None = None) -> Imported:
+def import_table(
+    remote: str,
+    files: list[RawFile],
+    columns: dict[str, Any],
+    *,
+    records: str | None = None,
+    id_prefix: str = "",
+    markdown: Iterable[str] = (),
+    sheet: str | None = None,
+    title: str | None = None,
+) -> Imported:
     """Turn incident tables into incidents (risk not assessed) and one listed source per row."""
     mapping = {**({} if columns else DEFAULT_COLUMNS), **columns}
     check_mapping(remote, mapping, markdown)
@@ -218,10 +267,18 @@ def import_table(remote: str, files: list[RawFile], columns: dict[str, Any], *, 
             continue
         for field_, cols in wanted.items():
             for col in cols:
-                if col not in header and (field_ in REQUIRED or columns):  # a default mapping's optional columns may be absent
+                if col not in header and (
+                    field_ in REQUIRED or columns
+                ):  # a default mapping's optional columns may be absent
                     close = difflib.get_close_matches(col, [str(h) for h in header], n=1)
-                    hint = f"did you mean {close[0]!r}?" if close else f"the table has: {', '.join(map(str, header))[:300]}"
-                    raise SourceError(f"remote {remote!r}: {raw.source}: column {col!r} (mapped to {field_}) is not in the table ({hint})")
+                    hint = (
+                        f"did you mean {close[0]!r}?"
+                        if close
+                        else f"the table has: {', '.join(map(str, header))[:300]}"
+                    )
+                    raise SourceError(
+                        f"remote {remote!r}: {raw.source}: column {col!r} (mapped to {field_}) is not in the table ({hint})"
+                    )
         wanted = {f: [c for c in cols if c in header] for f, cols in wanted.items()}
         for index, data in enumerate(rows):
             row = _Row(raw, numbering, index, data, out.problems)
@@ -236,7 +293,10 @@ def import_table(remote: str, files: list[RawFile], columns: dict[str, Any], *, 
             out.sources.append(source)
     errors = [p for p in out.problems if p.is_error]
     if errors:
-        raise DataError(out.problems, summary=f"Aborted: remote {remote!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the table; the previous data is unchanged.")
+        raise DataError(
+            out.problems,
+            summary=f"Aborted: remote {remote!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the table; the previous data is unchanged.",
+        )
     return out
 
 
@@ -246,14 +306,19 @@ def _cell(row: _Row, cols: list[str]) -> Any:
     return values[0] if len(values) == 1 else (" ".join(_text(v) for v in values) if values else None)
 
 
-def _incident(row: _Row, wanted: dict[str, list[str]], prefix: str, marked: set[str], name: str, remote: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def _incident(
+    row: _Row, wanted: dict[str, list[str]], prefix: str, marked: set[str], name: str, remote: str
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     raw_id = _cell(row, wanted["id"])
     if raw_id is None:
         row.bad(wanted["id"][0], "row has no id")
         return None, {}
     ident = prefix + (_text(raw_id) if _ID_RE.match(_text(raw_id)) else slug(_text(raw_id), 100))
     if not _ID_RE.match(ident) or len(ident) > 120:
-        row.bad(wanted["id"][0], f"id {ident!r} is not usable (expected lower-case letters, digits, '.', '_' or '-', at most 120 characters)")
+        row.bad(
+            wanted["id"][0],
+            f"id {ident!r} is not usable (expected lower-case letters, digits, '.', '_' or '-', at most 120 characters)",
+        )
         return None, {}
     title_cell = _cell(row, wanted["title"])
     if title_cell is None:
@@ -287,15 +352,21 @@ def _incident(row: _Row, wanted: dict[str, list[str]], prefix: str, marked: set[
         text = plain_markdown(text)
     text = text or plain_markdown(title)
     # The marker goes before a final full stop, as pandoc and Chicago place a note's call.
-    paragraphs = [f"{text[:-1]} [@{source_id}]." if text.endswith(".") and not text.endswith("\\.") else f"{text} [@{source_id}]"]
+    paragraphs = [
+        f"{text[:-1]} [@{source_id}]." if text.endswith(".") and not text.endswith("\\.") else f"{text} [@{source_id}]"
+    ]
     severity = _cell(row, wanted.get("severity", []))
     ratings = []
     if severity is not None:
         value = _text(severity)
         ratings.append({"source": source_id, "name": "severity", "value": value})
-        paragraphs.append(f"{plain_markdown(name)} rates its severity “{plain_markdown(value)}” (the data set's rating, not this unit's risk level) [@{source_id}].")
+        paragraphs.append(
+            f"{plain_markdown(name)} rates its severity “{plain_markdown(value)}” (the data set's rating, not this unit's risk level) [@{source_id}]."
+        )
     incident["summary"] = "\n\n".join(paragraphs)
-    tags: dict[str, list[str]] = {"topics": [remote] + [t for c in wanted.get("tags", []) for t in _items(row.data.get(c)) if t != remote]}
+    tags: dict[str, list[str]] = {
+        "topics": [remote] + [t for c in wanted.get("tags", []) for t in _items(row.data.get(c)) if t != remote]
+    }
     tags["topics"] = list(dict.fromkeys(tags["topics"]))
     for vocab in ("nist", "rmf"):  # controlled vocabularies: validate names a term that is not in them
         terms = [t for c in wanted.get(vocab, []) for t in _items(row.data.get(c))]
