@@ -18,14 +18,13 @@ import math
 import multiprocessing
 import os
 import re
-import typing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import yaml
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from brief.core.cache import MISSING, ContentCache, text_digest
 from brief.core.cores import usable_cores
@@ -33,6 +32,7 @@ from brief.core.errors import Location, Problem
 from brief.load.config import Config
 from brief.load.model import BriefSpec, Evaluation, Incident, Recommendation, Record, Source
 from brief.load.overlays import UPSTREAM_KEY, changed_fields, fingerprint, merge
+from brief.load.tables import close_field, field_path, kind_of, message
 from brief.load.yamlio import PLAIN_FORMAT, LinedDict, LinedList, YamlProblem, line_of, load_lined, load_plain
 
 log = logging.getLogger(__name__)
@@ -305,7 +305,7 @@ class _Collector:
                 path,
                 getattr(node, "line", 0) or line_at(prefix),
                 where,
-                f"expected a mapping of fields, got {_kind(data)}",
+                f"expected a mapping of fields, got {kind_of(data)}",
             )
             return None
         try:
@@ -316,13 +316,13 @@ class _Collector:
             typos = {
                 tuple(e["loc"][:-1]) + (hint,)
                 for e in errors
-                if e["type"] == "extra_forbidden" and (hint := _close_field(cls, e["loc"]))
+                if e["type"] == "extra_forbidden" and (hint := close_field(cls, e["loc"]))
             }
             for err in errors:
                 loc = tuple(err["loc"])
                 if err["type"] == "missing" and loc in typos:
                     continue
-                self.add(path, line or line_at(prefix + loc), _field_path(prefix + loc), _message(cls, err))
+                self.add(path, line or line_at(prefix + loc), field_path(prefix + loc), message(cls, err))
             return None
         return self._placed(record, self.rel(path), data, prefix, root, line, lines)
 
@@ -388,118 +388,6 @@ def _subdoc(root: Any, prefix: tuple[Any, ...]) -> Any:
     return node
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not re.fullmatch(r"[\w-]+", str(part)):  # a key with spaces, dots or line breaks stays one quoted part
-            out += f"[{str(part)!r}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _message(cls: type[BaseModel], err: dict[str, Any]) -> str:
-    """Turn a pydantic error into `what is wrong (expected ...)` wording."""
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "missing":
-        if (
-            err["loc"] and err["loc"][-1] == "verification" and cls is Source
-        ):  # no default may claim a source was read (issue 15)
-            return "required field is missing (expected consulted, corroborated, listed or unverified: say whether an analyst read the source)"
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        name = str(err["loc"][-1])
-        owner = _owner(cls, err["loc"][:-1])
-        close = _close_field(cls, err["loc"])
-        hint = (
-            f" (did you mean {close!r}?)"
-            if close
-            else (f" (expected one of: {', '.join(owner.model_fields)})" if owner else "")
-        )
-        return f"unknown field {name!r}{hint}"
-    if kind in ("enum", "literal_error"):
-        expected = err.get("ctx", {}).get("expected", "")
-        return f"unknown value {value!r} (expected {expected})"
-    if kind.startswith("date") or kind == "date_from_datetime_parsing":
-        return f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)"
-    if kind == "string_pattern_mismatch":
-        return f"{value!r} is not a valid id (expected lower-case letters, digits, '.', '_' or '-', starting with a letter or digit)"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        ctx = err.get("ctx", {})
-        words = {"ge": "at least", "le": "at most", "gt": "more than", "lt": "less than"}
-        bound = ", ".join(f"{words.get(k, k)} {v}" for k, v in ctx.items())
-        return f"{value!r} is out of range (expected {bound})"
-    if kind == "value_error":
-        return str(err["msg"]).removeprefix("Value error, ")
-    if kind == "int_from_float":
-        return f"{value!r} is not a whole number (expected a whole number)"
-    if kind in ("int_parsing", "float_parsing", "int_type", "float_type"):
-        return f"{value!r} is not a number (expected {'a whole number' if kind.startswith('int') else 'a number'})"
-    if kind == "finite_number":
-        return f"{value!r} is not a finite number (expected a number)"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind in ("string_type", "list_type", "dict_type", "model_type", "bool_type", "bool_parsing"):
-        wanted = {
-            "string_type": "text",
-            "list_type": "a list",
-            "dict_type": "a mapping",
-            "model_type": "a mapping of fields",
-            "bool_type": "true or false",
-            "bool_parsing": "true or false",
-        }[kind]
-        if kind == "string_type" and isinstance(value, bool):
-            return f"wrong type: true/false (expected {wanted}; YAML reads an unquoted yes, no, on, off, true or false as true/false: quote it)"
-        return f"wrong type: {_kind(value)} (expected {wanted})"
-    return str(err["msg"]).removeprefix("Value error, ")
-
-
-def _kind(value: Any) -> str:
-    """Name the type of a parsed value in a reader's words."""
-    if value is None:
-        return "null (no value)"
-    if isinstance(value, bool):
-        return f"true/false ({value!r})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value!r})"
-    if isinstance(value, str):
-        return f"text ({value[:40]!r})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _close_field(cls: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
-    """Return the known field an unknown key at `loc` most likely meant, or None."""
-    owner = _owner(cls, tuple(loc[:-1]))
-    close = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1) if owner else []
-    return close[0] if close else None
-
-
-def _owner(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """Return the model class that owns the field path `loc` inside `cls`."""
-    owner: Any = cls
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fld = owner.model_fields.get(part) if hasattr(owner, "model_fields") else None
-        if fld is None:
-            return None
-        annotation = fld.annotation
-        candidates = [annotation, *typing.get_args(annotation)]
-        for arg in list(candidates):
-            candidates.extend(typing.get_args(arg))
-        owner = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-        if owner is None:
-            return None
-    return owner if isinstance(owner, type) else None
-
-
 # --- the loaders -------------------------------------------------------------------------------
 
 
@@ -522,7 +410,7 @@ def _load_sources(col: _Collector, ds: Dataset, folder: Path) -> None:
             if path in col.lines:
                 col.lines[path].base = ("references",)
         if not isinstance(doc, list):
-            col.add(path, col.line(path, doc), "", f"expected a list of CSL-JSON items, got {_kind(doc)}")
+            col.add(path, col.line(path, doc), "", f"expected a list of CSL-JSON items, got {kind_of(doc)}")
             ds.unreadable.add("sources")
             continue
         for item, record in zip(doc, col.models(Source, doc, path, [(index,) for index in range(len(doc))], root=doc)):
@@ -734,7 +622,7 @@ def _load_recommendations(col: _Collector, ds: Dataset, folder: Path) -> None:
             ds.unreadable.add("recommendations")
             continue
         if not isinstance(doc, list):
-            col.add(path, col.line(path, doc), "", f"expected a list of recommendations, got {_kind(doc)}")
+            col.add(path, col.line(path, doc), "", f"expected a list of recommendations, got {kind_of(doc)}")
             ds.unreadable.add("recommendations")
             continue
         for index, item in enumerate(doc):
