@@ -16,7 +16,11 @@ import zipfile
 from typing import Any
 
 import zstandard
-from compression import zstd  # type: ignore[import-not-found]  # Python 3.14+
+
+try:  # Python 3.14+ reads Zstandard in the standard library; before it, the zstandard package does
+    from compression import zstd  # type: ignore[import-not-found]
+except ImportError:
+    zstd = None
 
 from brief.core.errors import SourceError
 from brief.load.importers import Imported, RawFile, csl_date, parse_day, slug
@@ -136,9 +140,9 @@ def _raw_member(data: bytes, info: zipfile.ZipInfo) -> bytes:
 
 def _zstd(compressed: bytes, expected: int) -> bytes:
     limit = min(expected, MAX_HEADER_BYTES) + 1
-    try:
+    if zstd is not None:
         out = zstd.ZstdDecompressor().decompress(compressed, max_length=limit)
-    except ImportError:
+    else:
         with zstandard.ZstdDecompressor().stream_reader(compressed, read_across_frames=True) as reader:
             out = reader.read(limit)
     if len(out) > MAX_HEADER_BYTES:
