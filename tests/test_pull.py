@@ -652,7 +652,14 @@ def test_remote_table_is_checked(tmp_path: Path) -> None:
     result = brief(root, "pull")
     assert result.exit_code == 1 and "unknown setting 'timout' (did you mean 'timeout'?)" in result.output
     root = make_project(tmp_path / "c", remote_table("evals", "pdf", url="https://x.test/a.eval"))
-    assert "Input should be 'brief', 'aiid', 'inspect', 'csv' or 'table'" in brief(root, "pull").output
+    result = brief(root, "pull")
+    assert result.exit_code == 1
+    assert "remote.0.kind: unknown kind 'pdf': expected one of brief, aiid, inspect, csv, table" in result.output
+    root = make_project(tmp_path / "d", remote_table("rows", "csv", url="https://x.test/a.csv", since="2024-01-01"))
+    result = brief(root, "pull")  # an aiid setting on a csv remote: refused, not ignored
+    assert result.exit_code == 1 and "remote.0.since: unknown setting 'since'" in result.output
+    root = make_project(tmp_path / "e", remote_table("t", "table", url="https://x.test/t.csv", id_prefx="t-"))
+    assert "unknown setting 'id_prefx' (did you mean 'id_prefix'?)" in brief(root, "pull").output
 
 
 def test_build_offline_includes_pulled_incidents(tmp_path: Path, server: Server) -> None:

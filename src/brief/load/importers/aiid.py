@@ -17,10 +17,13 @@ import re
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from brief.core.errors import DataError, Location, Problem, SourceError
-from brief.load.importers import Imported, RawFile, csl_date, parse_day, plain_markdown
+from brief.load.importers import Imported, Importer, RawFile, Stager, csl_date, is_url, parse_day, plain_markdown
 
 INCIDENTS = "incidents.csv"
 REPORTS = "reports.csv"
@@ -136,9 +139,9 @@ def _archive_members(remote: str, raw: RawFile) -> Iterator[tuple[str, bytes]]:
                 for member in archive:
                     if member.isfile() and member.name.rsplit("/", 1)[-1] in WANTED:
                         _check_size(remote, raw, member.name, member.size)
-                        handle = archive.extractfile(member)
-                        if handle is not None:
-                            yield member.name, handle.read(MAX_MEMBER_BYTES + 1)
+                        extracted = archive.extractfile(member)
+                        if extracted is not None:
+                            yield member.name, extracted.read(MAX_MEMBER_BYTES + 1)
             return
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise SourceError(f"remote {remote!r}: {raw.source}: cannot read the snapshot archive ({exc})") from None
@@ -362,3 +365,40 @@ def _mit(remote: str, table: _Table | None, out: Imported) -> dict[int, list[str
             if m and m.group(1) not in tags.setdefault(number, []):
                 tags[number].append(m.group(1))
     return tags
+
+
+class AiidOptions(BaseModel):
+    """The settings of a `kind = "aiid"` remote beyond the common ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    incidents: list[int] = Field(default_factory=list)
+    """Import only these incident ids (empty: all, within since/until)."""
+    since: dt.date | None = None
+    """Import only incidents dated on or after this day."""
+    until: dt.date | None = None
+    """Import only incidents dated on or before this day."""
+
+
+class AiidImporter(Importer[AiidOptions]):
+    """`kind = "aiid"`: AI Incident Database snapshot CSVs (or a snapshot archive)."""
+
+    kind = "aiid"
+    summary = "AI Incident Database snapshot CSVs: incidents, their press reports as sources, MIT risk tags"
+    options = AiidOptions
+
+    def collect(self, stager: Stager, inputs: list[str]) -> list[RawFile]:
+        """Stage each URL; a local folder stands for the snapshot CSVs found in it (the first of each name)."""
+        if len(inputs) == 1 and not is_url(inputs[0]) and stager.local_path(inputs[0]).is_dir():
+            folder = stager.local_path(inputs[0])
+            out = []
+            for wanted in WANTED:
+                hits = sorted(folder.rglob(wanted))
+                if hits:
+                    out.append(stager.fetch(str(Path(inputs[0]) / hits[0].relative_to(folder).as_posix()), name=wanted))
+            return out
+        return [stager.fetch(location) for location in inputs]
+
+    def convert(self, remote: str, files: list[RawFile], options: AiidOptions) -> Imported:
+        """Return the incidents the options select and the report sources they cite."""
+        return import_aiid(remote, files, Filters(set(options.incidents), options.since, options.until))

@@ -1,4 +1,4 @@
-"""Any incident table -> incidents (not yet assessed), one source per row (issue 15).
+"""Any incident table -> incidents (not yet assessed), one source per row.
 
 A `kind = "table"` remote (or `brief import FILE`) reads CSV, JSON (a list of records, or the list
 under `records = "key"`), JSON Lines or Excel with pandas; `[remote.columns]` maps brief fields
@@ -24,8 +24,10 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from brief.core.errors import ConfigError, DataError, Location, Problem, SourceError
-from brief.load.importers import Imported, RawFile, plain_markdown, slug
+from brief.load.importers import Imported, Importer, RawFile, Stager, collect_files, plain_markdown, slug
 from brief.load.model import ID_PATTERN, IncidentKind
 
 FIELDS = (
@@ -48,6 +50,8 @@ REQUIRED = ("id", "title", "date")
 LIST_FIELDS = ("tags", "nist", "rmf", "models")
 TEXT_FIELDS = ("summary", "title")  # fields that may be marked as Markdown
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "excel", ".xlsm": "excel"}
+KIND = "table"
+"""The kind of [[remote]] this module reads, and the one `brief import FILE` uses."""
 _ID_RE = re.compile(ID_PATTERN)
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?$")
 DEFAULT_COLUMNS = {"id": "id", "title": "title", "date": "date", "summary": "description", "url": "url"}
@@ -197,7 +201,8 @@ def parse_date(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
-        return value.to_pydatetime().date().isoformat()
+        stamped: dt.date = value.to_pydatetime().date()
+        return stamped.isoformat()
     if (
         isinstance(value, (int, float))
         and not isinstance(value, bool)
@@ -413,3 +418,47 @@ def _csl_date(iso: str) -> dict[str, Any]:
 def default_remote_name(path: Path) -> str:
     """The remote name `brief import FILE` uses when brief.toml has none for it: the file's stem."""
     return slug(path.name.split(".")[0], 40).replace(".", "-") or "table"
+
+
+class TableOptions(BaseModel):
+    """The settings of a `kind = "table"` remote beyond the common ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+    """brief field = source column (a list joins several columns), e.g. summary = "description"."""
+    records: str | None = None
+    """The key of a JSON object that holds the list of records."""
+    id_prefix: str = ""
+    """Put before each row's id, e.g. "genai-"."""
+    markdown: list[str] = Field(default_factory=list)
+    """brief fields whose column holds Markdown (the rest is plain text, printed literally)."""
+    sheet: str | None = None
+    """The Excel sheet to read (default: the first)."""
+    title: str | None = None
+    """The data set's name as printed in sources (default: the remote's name)."""
+
+
+class TableImporter(Importer[TableOptions]):
+    """`kind = "table"`: any incident table (CSV, JSON, JSON Lines, Excel), mapped by `[remote.columns]`."""
+
+    kind = KIND
+    summary = "any incident table (CSV, JSON, JSON Lines, Excel), its columns mapped by [remote.columns]"
+    options = TableOptions
+
+    def collect(self, stager: Stager, inputs: list[str]) -> list[RawFile]:
+        """Stage each table (a folder stands for the table files in it)."""
+        return collect_files(stager, inputs, tuple(FORMATS))
+
+    def convert(self, remote: str, files: list[RawFile], options: TableOptions) -> Imported:
+        """Return one incident and one listed source per row of the tables."""
+        return import_table(
+            remote,
+            files,
+            options.columns,
+            records=options.records,
+            id_prefix=options.id_prefix,
+            markdown=options.markdown,
+            sheet=options.sheet,
+            title=options.title,
+        )
