@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -357,7 +358,7 @@ def _toml_line(path: Path, key: str) -> int:
     return 0
 
 
-def check_audience(name: str, allowed: tuple[str, ...] = AUDIENCES) -> list[str]:
+def check_audience(name: str, allowed: Sequence[str] = AUDIENCES) -> list[str]:
     """Return the audiences `name` stands for, or raise a UsageError listing the valid ones."""
     if name == "all":
         return list(allowed)
