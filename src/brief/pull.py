@@ -250,6 +250,7 @@ def _pull_locked(
 
         # 2. Import into staging/current/.
         imported = remote.importer.convert(remote.name, raw_files, remote.options)
+        _report_problems(remote, imported)
         for line in imported.skipped:
             log.warning("remote %r: %s", remote.name, line)
         origins = _write_current(staging / "current", imported, remote.name, config.relative(folder))
@@ -462,6 +463,19 @@ class _Downloader:
 
 def _SAFE_PART(part: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", part)) and part not in (".", "..")
+
+
+def _report_problems(remote: RemoteSettings, imported: Imported) -> None:
+    """Log the warnings an importer found; raise a DataError listing all it found when any is an error."""
+    errors = sum(p.is_error for p in imported.problems)
+    if not errors:
+        log_warnings(imported.problems, log)
+    else:
+        raise DataError(
+            imported.problems,
+            summary=f"Aborted: remote {remote.name!r}: {errors} error{'s' if errors != 1 else ''} in the pulled files; "
+            "the previous data is unchanged.",
+        )
 
 
 # --- staging: write, validate, swap --------------------------------------------------------------
