@@ -72,7 +72,10 @@ class RemoteResult:
         """Return the one-line summary printed after a pull."""
         held = ", ".join(f"{n} {kind}" for kind, n in self.counts.items() if n) or "no records"
         if self.status == "unchanged":
-            return f"{self.name}: unchanged ({held}; {self.requests} request{'s' if self.requests != 1 else ''}, {self.seconds:.2f} s)"
+            return (
+                f"{self.name}: unchanged ({held}; {self.requests} request{'s' if self.requests != 1 else ''}, "
+                f"{self.seconds:.2f} s)"
+            )
         verb = "would be" if self.status == "dry-run" else "now"
         return (
             f"{self.name}: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, {self.removed} removed "
@@ -191,7 +194,8 @@ def remote_lock(root: Path, name: str) -> Iterator[None]:
         except OSError:
             os.close(fd)
             raise SourceError(
-                f"remote {name!r} is being pulled by another brief process ({path.name} in data/remote/ is locked); wait for it to finish"
+                f"remote {name!r} is being pulled by another brief process ({path.name} in data/remote/ is locked); "
+                "wait for it to finish"
             ) from None
         try:
             if os.fstat(fd).st_ino == os.stat(path).st_ino:
@@ -415,7 +419,8 @@ class _Downloader:
                 else:
                     if got.not_modified:
                         raise SourceError(
-                            f"remote {self.remote.name!r}: {location}: answered 304 Not Modified but the previous copy is gone; pull again"
+                            f"remote {self.remote.name!r}: {location}: answered 304 Not Modified but the previous "
+                            "copy is gone; pull again"
                         )
                     target.write_bytes(got.data)
                     data_sha, size, retrieved = got.sha256, len(got.data), self.now
@@ -455,7 +460,8 @@ class _Downloader:
             }
         if sha256 and data_sha != sha256:
             raise SourceError(
-                f"remote {self.remote.name!r}: {location}: SHA-256 {data_sha[:16]}... does not match the manifest's {sha256[:16]}... (changed or corrupted in transit)"
+                f"remote {self.remote.name!r}: {location}: SHA-256 {data_sha[:16]}... does not match the manifest's "
+                f"{sha256[:16]}... (changed or corrupted in transit)"
             )
         self.entries.append(entry)
         return RawFile(raw_name, shown, target, data_sha, size, retrieved, is_url(location))
@@ -565,7 +571,10 @@ def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: di
     if errors:
         raise DataError(
             shown,
-            summary=f"Aborted: remote {remote.name!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the pulled data.",
+            summary=(
+                f"Aborted: remote {remote.name!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the pulled "
+                "data."
+            ),
         )
 
     log_warnings(shown, log)  # each, grouped by kind when many, or one count under -q

@@ -80,7 +80,8 @@ def import_aiid(remote: str, files: list[RawFile], filters: Filters) -> Imported
     if INCIDENTS not in tables:
         names = ", ".join(f.source for f in files) or "(nothing)"
         raise SourceError(
-            f"remote {remote!r}: {names}: no {INCIDENTS} found (list it in urls, or point path at a snapshot folder or archive)"
+            f"remote {remote!r}: {names}: no {INCIDENTS} found (list it in urls, or point path at a snapshot folder "
+            "or archive)"
         )
     out = Imported()
     reports = _reports(remote, tables.get(REPORTS), out) if REPORTS in tables else None
@@ -96,14 +97,18 @@ def import_aiid(remote: str, files: list[RawFile], filters: Filters) -> Imported
     absent = sorted(filters.ids - {int(i["id"].removeprefix("aiid-")) for i in out.incidents})
     if absent:
         out.skipped.append(
-            f"{incidents_table.where}: incident id(s) {', '.join(map(str, absent))} listed in this remote's table but not imported (not in the file, or outside since/until)"
+            f"{incidents_table.where}: incident id(s) {', '.join(map(str, absent))} listed in this remote's table but "
+            "not imported (not in the file, or outside since/until)"
         )
     elif not out.incidents and not out.problems:
         out.skipped.append(f"{incidents_table.where}: no incident matches this remote's since/until filter")
     if any(p.is_error for p in out.problems):
         raise DataError(
             out.problems,
-            summary=f"Aborted: remote {remote!r}: {sum(p.is_error for p in out.problems)} error(s) in the AIID files; the previous data is unchanged.",
+            summary=(
+                f"Aborted: remote {remote!r}: {sum(p.is_error for p in out.problems)} error(s) in the AIID files; the "
+                "previous data is unchanged."
+            ),
         )
     return out
 
@@ -146,7 +151,8 @@ def _archive_members(remote: str, raw: RawFile) -> Iterator[tuple[str, bytes]]:
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise SourceError(f"remote {remote!r}: {raw.source}: cannot read the snapshot archive ({exc})") from None
     raise SourceError(
-        f"remote {remote!r}: {raw.source}: not an AIID file (expected {', '.join(WANTED)} or a snapshot archive holding them)"
+        f"remote {remote!r}: {raw.source}: not an AIID file (expected {', '.join(WANTED)} or a snapshot archive "
+        "holding them)"
     )
 
 
@@ -190,7 +196,8 @@ def _rows(remote: str, table: _Table, required: tuple[str, ...]) -> Iterator[tup
             if values and any(v.strip() for v in values):
                 if len(values) != len(header):
                     raise SourceError(
-                        f"remote {remote!r}: {table.where}:{line}: invalid CSV (row has {len(values)} cells, the header has {len(header)})"
+                        f"remote {remote!r}: {table.where}:{line}: invalid CSV (row has {len(values)} cells, the "
+                        f"header has {len(header)})"
                     )
                 yield line, dict(zip(header, values))
             line = reader.line_num + 1
@@ -284,7 +291,10 @@ def _incident(
             "accessed": csl_date(table.raw.retrieved),
             "reliability": "secondary",
             "verification": "listed",
-            "checked": f"Listed by the AI Incident Database ({table.where}, imported by brief pull on {table.raw.retrieved.isoformat()}); not read by an analyst.",
+            "checked": (
+                f"Listed by the AI Incident Database ({table.where}, imported by brief pull on "
+                f"{table.raw.retrieved.isoformat()}); not read by an analyst."
+            ),
         }
     )
     incident: dict[str, Any] = {
@@ -330,7 +340,10 @@ def _reports(remote: str, table: _Table | None, out: Imported) -> dict[int, dict
             "title": title,
             "reliability": "secondary",
             "verification": "listed",
-            "checked": f"Listed as report {number} in the AI Incident Database ({table.where}, retrieved {table.raw.retrieved.isoformat()}); not yet read by an analyst.",
+            "checked": (
+                f"Listed as report {number} in the AI Incident Database ({table.where}, retrieved "
+                f"{table.raw.retrieved.isoformat()}); not yet read by an analyst."
+            ),
         }
         authors = _json_list(row.get("authors", ""))
         names = [str(a).strip() for a in authors or [] if str(a).strip()]

@@ -172,7 +172,10 @@ def _source(
         "medium": "Inspect AI evaluation log",
         "reliability": "primary",
         "verification": "consulted",
-        "checked": f"Read by brief pull from the log file {raw.source} on {raw.retrieved.isoformat()}; values copied from its results.",
+        "checked": (
+            f"Read by brief pull from the log file {raw.source} on {raw.retrieved.isoformat()}; values copied from "
+            "its results."
+        ),
     }
     if done:
         item["issued"] = csl_date(done)

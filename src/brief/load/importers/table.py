@@ -73,14 +73,15 @@ def check_mapping(remote: str, columns: dict[str, Any], markdown: Iterable[str])
     for name in markdown:
         if name not in TEXT_FIELDS:
             raise ConfigError(
-                f"brief.toml: remote {remote!r}: markdown: {name!r} cannot be Markdown (expected {' or '.join(TEXT_FIELDS)})"
+                f"brief.toml: remote {remote!r}: markdown: {name!r} cannot be Markdown (expected "
+                f"{' or '.join(TEXT_FIELDS)})"
             )
 
 
 def read_table(
     remote: str, raw: RawFile, records_key: str | None, sheet: str | None
 ) -> tuple[list[dict[str, Any]], str]:
-    """Read one table file into a list of row dicts (cells as pandas gives them); return (rows, how rows are numbered)."""
+    """Read one table file; return its rows as dicts (cells as pandas gives them) and how rows are numbered."""
     # pandas takes 0.3 s to import: only table imports load it
     import pandas as pd
 
@@ -120,7 +121,8 @@ def read_table(
         ) from None
     except Exception as exc:  # pandas' parsers raise their own types (ParserError, EmptyDataError, BadZipFile ...)
         raise SourceError(
-            f"remote {remote!r}: {raw.source}: cannot read the {fmt.upper()} table ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+            f"remote {remote!r}: {raw.source}: cannot read the {fmt.upper()} table ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:200]})"
         ) from None
     if records_key is not None:
         if not isinstance(doc, dict) or records_key not in doc:
@@ -282,7 +284,8 @@ def import_table(
                         else f"the table has: {', '.join(map(str, header))[:300]}"
                     )
                     raise SourceError(
-                        f"remote {remote!r}: {raw.source}: column {col!r} (mapped to {field_}) is not in the table ({hint})"
+                        f"remote {remote!r}: {raw.source}: column {col!r} (mapped to {field_}) is not in the table "
+                        f"({hint})"
                     )
         wanted = {f: [c for c in cols if c in header] for f, cols in wanted.items()}
         for index, data in enumerate(rows):
@@ -300,7 +303,10 @@ def import_table(
     if errors:
         raise DataError(
             out.problems,
-            summary=f"Aborted: remote {remote!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the table; the previous data is unchanged.",
+            summary=(
+                f"Aborted: remote {remote!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the table; the "
+                "previous data is unchanged."
+            ),
         )
     return out
 
@@ -322,7 +328,8 @@ def _incident(
     if not _ID_RE.match(ident) or len(ident) > 120:
         row.bad(
             wanted["id"][0],
-            f"id {ident!r} is not usable (expected lower-case letters, digits, '.', '_' or '-', at most 120 characters)",
+            f"id {ident!r} is not usable (expected lower-case letters, digits, '.', '_' or '-', at most 120 "
+            "characters)",
         )
         return None, {}
     title_cell = _cell(row, wanted["title"])
@@ -366,7 +373,8 @@ def _incident(
         value = _text(severity)
         ratings.append({"source": source_id, "name": "severity", "value": value})
         paragraphs.append(
-            f"{plain_markdown(name)} rates its severity “{plain_markdown(value)}” (the data set's rating, not this unit's risk level) [@{source_id}]."
+            f"{plain_markdown(name)} rates its severity “{plain_markdown(value)}” (the data set's rating, not this "
+            f"unit's risk level) [@{source_id}]."
         )
     incident["summary"] = "\n\n".join(paragraphs)
     tags: dict[str, list[str]] = {
@@ -392,7 +400,10 @@ def _incident(
         "container-title": name,
         "reliability": "secondary",
         "verification": "listed",
-        "checked": f"Listed by the data set {name} ({where}, retrieved {row.raw.retrieved.isoformat()}); not read by an analyst.",
+        "checked": (
+            f"Listed by the data set {name} ({where}, retrieved {row.raw.retrieved.isoformat()}); not read by an "
+            "analyst."
+        ),
         "issued": _csl_date(day),
         "accessed": {"date-parts": [[row.raw.retrieved.year, row.raw.retrieved.month, row.raw.retrieved.day]]},
     }
