@@ -1,4 +1,4 @@
-"""Assessment overlays (issue 15): an AIID incident pulled, assessed, pulled again with a changed row.
+"""Assessment overlays: an AIID incident pulled, assessed, pulled again with a changed row.
 
 The assessment survives, validate names the changed fields, the next edition's what-changed says
 the incident needs reassessment, and a regulator brief focused on it builds. Loopback only.
@@ -77,8 +77,8 @@ def test_assessment_survives_a_pull_and_names_changed_fields(tmp_path: Path, ser
     result = brief(root, "validate")
     assert result.exit_code == 0, result.output
     assert (
-        "data/assessments/aiid-1.yaml:45: upstream: warning: the pulled record of 'aiid-1' changed since this assessment "
-        "was written (title): reassess, then run `brief assess aiid-1 --accept-upstream`"
+        "data/assessments/aiid-1.yaml:45: upstream: warning: the pulled record of 'aiid-1' changed since this "
+        "assessment was written (title): reassess, then run `brief assess aiid-1 --accept-upstream`"
     ) in result.output
     assert {i["id"]: i for i in listed(root, "incidents")}["aiid-1"]["reassess"] == ["title"]
 
@@ -116,8 +116,8 @@ def test_overlay_for_an_incident_gone_upstream_is_kept_with_a_warning(tmp_path: 
     result = brief(root, "validate")
     assert result.exit_code == 0, result.output
     assert (
-        "data/assessments/aiid-1.yaml:6: id: warning: assessment of incident 'aiid-1', which no pulled or curated record has (removed upstream?): kept, not used"
-        in result.output
+        "data/assessments/aiid-1.yaml:6: id: warning: assessment of incident 'aiid-1', which no pulled or curated "
+        "record has (removed upstream?): kept, not used" in result.output
     )
     assert (root / "data/assessments/aiid-1.yaml").is_file()
 
