@@ -204,7 +204,7 @@ def _non_monotone(matrix: Mapping[int, tuple[str, ...]], levels: tuple[str, ...]
 class _Table(BaseModel):
     """A mapping of the rubric file: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _code(scale: str) -> Callable[[Any], int]:
