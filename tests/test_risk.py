@@ -166,8 +166,8 @@ def _line(text: str) -> int:
             "when: {D_specified_risk: true, C_at_least: C1}",
             "when: {D_specified_risk: false, C_at_least: C1}",
             [
-                "broken.yaml:{line}: amplifiers.rules.A3.when.D_specified_risk: False must be true (leave the key out "
-                "otherwise)"
+                "broken.yaml:{line}: amplifiers.rules.A3.when.D_specified_risk: False must be true "
+                "(leave the key out otherwise)"
             ],
         ),
         (
@@ -203,8 +203,8 @@ def test_every_problem_of_a_rubric_is_reported_at_once(tmp_path):
         f"broken.yaml:{_line('values:')}: scales.S.values.S3: required field is missing",
         f"broken.yaml:{_line('S3: {label: Moderate}')}: scales.S.values.S6: unknown field 'S6' "
         "(expected one of: S1, S2, S3, S4, S5)",
-        f"broken.yaml:{_line('min_holding: 2')}: amplifiers.min_holding: 'two' is not a number (expected a whole "
-        "number)",
+        f"broken.yaml:{_line('min_holding: 2')}: amplifiers.min_holding: 'two' is not a number "
+        "(expected a whole number)",
         f"broken.yaml:{_line('at_most: Moderate')}: evidence_cap.at_most: 'Medium' is not a level "
         "(expected one of Low, Moderate, High, Critical)",
         "Aborted: 4 errors in the data.",
@@ -224,10 +224,10 @@ def test_a_non_monotone_matrix_is_refused(tmp_path):
     with pytest.raises(DataError) as caught:
         load_rubric(path)
     assert [line.replace(str(path), "broken.yaml") for line in caught.value.lines()] == [
-        f"broken.yaml:{_line(row)}: matrix.L3[S5]: Moderate is below L2's High (expected the matrix to be monotone in "
-        "L)",
-        f"broken.yaml:{_line(row)}: matrix.L3[S5]: Moderate is below S4's High (expected the matrix to be monotone in "
-        "S)",
+        f"broken.yaml:{_line(row)}: matrix.L3[S5]: Moderate is below L2's High "
+        "(expected the matrix to be monotone in L)",
+        f"broken.yaml:{_line(row)}: matrix.L3[S5]: Moderate is below S4's High "
+        "(expected the matrix to be monotone in S)",
         "Aborted: 2 errors in the data.",
     ]
 
@@ -238,8 +238,8 @@ def test_a_matrix_row_names_its_levels_and_has_five(tmp_path):
     with pytest.raises(DataError) as caught:
         load_rubric(path)
     assert [line.replace(str(path), "broken.yaml") for line in caught.value.lines()[:-1]] == [
-        f"broken.yaml:{_line(row)}: matrix.L3[1]: 'Medium' is not a level (expected one of Low, Moderate, High, "
-        "Critical)",
+        f"broken.yaml:{_line(row)}: matrix.L3[1]: 'Medium' is not a level "
+        "(expected one of Low, Moderate, High, Critical)",
     ]
     path.write_text(path.read_text(encoding="utf-8").replace("Medium", "Moderate"), encoding="utf-8")
     with pytest.raises(DataError) as caught:
@@ -518,9 +518,8 @@ def test_a3_trace_says_why_it_does_not_hold(rubric):
     a = assess(inputs(E=2, C=1, domain="privacy"), NO_TAGS, rubric)
     assert a.trace[3].text == "A3 Frontier signal does not hold (no CoP specified systemic risk in the domain tags)."
     a = assess(inputs(E=2, C=0, domain=None), NO_TAGS, rubric)
-    assert (
-        a.trace[3].text == "A3 Frontier signal does not hold "
-        "(no CoP specified systemic risk in the domain tags; C0, needs C1 or higher)."
+    assert a.trace[3].text == (
+        "A3 Frontier signal does not hold (no CoP specified systemic risk in the domain tags; C0, needs C1 or higher)."
     )
     a = assess(inputs(B=1, R=0), COP, rubric)
     assert [s.text for s in a.trace[1:3]] == [
@@ -636,8 +635,8 @@ _ALL_LIKELIHOOD_WORDS = re.compile(
         (2, "We judge it unlikely (20–45%) that this behaviour causes real-world harm within 12 months."),
         (
             3,
-            "We judge there is a roughly even chance (45–55%) that this behaviour causes real-world harm within 12 "
-            "months.",
+            "We judge there is a roughly even chance (45–55%) that this behaviour causes real-world harm "
+            "within 12 months.",
         ),
         (4, "We judge it likely (55–80%) that this behaviour causes real-world harm within 12 months."),
         (5, "We judge it very likely (>80%) that this behaviour causes real-world harm within 12 months."),

@@ -24,6 +24,9 @@ _LEVELS = ("Low", "Moderate", "High", "Critical")
 _REVIEW_BY_DAYS = 90
 _MORE_THAN_STEPS = 1
 
+# One problem found: (field of the override, message, severity).
+_Found = tuple[str, str, str]
+
 
 def lint_override(
     inputs: RiskInputs,
@@ -58,10 +61,6 @@ def lint_override(
         *_review_problems(override, today, rubric.review_by_days if rubric is not None else _REVIEW_BY_DAYS),
     ]
     return [Problem(Location(where.path, where.line, f"{prefix}.{name}"), text, kind) for name, text, kind in found]
-
-
-# (field of the override, message, severity)
-_Found = tuple[str, str, str]
 
 
 def _record_problems(override: Override, evidence_ids: Collection[str]) -> list[_Found]:
