@@ -10,7 +10,25 @@ import json
 from pathlib import Path
 
 import yaml
+from conftest import REPO
 from test_pull import INCIDENTS_CSV, Server, brief, listed, make_project, remote_table, serve_aiid, server  # noqa: F401 - fixture
+
+from brief.assess.curate import starter
+from brief.assess.risk import load_rubric, rubric_path
+from brief.load.config import load_config
+from brief.load.dataset import load_dataset
+
+
+def test_the_starter_lists_the_values_of_each_rubric_scale() -> None:
+    config = load_config(REPO)
+    incident = load_dataset(config, overlays=False)[0].incidents["anthropic-claude-opus-4-blackmail-2025-05"]
+    text = starter(incident, "x.yaml", load_rubric(rubric_path(config, "v0.1")), "v0.1")
+    assert "#   horizon_months: 12\n" in text
+    assert "#   severity:       # 1-5  Severity: 1 Negligible; 2 Minor; 3 Moderate; 4 Serious; 5 Critical\n" in text
+    assert "#   likelihood:     # 1-5  Likelihood: 1 ≤20%; 2 20–45%; 3 45–55%; 4 55–80%; 5 >80%\n" in text
+    assert "e.g. cbrn, loss_of_control, cyber_offence, harmful_manipulation\n" in text
+    assert "#   reversibility:  # 0-2  Reversibility: 0 Reversible; 1 Hard to reverse; 2 Irreversible\n" in text
+
 
 RISK = """\
 risk:
