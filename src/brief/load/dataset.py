@@ -21,7 +21,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, TypeVar
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
@@ -30,12 +30,13 @@ from brief.core.cache import MISSING, ContentCache, text_digest
 from brief.core.cores import usable_cores
 from brief.core.errors import Location, Problem
 from brief.load.config import Config
-from brief.load.model import BriefSpec, Evaluation, Incident, Recommendation, Record, Source
+from brief.load.model import BriefSpec, Evaluation, Incident, Recommendation, Record, SharedFieldsSet, Source
 from brief.load.overlays import UPSTREAM_KEY, changed_fields, fingerprint, merge
 from brief.load.tables import close_field, field_path, kind_of, message
 from brief.load.yamlio import PLAIN_FORMAT, LinedDict, LinedList, YamlProblem, line_of, load_lined, load_plain
 
 log = logging.getLogger(__name__)
+R = TypeVar("R", bound=Record)  # the record class a call validates as
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 EVALUATION_COLUMNS = list(Evaluation.model_fields)
@@ -157,7 +158,7 @@ class _Collector:
         self.cache = ContentCache(
             config.output_dir / ".cache" / "parse.marshal", yaml_version(), PLAIN_FORMAT
         )  # parsed documents
-        self.fields_sets: dict[frozenset[str], Any] = {}  # see Record.share_fields_set
+        self.fields_sets: dict[frozenset[str], SharedFieldsSet] = {}  # see Record.share_fields_set
 
     def rel(self, path: Path) -> str:
         """Return `path` as messages show it (Config.relative), resolving each folder once."""
@@ -287,8 +288,8 @@ class _Collector:
                 self.cache.prime(digest, blob)
 
     def model(
-        self, cls: type[Record], data: Any, path: Path, prefix: tuple[Any, ...] = (), root: Any = None, line: int = 0
-    ) -> Record | None:
+        self, cls: type[R], data: Any, path: Path, prefix: tuple[Any, ...] = (), root: Any = None, line: int = 0
+    ) -> R | None:
         """Validate `data` as `cls`; report each pydantic error at its line; return the record or None.
 
         `line` fixes the line for data without line marks (a CSV row)."""
@@ -327,25 +328,25 @@ class _Collector:
         return self._placed(record, self.rel(path), data, prefix, root, line, lines)
 
     def _placed(
-        self, record: Record, shown: str, data: Any, prefix: tuple[Any, ...], root: Any, line: int, lines: _Lines | None
-    ) -> Record:
+        self, record: R, shown: str, data: Any, prefix: tuple[Any, ...], root: Any, line: int, lines: _Lines | None
+    ) -> R:
         """Share a validated record's field names and give it its origin (its line found on demand when it can be)."""
         record.share_fields_set(self.fields_sets)
         if lines is not None and not line:
-            return record.with_origin(_Origin(shown, lines, prefix), _Doc(lines, prefix))  # type: ignore[arg-type]
+            return record.with_origin(_Origin(shown, lines, prefix), _Doc(lines, prefix))
         line = line or getattr(data, "line", 0) or line_of(root, prefix)
         doc = _subdoc(root, prefix) if isinstance(root, (LinedDict, LinedList)) else None
         return record.with_origin(Location(shown, line, ""), doc)
 
     def models(
         self,
-        cls: type[Record],
+        cls: type[R],
         items: list[Any],
         path: Path,
         prefixes: list[tuple[Any, ...]],
         root: Any = None,
         lines: list[int] | None = None,
-    ) -> list[Record | None]:
+    ) -> list[R | None]:
         """Validate the items of one file as `cls`: what `model` gives item by item, in one call.
 
         A file of plain mappings that all validate goes to pydantic-core at once (per-record calls
@@ -377,8 +378,9 @@ def _parse_to_blob(text: str) -> bytes | None:
 
 
 @functools.cache
-def _list_adapter(cls: type[Record]) -> Any:
-    return TypeAdapter(list[cls])  # type: ignore[valid-type]
+def _list_adapter(cls: type[R]) -> TypeAdapter[list[R]]:
+    """Return the validator of a list of `cls` records, made once per class."""
+    return TypeAdapter(list[cls])  # type: ignore[valid-type]  # a list of a class known only at run time
 
 
 def _subdoc(root: Any, prefix: tuple[Any, ...]) -> Any:
@@ -481,7 +483,7 @@ def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
 
 
 def _load_evaluations(col: _Collector, ds: Dataset, folder: Path) -> None:
-    seen: dict[str, Location] = {}
+    seen: dict[str, Location | None] = {}
     for path in _listed(folder, "*.csv"):
         ds.files.append(path)
         text = col.read_text(path)

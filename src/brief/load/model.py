@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Iterator, Literal
+from typing import Annotated, Any, Callable, ClassVar, Iterator, Literal, NoReturn, Self, get_args
 
 from pydantic import (
     BaseModel,
@@ -31,9 +31,15 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 MARKING_PATTERN = r"[A-Z0-9][A-Z0-9 /:-]{0,40}"
 AUDIENCE_NAMES = audiences.NAMES
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=120)]
+OutputFormat = Literal["html", "pdf", "docx"]  # the files a brief is built as
 
 
-class SharedFieldsSet(set):  # type: ignore[type-arg]
+def _default_formats() -> list[OutputFormat]:
+    """Return the formats of a brief that names none: HTML and PDF."""
+    return ["html", "pdf"]
+
+
+class SharedFieldsSet(set[str]):
     """The `model_fields_set` of many records loaded with the same fields (see Record.share_fields_set)."""
 
 
@@ -59,7 +65,8 @@ class Record(BaseModel):
         self.__dict__["_overlay"] = place
         return self
 
-    def with_origin(self, origin: Location, doc: Any = None) -> "Record":
+    def with_origin(self, origin: Location | Callable[[], Location], doc: Any = None) -> Self:
+        """Give this record its origin (or a callable that finds it) and its parsed document; return the record."""
         self.__dict__["_origin"] = origin
         self.__dict__["_doc"] = doc
         return self
@@ -83,8 +90,8 @@ class Record(BaseModel):
 
     def locate(self, field: str) -> Location:
         """Return the Location of a field path like `claims[1].sources[0].id` in this record's file."""
-        overlay = self.__dict__.get("_overlay")  # an assessment overlay's fields are in its own file (issue 15)
-        if overlay is not None and field and re.split(r"[.\[]", field, maxsplit=1)[0] in overlay.fields:
+        overlay: Record | None = self.__dict__.get("_overlay")  # an assessment overlay's fields are in its own file
+        if overlay is not None and field and re.split(r"[.\[]", field, maxsplit=1)[0] in overlay.__dict__["fields"]:
             return overlay.locate(field)
         base = self.origin or Location("?")
         line = base.line
@@ -112,6 +119,7 @@ class PartialDate(dt.date):
     to "April 2023" would invent a day."""
 
     __slots__ = ("precision",)
+    precision: str  # "month" or "year"
 
     def __new__(cls, year: int, month: int | None = None) -> "PartialDate":
         self = super().__new__(cls, year, month or 1, 1)
@@ -126,7 +134,7 @@ class PartialDate(dt.date):
     def __repr__(self) -> str:
         return f"PartialDate({self.isoformat()!r})"
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> tuple[type[PartialDate], tuple[int, int | None]]:
         return (PartialDate, (self.year, self.month if self.precision == "month" else None))
 
     def __eq__(self, other: object) -> bool:
@@ -141,7 +149,7 @@ class PartialDate(dt.date):
     def __hash__(self) -> int:
         return hash((self.year, self.month if self.precision == "month" else 0, self.precision))
 
-    def _no_days(self, other: Any) -> Any:
+    def _no_days(self, other: object) -> NoReturn:
         raise DateWithoutDay(
             f"the date {self.isoformat()} has no day: counting days from it needs a full date (expected YYYY-MM-DD)"
         )
@@ -687,7 +695,7 @@ class Scope(Record):
 
 
 # ICD 203's likelihood terms; the rubric's likelihood scale says which band each one prints with.
-LIKELIHOOD_WORDS = (
+Likelihood = Literal[
     "almost no chance",
     "very unlikely",
     "unlikely",
@@ -695,7 +703,8 @@ LIKELIHOOD_WORDS = (
     "likely",
     "very likely",
     "almost certain",
-)
+]
+LIKELIHOOD_WORDS: tuple[str, ...] = get_args(Likelihood)
 
 
 def _judgement_text(value: Any) -> Any:
@@ -707,7 +716,7 @@ class KeyJudgement(Record):
     """A key judgement (ICD 203): the statement, and where it is a judgement, its likelihood and confidence."""
 
     text: str = Field(min_length=1)  # Markdown with citations
-    likelihood: Literal[LIKELIHOOD_WORDS] | None = None  # type: ignore[valid-type]
+    likelihood: Likelihood | None = None
     confidence: Literal["low", "moderate", "high"] | None = None
 
 
@@ -769,7 +778,7 @@ class BriefSpec(Record):
     # A status fact older than this is printed in the past tense with its date (issue 16).
     stale_after_months: Int = Field(default=6, ge=1, le=120)
     # The files of each audience (`brief build --format` overrides): HTML always, PDF, Word (.docx).
-    formats: list[Literal["html", "pdf", "docx"]] = Field(default_factory=lambda: ["html", "pdf"], min_length=1)
+    formats: list[OutputFormat] = Field(default_factory=_default_formats, min_length=1)
 
     @field_validator("classification")
     @classmethod

@@ -42,7 +42,8 @@ def changed_fields(recorded: Any, current: dict[str, Any]) -> list[str] | None:
         return None
     if recorded["hash"] == current["hash"]:
         return []
-    old = recorded.get("fields") if isinstance(recorded.get("fields"), dict) else {}
+    fields = recorded.get("fields")
+    old: dict[str, Any] = fields if isinstance(fields, dict) else {}
     new = current["fields"]
     names = sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
     return names or ["(record)"]

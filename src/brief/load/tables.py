@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from brief.core.errors import DataError, Location, Problem
 from brief.load.model import Source
@@ -36,7 +37,7 @@ def read_table(path: Path, model: type[M], shown: str | None = None) -> M:
     try:
         doc = load_lined(text)
     except YamlProblem as exc:
-        raise DataError([Problem(Location(shown, exc.line or None), str(exc))]) from None
+        raise DataError([Problem(Location(shown, exc.line), str(exc))]) from None
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
@@ -49,7 +50,7 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Any, sh
     for err in exc.errors():
         loc = tuple(err["loc"])
         line = line_of(doc, loc) if doc is not None else 0
-        out.append(Problem(Location(shown, line or None, field_path(loc)), message(model, dict(err))))
+        out.append(Problem(Location(shown, line, field_path(loc)), message(model, err)))
     return out
 
 
@@ -66,7 +67,7 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def message(cls: type[BaseModel], err: dict[str, Any]) -> str:
+def message(cls: type[BaseModel], err: ErrorDetails) -> str:
     """Turn a pydantic error into `what is wrong (expected ...)` wording."""
     kind = err["type"]
     value = err.get("input")
