@@ -36,6 +36,7 @@ from brief.check.linkcheck import load_cache
 from brief.core.errors import Location, Problem
 from brief.load.capture import load_captures
 from brief.load.config import Config
+from brief.load.dataset import Dataset
 from brief.load.model import ClaimStatus, Incident, SourceRef
 
 # --- normalisation -----------------------------------------------------------------------------
@@ -290,7 +291,7 @@ class EvidenceReport:
         return lines
 
 
-def quotes(ds: Any) -> Iterator[QuoteRef]:
+def quotes(ds: Dataset) -> Iterator[QuoteRef]:
     """Yield every quote of every claim (evidence sources and reported_by), in data order."""
     for inc in ds.incidents.values():
         for i, claim in enumerate(inc.claims):
@@ -300,11 +301,11 @@ def quotes(ds: Any) -> Iterator[QuoteRef]:
                         yield QuoteRef(inc, i, claim.id, claim.status, fld, j, ref)
 
 
-def verify(ds: Any, config: Config) -> EvidenceReport:
+def verify(ds: Dataset, config: Config) -> EvidenceReport:
     """Check every claim quote against the captures; return the problems and the counts."""
     captures, problems = load_captures(config)
     report = EvidenceReport(problems=list(problems), sources=len(ds.sources))
-    for key, capture in sorted(captures.items()):
+    for key, kept in sorted(captures.items()):
         if key not in ds.sources:  # listed in the note: a source that failed to load must not cascade
             report.orphans.append(key)
             continue
@@ -318,11 +319,11 @@ def verify(ds: Any, config: Config) -> EvidenceReport:
                     "warning",
                 )
             )
-        if src.URL and capture.url and not capture.file and capture.url != src.URL:
+        if src.URL and kept.url and not kept.file and kept.url != src.URL:
             report.problems.append(
                 Problem(
                     src.locate("URL"),
-                    f"the capture of {key!r} was fetched from {capture.url}, not from the source's URL (capture again with `brief capture {key} --replace`)",
+                    f"the capture of {key!r} was fetched from {kept.url}, not from the source's URL (capture again with `brief capture {key} --replace`)",
                     "warning",
                 )
             )
@@ -402,7 +403,7 @@ def _in_order_somewhere(text: Searchable, parts: list[str], pages: set[int] | No
     return text.find(parts, pages) is not None
 
 
-def check(ds: Any, config: Config, prose: Any = None) -> list[Problem]:
+def check(ds: Dataset, config: Config, prose: numbers.ProseFacts | None = None) -> list[Problem]:
     """Return the evidence problems of a dataset: quotes against captures, uncited numbers in prose
     (`prose`: the numbers.ProseFacts the other checks share)."""
     return verify(ds, config).problems + numbers.check(ds, prose)

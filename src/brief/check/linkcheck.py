@@ -288,8 +288,9 @@ def check_links(
 
     by_url: dict[str, list[str]] = {}
     for key in keys:
-        if ds.sources[key].URL:
-            by_url.setdefault(ds.sources[key].URL, []).append(key)
+        url = ds.sources[key].URL
+        if url:
+            by_url.setdefault(url, []).append(key)
     stale = [url for url in by_url if not _fresh(cache.get(url), now, max_age)]
     hosts = _Hosts(delay)
     options = {"timeout": timeout, "retries": retries, "max_bytes": max_bytes, "insecure": insecure}

@@ -155,7 +155,7 @@ class _Collector:
         self.lines: dict[Path, _Lines] = {}
         self.folded: dict[int, dict[str, str]] = {}  # per id dict: lower-cased id -> id (case clashes)
         self._rel: dict[Path, str] = {}
-        self.cache = ContentCache(
+        self.cache: ContentCache[Any] = ContentCache(  # parsed documents: whatever the files hold
             config.output_dir / ".cache" / "parse.marshal", yaml_version(), PLAIN_FORMAT
         )  # parsed documents
         self.fields_sets: dict[frozenset[str], SharedFieldsSet] = {}  # see Record.share_fields_set

@@ -11,10 +11,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, cast
 
+from brief.assess.risk import Assessment
 from brief.core.errors import BriefError, UsageError
+from brief.load.dataset import Dataset
 from brief.load.markers import cite_keys
+from brief.load.model import BriefSpec, Incident, Recommendation
+from brief.render.context import Edition
 
 SNAPSHOT = "snapshot.json"
 MANIFEST = "manifest.json"
@@ -35,7 +39,12 @@ def canonical_json(data: Any) -> bytes:
 
 
 def make_snapshot(
-    ds: Any, spec: Any, incidents: list[Any], assessments: dict[str, Any], recommendations: list[Any], edition: Any
+    ds: Dataset,
+    spec: BriefSpec,
+    incidents: list[Incident],
+    assessments: Mapping[str, Assessment],
+    recommendations: list[Recommendation],
+    edition: Edition,
 ) -> dict[str, Any]:
     """Return the normalised data a brief's edition is built from."""
     cited: set[str] = set()
@@ -44,7 +53,7 @@ def make_snapshot(
     eval_names: set[str] = set()
     for inc in incidents:
         data = inc.model_dump(mode="json", exclude_none=True)
-        if getattr(inc, "reassess", None):  # the pulled record changed under its assessment overlay (issue 15)
+        if getattr(inc, "reassess", None):  # the pulled record changed under its assessment overlay
             data["reassess"] = list(inc.reassess)
         a = assessments.get(inc.id)
         if a is not None:
@@ -316,7 +325,13 @@ class Published:
         return int(self.manifest.get("revision", 0))
 
     def snapshot(self) -> dict[str, Any]:
-        return json.loads((self.folder / SNAPSHOT).read_text(encoding="utf-8"))
+        """Return the snapshot of the data this edition was built from."""
+        return _json_object(self.folder / SNAPSHOT)
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    """Return the JSON object a file of ours holds (a manifest or a snapshot: written by canonical_json)."""
+    return cast(dict[str, Any], json.loads(path.read_text(encoding="utf-8")))
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -325,7 +340,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _json_object(path)
     except (OSError, ValueError):
         return None
 
@@ -333,7 +348,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 def published(output_dir: Path, brief: str) -> list[Published]:
     """Return a brief's published editions and corrections, oldest first (by date, then id, then revision)."""
     root = output_dir / brief
-    found = []
+    found: list[Published] = []
     if not root.is_dir():
         return found
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -373,7 +388,7 @@ def resolve_snapshot(output_dir: Path, brief: str | None, ref: str) -> dict[str,
     """Return the snapshot named by `ref`: a path to snapshot.json, or an edition id of `brief`."""
     path = Path(ref)
     if path.suffix == ".json" and path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _json_object(path)
     if brief is None:
         raise UsageError(f"{ref!r} is not a snapshot file; give --brief ID to name an edition")
     pub = latest_revision(output_dir, brief, ref)

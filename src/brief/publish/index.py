@@ -14,7 +14,7 @@ from brief.core.dates import long_date
 from brief.core.errors import BriefError
 from brief.core.writer import atomic_write_text
 from brief.load.config import Config
-from brief.publish.editions import published
+from brief.publish.editions import Published, published
 from brief.render.templates import environment, read_asset
 
 
@@ -26,7 +26,7 @@ def write_index(config: Config) -> list[Path]:
         revisions = published(out, folder.name)
         if not revisions:
             continue
-        editions: dict[str, list[Any]] = {}
+        editions: dict[str, list[Published]] = {}
         for rev in revisions:
             editions.setdefault(rev.edition, []).append(rev)
         rows = []
