@@ -20,7 +20,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from brief import __version__
@@ -29,6 +29,7 @@ from brief.core.writer import atomic_write_text, check_name, safe_join
 from brief.load.config import Config
 from brief.load.dataset import load_dataset
 from brief.load.extract import PAGE_BREAK, extract, sniff
+from brief.load.model import Source
 from brief.load.remote import Fetcher
 
 CAPTURES_DIR = "captures"
@@ -198,7 +199,7 @@ def parse_retrieved(value: str) -> str:
         raise UsageError(f"--retrieved {value!r} is not a date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)") from None
 
 
-def document_fetcher(label: str, *, timeout: float, retries: int, max_bytes: int, insecure: bool) -> Any:
+def document_fetcher(label: str, *, timeout: float, retries: int, max_bytes: int, insecure: bool) -> Fetcher:
     """Return the `brief pull` Fetcher set up for web pages, with messages worded for these commands."""
 
     class DocumentFetcher(Fetcher):
@@ -252,7 +253,7 @@ def capture_sources(
     max_bytes: int = DEFAULT_MAX_BYTES,
     insecure: bool = False,
     delay: float = 1.0,
-    progress: Any = None,
+    progress: Callable[[int, int, str], object] | None = None,
 ) -> list[CaptureResult]:
     """Capture the given sources (or every source with a URL) into data/captures/; one result each."""
     ids = list(dict.fromkeys(ids or []))
@@ -341,7 +342,7 @@ def _exists(capture: Capture) -> CaptureResult:
     )
 
 
-def _capture_file(config: Config, source: Any, path: Path, retrieved: str, max_bytes: int) -> CaptureResult:
+def _capture_file(config: Config, source: Source, path: Path, retrieved: str, max_bytes: int) -> CaptureResult:
     try:
         size = path.stat().st_size
         if size > max_bytes:

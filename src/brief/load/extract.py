@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import Callable
 
 from brief.core.errors import SourceError
 
@@ -148,7 +148,7 @@ _AUTOCLOSE = {
 class _Node:
     tag: str
     attrs: dict[str, str]
-    children: list[Any]
+    children: list[_Node | str]  # elements and text, in document order
     parent: "_Node | None" = None
 
 
@@ -190,7 +190,7 @@ def _hidden(node: _Node) -> bool:
     )
 
 
-def _find(node: _Node, want: Any) -> list[_Node]:
+def _find(node: _Node, want: Callable[[_Node], bool]) -> list[_Node]:
     found = []
     for child in node.children:
         if isinstance(child, _Node):

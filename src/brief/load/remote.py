@@ -263,7 +263,7 @@ class Fetcher:
                 )
         raise self.fail(url, f"more than {MAX_REDIRECTS} redirects")
 
-    def _read_body(self, url: str, response: Any) -> bytes:
+    def _read_body(self, url: str, response: requests.Response) -> bytes:
         requests = self._requests
         declared = response.headers.get("Content-Length")
         total = int(declared) if declared and declared.isdigit() else None
