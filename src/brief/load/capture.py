@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from brief import __version__
 from brief.core.errors import BriefError, Location, Problem, SourceError, UsageError
-from brief.core.writer import atomic_write_text, check_name, safe_join
+from brief.core.writer import OutputRoot, check_name
 from brief.load.config import Config
 from brief.load.dataset import load_dataset
 from brief.load.extract import PAGE_BREAK, extract, sniff
@@ -152,10 +152,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
 
 def write_capture(config: Config, capture: Capture) -> Path:
     """Write a capture atomically (text first, metadata last) and return its folder."""
-    folder = safe_join(captures_dir(config), check_name(capture.source, "source id"))
-    atomic_write_text(folder / TEXT_NAME, capture.text)
-    atomic_write_text(folder / META_NAME, json.dumps(capture.meta(), indent=2, ensure_ascii=False) + "\n")
-    return folder
+    folder = OutputRoot(captures_dir(config)).child(check_name(capture.source, "source id"))
+    folder.write_text(TEXT_NAME, capture.text)
+    folder.write_text(META_NAME, json.dumps(capture.meta(), indent=2, ensure_ascii=False) + "\n")
+    return folder.root
 
 
 def make_capture(

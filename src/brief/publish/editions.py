@@ -2,6 +2,7 @@
 
 A snapshot is the normalised data one brief's edition rests on (JSON, sorted keys). The diff of
 two snapshots is the "What changed since the last edition" section and `brief diff A B`.
+`publish_staged` and `add_files` write an edition's folder, only through an OutputRoot.
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, cast
 
 from brief.assess.risk import Assessment
 from brief.core.errors import BriefError, UsageError
+from brief.core.writer import OutputRoot
 from brief.load.dataset import Dataset
 from brief.load.markers import cite_keys
 from brief.load.model import BriefSpec, Incident, Recommendation
@@ -33,6 +38,48 @@ def sha256_bytes(data: bytes) -> str:
 def canonical_json(data: Any) -> bytes:
     """Return deterministic JSON bytes (sorted keys, UTF-8, trailing newline)."""
     return (json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+
+
+# --- writing an edition's folder ----------------------------------------------------------------
+
+
+def publish_staged(
+    output: OutputRoot,
+    folder: str,
+    files: list[tuple[str, bytes]],
+    snapshot: dict[str, Any],
+    manifest: dict[str, Any],
+) -> Path:
+    """Publish a new edition (or correction) at `folder` inside `output`; return the published folder.
+
+    The files, the snapshot and the manifest (last: it marks the edition complete) are written into
+    a hidden staging folder beside `folder`, which is then renamed into place: a reader sees the
+    whole edition or none of it."""
+    target = output.folder(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{target.name}-", dir=target.parent))
+    try:
+        os.chmod(staging, 0o755)
+        stage = OutputRoot(staging)
+        for name, data in files:
+            stage.write_bytes(name, data)
+        stage.write_bytes(SNAPSHOT, canonical_json(snapshot))
+        stage.write_bytes(MANIFEST, canonical_json(manifest))
+        try:
+            os.rename(staging, target)
+        except OSError as exc:
+            raise BriefError(f"{target}: cannot publish ({exc.strerror}); nothing was changed") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def add_files(edition: OutputRoot, files: list[tuple[str, bytes]], manifest: dict[str, Any]) -> list[Path]:
+    """Add files to a published edition, then write its new manifest (last); return the paths written."""
+    written = [edition.write_bytes(name, data) for name, data in files]
+    edition.write_bytes(MANIFEST, canonical_json(manifest))
+    return written
 
 
 # --- snapshots ---------------------------------------------------------------------------------

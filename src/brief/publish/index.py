@@ -12,7 +12,7 @@ from brief import __version__
 from brief.core import audiences
 from brief.core.dates import long_date
 from brief.core.errors import BriefError
-from brief.core.writer import atomic_write_text
+from brief.core.writer import OutputRoot
 from brief.load.config import Config
 from brief.publish.editions import Published, published
 from brief.render.templates import environment, read_asset
@@ -83,8 +83,9 @@ def write_index(config: Config) -> list[Path]:
     except jinja2.TemplateError as exc:
         raise BriefError(f"index.html: template error: {exc}") from None
     feed = _atom(config, briefs)
-    atomic_write_text(out / "index.html", html)
-    atomic_write_text(out / "feed.xml", feed)
+    root = OutputRoot(out)
+    root.write_text("index.html", html)
+    root.write_text("feed.xml", feed)
     return [out / "index.html", out / "feed.xml"]
 
 
