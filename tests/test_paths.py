@@ -1,4 +1,4 @@
-"""Paths (issue 7): ids, brief, edition and remote names that try to leave their folder are refused,
+"""Paths: ids, brief, edition and remote names that try to leave their folder are refused,
 and nothing is ever written outside output/ (a build) or data/remote/ (a pull).
 """
 

@@ -99,7 +99,7 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 def _plain_blocks(markdown: str) -> list[str] | None:
     """Return the blocks of plain prose as the Markdown renderer would, or None when it has markup.
 
-    Rendering every prose field of a large data set is most of `brief validate`'s time (issue 8);
+    Rendering every prose field of a large data set is most of `brief validate`'s time;
     most fields are plain paragraphs with citation markers, whose blocks need no renderer.
     """
     markdown = markdown.replace("\r\n", "\n").replace("\r", "\n")
@@ -152,7 +152,7 @@ def _join_abbreviations(parts: list[str]) -> list[str]:
     out: list[str] = []
     for part in parts:
         # Abbreviations hold no space, so only the last word can end in one (and searching a
-        # whole paragraph for a "$"-anchored pattern costs a scan per split, issue 8).
+        # whole paragraph for a "$"-anchored pattern costs a scan per split).
         if out and _ABBREVIATION.search(out[-1].rsplit(None, 1)[-1] if out[-1].strip() else ""):
             out[-1] += " " + part
         else:
@@ -219,7 +219,7 @@ class ProseFacts:
     """What the checks read from each prose text: its citation keys and its uncited numbers.
 
     Computed once per distinct text. Given a cache folder, a large project (MIN_TEXTS texts or
-    more) keeps them across runs in prose.marshal there (brief/cache.py), keyed by each text's
+    more) keeps them across runs in prose.marshal there (core/cache.py), keyed by each text's
     hash and by the hash of the code that computes them: at 15,000 incidents this reading was
     a fifth of `brief validate`."""
 
@@ -266,7 +266,10 @@ def check(ds: Dataset, prose: ProseFacts | None = None) -> list[Problem]:
             problems.append(
                 Problem(
                     record.locate(fld),
-                    f'sentence states {what} without a citation: "{shown}" (add a marker such as [@source-id, p. 27] to the sentence)',
+                    (
+                        f'sentence states {what} without a citation: "{shown}" (add a marker such as '
+                        "[@source-id, p. 27] to the sentence)"
+                    ),
                     "warning",
                 )
             )

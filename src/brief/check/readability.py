@@ -171,7 +171,10 @@ def _too_hard(score: float, where: Location) -> Problem | None:
     if score > GRADE_CEILING:
         return Problem(
             where,
-            f"the public text reads at US grade {score:.1f} (Flesch–Kincaid), above {GRADE_CEILING:g}: use shorter sentences and everyday words",
+            (
+                f"the public text reads at US grade {score:.1f} (Flesch–Kincaid), above {GRADE_CEILING:g}: use "
+                "shorter sentences and everyday words"
+            ),
             "warning",
         )
     return None
@@ -198,7 +201,10 @@ def check(ds: Dataset, config: Config) -> list[Problem]:
             add(
                 Problem(
                     spec.locate("plain" if plain else ""),
-                    "the public brief has no plain bottom line (plain.bottom_line): it prints the technical one instead",
+                    (
+                        "the public brief has no plain bottom line (plain.bottom_line): it prints the "
+                        "technical one instead"
+                    ),
                     "warning",
                 )
             )
@@ -206,7 +212,10 @@ def check(ds: Dataset, config: Config) -> list[Problem]:
             add(
                 Problem(
                     spec.locate("plain" if plain else ""),
-                    "the public brief has no plain key judgements (plain.key_judgements): it prints the technical ones instead",
+                    (
+                        "the public brief has no plain key judgements (plain.key_judgements): it prints the "
+                        "technical ones instead"
+                    ),
                     "warning",
                 )
             )
@@ -229,7 +238,10 @@ def check(ds: Dataset, config: Config) -> list[Problem]:
                 add(
                     Problem(
                         inc.locate(""),
-                        f"no plain summary (plain.summary) for the public brief {spec.id!r}: it lists the curated findings instead",
+                        (
+                            f"no plain summary (plain.summary) for the public brief {spec.id!r}: it lists the "
+                            "curated findings instead"
+                        ),
                         "warning",
                     )
                 )

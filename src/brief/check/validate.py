@@ -78,11 +78,11 @@ def check(
         return key not in known and key not in ds.broken and kind not in ds.unreadable
 
     # `where` may be a Location or a function returning one: finding a field's line can mean
-    # parsing the file again with line marks (sources/local.py), so it is done for problems only.
+    # parsing the file again with line marks (load/dataset.py), so it is done for problems only.
     def located(where: Location | Callable[[], Location]) -> Location:
         return where() if callable(where) else where
 
-    unread: dict[str, Source] = {}  # cited sources no analyst has read: one line for all (issue 15)
+    unread: dict[str, Source] = {}  # cited sources no analyst has read: one line for all
 
     def cited(text: str, where: Location | Callable[[], Location]) -> None:
         for key in prose.keys(text):
@@ -115,7 +115,10 @@ def check(
                 add(
                     Problem(
                         _at(inc, f + ".sources"),
-                        f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one source with a locator)",
+                        (
+                            f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one "
+                            "source with a locator)"
+                        ),
                     )
                 )
             if not claim.sources and not claim.reported_by:
@@ -161,7 +164,10 @@ def check(
                     add(
                         Problem(
                             _at(inc, f"{f}.sources[{j}].id"),
-                            f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)",
+                            (
+                                f"confirmed claim {claim.id!r} rests on {src.reliability.value} source "
+                                f"{ref.id!r} (cite the primary source)"
+                            ),
                             "warning",
                         )
                     )
@@ -195,7 +201,10 @@ def check(
             add(
                 Problem(
                     _at(inc, "regulatory.harm_types"),
-                    f"reporting deadlines count days from the awareness date, and the incident date {inc.date} has no day: give regulatory.awareness_date (YYYY-MM-DD)",
+                    (
+                        "reporting deadlines count days from the awareness date, and the incident date "
+                        f"{inc.date} has no day: give regulatory.awareness_date (YYYY-MM-DD)"
+                    ),
                 )
             )
         if inc.status_source:
@@ -203,7 +212,7 @@ def check(
         if inc.risk:
             problems.extend(_risk_problems(inc, config, today, rubrics))
 
-    if unread:  # one line, not one warning per citing record (issue 15)
+    if unread:  # one line, not one warning per citing record
         first = next(iter(unread.values()))
         listed = sum(1 for src in unread.values() if src.verification == Verification.listed)
         kinds = ", ".join(
@@ -218,7 +227,11 @@ def check(
         add(
             Problem(
                 Location(getattr(origin, "path", "?"), 0, "verification"),
-                f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked ({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite checked sources",
+                (
+                    f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked "
+                    f"({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite "
+                    "checked sources"
+                ),
                 "warning",
             )
         )
@@ -360,7 +373,7 @@ def validate(config: Config, today: dt.date | None = None) -> Report:
     return Report(ds, problems)
 
 
-# --- what a command prints (issue 15) ----------------------------------------------------------
+# --- what a command prints ----------------------------------------------------------------------
 
 GROUP_AFTER = 20  # more warnings than this are printed grouped by kind, one example each
 

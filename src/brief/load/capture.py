@@ -103,7 +103,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
             problems.append(
                 Problem(
                     where,
-                    f"capture folder without {META_NAME} (an interrupted capture?): capture again with `brief capture {folder.name} --replace`, or remove the folder",
+                    (
+                        f"capture folder without {META_NAME} (an interrupted capture?): capture again with "
+                        f"`brief capture {folder.name} --replace`, or remove the folder"
+                    ),
                     "warning",
                 )
             )
@@ -115,7 +118,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
             problems.append(
                 Problem(
                     where,
-                    f"unreadable capture metadata ({str(exc)[:120]}): capture again with `brief capture {folder.name} --replace`",
+                    (
+                        f"unreadable capture metadata ({str(exc)[:120]}): capture again with `brief capture "
+                        f"{folder.name} --replace`"
+                    ),
                 )
             )
             continue
@@ -123,7 +129,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
             problems.append(
                 Problem(
                     Location(where.path, 0, "source"),
-                    f"capture of {capture.source!r} stored in the folder of {folder.name!r} (expected the folder named after the source id)",
+                    (
+                        f"capture of {capture.source!r} stored in the folder of {folder.name!r} (expected the "
+                        "folder named after the source id)"
+                    ),
                 )
             )
             continue
@@ -134,7 +143,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
                 problems.append(
                     Problem(
                         Location(config.relative(text_path)),
-                        f"cannot read the captured text ({exc}): capture again with `brief capture {folder.name} --replace`",
+                        (
+                            f"cannot read the captured text ({exc}): capture again with `brief capture "
+                            f"{folder.name} --replace`"
+                        ),
                     )
                 )
                 continue
@@ -142,7 +154,11 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
                 problems.append(
                     Problem(
                         Location(config.relative(text_path)),
-                        f"captured text does not match its SHA-256 in {META_NAME} (edited by hand?): a capture must stay as fetched; capture again with `brief capture {folder.name} --replace`",
+                        (
+                            f"captured text does not match its SHA-256 in {META_NAME} (edited by hand?): a "
+                            f"capture must stay as fetched; capture again with `brief capture {folder.name} "
+                            "--replace`"
+                        ),
                     )
                 )
                 continue

@@ -126,7 +126,10 @@ def pdf_pages(data: bytes) -> list[str]:
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 # Never part of the readable text: code, chrome and navigation.
 _SKIP = frozenset(
-    "script style noscript template svg math head nav header footer aside form button select iframe object canvas dialog".split()
+    (
+        "script style noscript template svg math head nav header footer aside form button select iframe object "
+        "canvas dialog"
+    ).split()
 )
 _BLOCK = frozenset(
     """address article aside blockquote body caption dd details div dl dt fieldset figcaption figure h1 h2 h3 h4

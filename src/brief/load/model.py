@@ -1,4 +1,4 @@
-"""Typed records of the data model (DESIGN.md section 3). No I/O here.
+"""Typed records of the data model (docs/data-model.md). No I/O here.
 
 Every record loaded from a file carries `origin`, the Location it came from; loaders set it, and
 validation messages name it. Prose fields (summaries, claim notes, rationales) are Markdown with
@@ -50,7 +50,7 @@ class Record(BaseModel):
     # The origin (a Location, or a callable the loader defers it to) and the parsed document (for
     # the line of any field) live in the instance dict under "_origin" and "_doc", not in pydantic
     # private attributes: those cost an extra initialisation per nested record, about half the
-    # validation time of a large project (issue 8). Neither is a field: dumps and equality ignore them.
+    # validation time of a large project. Neither is a field: dumps and equality ignore them.
 
     @property
     def origin(self) -> Location | None:
@@ -75,7 +75,7 @@ class Record(BaseModel):
         """Share this record's set of given field names with records of the same shape.
 
         pydantic keeps that set per instance: about 2 KB for a record with a dozen fields, a fifth
-        of a large project's memory (issue 8). Assigning a field gives the record its own set again."""
+        of a large project's memory. Assigning a field gives the record its own set again."""
         own = self.__pydantic_fields_set__
         key = frozenset(own)
         shared = pool.get(key)
@@ -96,7 +96,7 @@ class Record(BaseModel):
         base = self.origin or Location("?")
         line = base.line
         doc = self.__dict__.get("_doc")
-        if callable(doc):  # deferred by the loader (sources/local.py): parsed with line marks on demand
+        if callable(doc):  # deferred by the loader (load/dataset.py): parsed with line marks on demand
             doc = self.__dict__["_doc"] = doc()
         if doc is not None and field:
             parts: list[Any] = []
@@ -111,7 +111,7 @@ class DateWithoutDay(ValueError):
 
 
 class PartialDate(dt.date):
-    """A date known to the month (`2023-04`) or the year (`2023`) only (issue 15).
+    """A date known to the month (`2023-04`) or the year (`2023`) only.
 
     It prints at its precision (`isoformat()` gives "2023-04"; render's long_date "April 2023"),
     sorts and compares by the start of its period (so it never counts as newer than a day within
@@ -187,13 +187,16 @@ def _date_not_number(value: Any) -> Any:
         raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)")
     if isinstance(value, str) and _PARTIAL_DATE.match(value.strip()):
         raise ValueError(
-            f"the date {value!r} has no day: this date counts days (a deadline or review), so it needs a full date (expected YYYY-MM-DD)"
+            (
+                f"the date {value!r} has no day: this date counts days (a deadline or review), so it needs a "
+                "full date (expected YYYY-MM-DD)"
+            )
         )
     return value
 
 
 def _date_at_precision(value: Any) -> Any:
-    # A year or a month is a date too (issue 15): 10,203 of 15,666 records of one data set give no day.
+    # A year or a month is a date too: 10,203 of 15,666 records of one data set give no day.
     value = parse_partial(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)")
@@ -262,7 +265,7 @@ class Source(Record):
     type: str
     title: str = Field(min_length=1)
     reliability: Reliability
-    verification: Verification  # no default: leaving it out must not claim the source was read (issue 15)
+    verification: Verification  # no default: leaving it out must not claim the source was read
     checked: str | None = None  # how it was checked, in words
     archived: str | None = None  # URL of an archived copy
     capture: CaptureNote | None = None  # why there is no capture to check quotes against (evidence.py)
@@ -302,7 +305,10 @@ class Source(Record):
     def _csl_type(cls, value: str) -> str:
         if value not in cls.CSL_TYPES:
             raise ValueError(
-                f"unknown CSL item type {value!r} (expected one of the CSL 1.0.2 types, e.g. report, webpage, article-newspaper, legislation)"
+                (
+                    f"unknown CSL item type {value!r} (expected one of the CSL 1.0.2 types, e.g. report, "
+                    "webpage, article-newspaper, legislation)"
+                )
             )
         return value
 
@@ -323,7 +329,7 @@ class Source(Record):
 
 
 class ClaimStatus(str, Enum):
-    """Verification status of one checkable statement (fact dossier section 0)."""
+    """Verification status of one checkable statement."""
 
     confirmed = "confirmed"
     partly_accurate = "partly-accurate"
@@ -355,7 +361,7 @@ class Claim(Record):
     # The public brief's correction of a press claim, in plain words (cited); the public brief lists
     # the press claims that have one.
     plain: str | None = None
-    as_of: Date | None = None  # a claim that can go stale: the date its source says it held (issue 16)
+    as_of: Date | None = None  # a claim that can go stale: the date its source says it held
 
 
 class IncidentKind(str, Enum):
@@ -443,11 +449,11 @@ class FrameworkReport(Record):
     source: Id  # the developer's report
     locator: str | None = None
     note: str | None = None  # Markdown with citations
-    as_of: Date | None = None  # the date of the developer's report: a status that can change (issue 16)
+    as_of: Date | None = None  # the date of the developer's report: a status that can change
 
 
 STATUS_FACTS = ("placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination")
-# The values of a status fact that establish what a recommendation may presuppose (issue 16).
+# The values of a status fact that establish what a recommendation may presuppose.
 ESTABLISHED_VALUES = frozenset({"yes", "designated", "notified", "presumed", "deployed", "pending"})
 
 
@@ -457,7 +463,7 @@ def _iso_value(value: Any) -> Any:
 
 
 class StatusFact(Record):
-    """A status fact that can go stale (issue 16): what held as of a date, per its source.
+    """A status fact that can go stale: what held as of a date, per its source.
 
     `text` says it in the present tense and `past` in the past tense; a brief prints `past` with its
     date once the fact is older than the brief's `stale_after_months` ("As of 22 May 2025, ...")."""
@@ -494,7 +500,7 @@ class RegulatoryFacts(Record):
     cop_signatory: bool | None = None  # the provider signed the GPAI Code of Practice
     disaster: bool = False  # OECD "AI disaster": disrupts the functioning of a community or society
     framework_reports: list[FrameworkReport] = Field(default_factory=list)
-    status: list[StatusFact] = Field(default_factory=list)  # dated, sourced status facts (issue 16)
+    status: list[StatusFact] = Field(default_factory=list)  # dated, sourced status facts
     rationale: dict[str, str] = Field(default_factory=dict)  # fact name -> cited sentence
 
 
@@ -542,7 +548,7 @@ class Incident(Record):
     regulatory: RegulatoryFacts | None = None  # inputs of the regulatory flags and clocks
     suppress: list[Suppression] = Field(default_factory=list)  # library recommendations withheld
     plain: PlainIncident | None = None  # the public brief's wording; None: not yet written
-    # Record status (issue 15): a retracted record stays in the data but leaves briefs unless named.
+    # Record status: a retracted record stays in the data but leaves briefs unless named.
     status: Literal["retracted", "disputed"] | None = None
     status_reason: str | None = None  # why (Markdown with citations); required with a status
     status_source: Id | None = None  # who retracted or disputes it
@@ -561,7 +567,7 @@ class Incident(Record):
 
     @property
     def reassess(self) -> list[str]:
-        """The upstream fields that changed since this incident's assessment overlay was written (issue 15)."""
+        """The upstream fields that changed since this incident's assessment overlay was written."""
         return list(self.__dict__.get("_reassess", ()))
 
     @property
@@ -675,7 +681,7 @@ class Recommendation(Record):
     clock: Literal["initial", "intermediate", "final"] | None = (
         None  # its deadline: this report of the incident's clock
     )
-    # Issue 16. The duties (data/regulatory/application.yaml ids) it rests on: while one does not yet
+    # The duties (data/regulatory/application.yaml ids) it rests on: while one does not yet
     # bind the provider at the edition date, the brief prints `request_text` (a request, never
     # enforcement) and no priority above 2.
     rests_on: list[str] = Field(default_factory=list)
@@ -762,7 +768,7 @@ class BriefSpec(Record):
     bottom_line: str | None = None
     citation_style: str | None = None  # overrides brief.toml
     # "compendium": one page per incident in scope (templates/compendium/), for large scopes; sources
-    # are referenced in the text and listed at the end instead of footnoted (issue 8).
+    # are referenced in the text and listed at the end instead of footnoted.
     layout: Literal["standard", "compendium"] = "standard"
     # Marking printed on every page, per audience; by default the classification, and PUBLIC for
     # the public brief (which carries no internal marking). E.g. {executive: "OFFICIAL-SENSITIVE"}.
@@ -774,8 +780,8 @@ class BriefSpec(Record):
     decisions: list[Decision] = Field(default_factory=list, max_length=3)
     # Page budget per audience, over the audience's default (`brief build` warns when a PDF exceeds it).
     pages: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
-    plain: PlainBrief | None = None  # the public brief's wording (brief/readability.py checks it)
-    # A status fact older than this is printed in the past tense with its date (issue 16).
+    plain: PlainBrief | None = None  # the public brief's wording (check/readability.py checks it)
+    # A status fact older than this is printed in the past tense with its date.
     stale_after_months: Int = Field(default=6, ge=1, le=120)
     # The files of each audience (`brief build --format` overrides): HTML always, PDF, Word (.docx).
     formats: list[OutputFormat] = Field(default_factory=_default_formats, min_length=1)
@@ -785,7 +791,10 @@ class BriefSpec(Record):
     def _marking(cls, value: str) -> str:
         if not re.fullmatch(MARKING_PATTERN, value):
             raise ValueError(
-                f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. OFFICIAL)"
+                (
+                    f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or "
+                    "'-' (e.g. OFFICIAL)"
+                )
             )
         return value
 
@@ -810,7 +819,10 @@ class BriefSpec(Record):
         for audience, marking in value.items():
             if not re.fullmatch(MARKING_PATTERN, marking):
                 raise ValueError(
-                    f"marking {marking!r} for {audience} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. PUBLIC)"
+                    (
+                        f"marking {marking!r} for {audience} must be upper case letters, digits, spaces, '/', "
+                        "':' or '-' (e.g. PUBLIC)"
+                    )
                 )
         return value
 

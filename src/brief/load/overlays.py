@@ -1,7 +1,7 @@
 """Assessment overlays: an analyst's work on a pulled incident, kept beside the pull.
 
 `data/assessments/<incident-id>.yaml` holds any fields of an incident file, all optional except
-`id` (risk inputs, claims, tags, notes, corrected fields). The loader (sources/local.py) merges it
+`id` (risk inputs, claims, tags, notes, corrected fields). The loader (load/dataset.py) merges it
 over the pulled record: a field given here replaces the pulled one (`tags` and `regulatory` merge
 key by key). `brief pull` never writes there, so the assessment survives every pull.
 

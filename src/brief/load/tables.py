@@ -75,7 +75,10 @@ def message(cls: type[BaseModel], err: ErrorDetails) -> str:
         if (
             err["loc"] and err["loc"][-1] == "verification" and cls is Source
         ):  # no default may claim that a source was read
-            return "required field is missing (expected consulted, corroborated, listed or unverified: say whether an analyst read the source)"
+            return (
+                "required field is missing (expected consulted, corroborated, listed or unverified: say "
+                "whether an analyst read the source)"
+            )
         return "required field is missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
@@ -93,7 +96,10 @@ def message(cls: type[BaseModel], err: ErrorDetails) -> str:
     if kind.startswith("date") or kind == "date_from_datetime_parsing":
         return f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} is not a valid id (expected lower-case letters, digits, '.', '_' or '-', starting with a letter or digit)"
+        return (
+            f"{value!r} is not a valid id (expected lower-case letters, digits, '.', '_' or '-', starting with "
+            "a letter or digit)"
+        )
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         ctx = err.get("ctx", {})
         words = {"ge": "at least", "le": "at most", "gt": "more than", "lt": "less than"}
@@ -119,7 +125,10 @@ def message(cls: type[BaseModel], err: ErrorDetails) -> str:
             "bool_parsing": "true or false",
         }[kind]
         if kind == "string_type" and isinstance(value, bool):
-            return f"wrong type: true/false (expected {wanted}; YAML reads an unquoted yes, no, on, off, true or false as true/false: quote it)"
+            return (
+                f"wrong type: true/false (expected {wanted}; YAML reads an unquoted yes, no, on, off, true or "
+                "false as true/false: quote it)"
+            )
         return f"wrong type: {kind_of(value)} (expected {wanted})"
     return str(err["msg"]).removeprefix("Value error, ")
 

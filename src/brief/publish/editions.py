@@ -143,7 +143,8 @@ def make_snapshot(
 class Change:
     """One line of a what-changed section."""
 
-    kind: str  # incident-added, incident-removed, risk-level, risk-input, claim-status, claim-added, evaluation-added, ...
+    # incident-added, incident-removed, risk-level, risk-input, claim-status, claim-added, evaluation-added, ...
+    kind: str
     text: str
     ref: str = ""  # the record id it concerns
 
@@ -229,7 +230,10 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> Diff:
             add(
                 Change(
                     "reassessment",
-                    f"{ni[key]['title']} ({key}) needs reassessment: its pulled record changed since it was assessed ({', '.join(stale)}).",
+                    (
+                        f"{ni[key]['title']} ({key}) needs reassessment: its pulled record changed since it was "
+                        f"assessed ({', '.join(stale)})."
+                    ),
                     key,
                 )
             )
@@ -285,7 +289,10 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> Diff:
                 add(
                     Change(
                         "claim-status",
-                        f"Claim “{cb[cid]['text']}” on {b['title']} changed from {ca[cid]['status']} to {cb[cid]['status']}.",
+                        (
+                            f"Claim “{cb[cid]['text']}” on {b['title']} changed from {ca[cid]['status']} to "
+                            f"{cb[cid]['status']}."
+                        ),
                         f"{key}/{cid}",
                     )
                 )
