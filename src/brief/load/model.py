@@ -99,7 +99,7 @@ class Record(BaseModel):
         if callable(doc):  # deferred by the loader (load/dataset.py): parsed with line marks on demand
             doc = self.__dict__["_doc"] = doc()
         if doc is not None and field:
-            parts: list[Any] = []
+            parts: list[str | int] = []
             for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
                 parts.append(int(index) if index else name)
             line = line_of(doc, tuple(parts)) or line

@@ -23,7 +23,7 @@ UPSTREAM_KEY = "upstream"
 MERGED_BY_KEY = ("tags", "regulatory")  # mappings merged key by key; every other field is replaced
 
 
-def _digest(value: Any, size: int) -> str:
+def _digest(value: object, size: int) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:size]
 

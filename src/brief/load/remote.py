@@ -139,7 +139,7 @@ class Fetcher:
     def __enter__(self) -> "Fetcher":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def fail(self, url: str, cause: str) -> SourceError:

@@ -54,7 +54,7 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Any, sh
     return out
 
 
-def field_path(loc: tuple[Any, ...]) -> str:
+def field_path(loc: tuple[int | str, ...]) -> str:
     """Return a pydantic error location as a reader writes it: `claims[2].source`."""
     out = ""
     for part in loc:
@@ -133,7 +133,7 @@ def message(cls: type[BaseModel], err: ErrorDetails) -> str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
-def kind_of(value: Any) -> str:
+def kind_of(value: object) -> str:
     """Name the type of a parsed value in a reader's words."""
     if value is None:
         return "null (no value)"
@@ -150,14 +150,14 @@ def kind_of(value: Any) -> str:
     return type(value).__name__
 
 
-def close_field(cls: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+def close_field(cls: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
     """Return the known field an unknown key at `loc` most likely meant, or None."""
     owner = _owner(cls, tuple(loc[:-1]))
     close = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1) if owner else []
     return close[0] if close else None
 
 
-def _owner(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _owner(cls: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """Return the model class that owns the field path `loc` inside `cls`."""
     owner: Any = cls
     for part in loc:

@@ -206,7 +206,7 @@ def _risk_inputs(risk: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def _fmt_input(name: str, value: Any) -> str:
+def _fmt_input(name: str, value: object) -> str:
     code = INPUT_CODES.get(name)
     if code and isinstance(value, int):
         return f"{code}{value}"
