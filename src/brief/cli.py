@@ -20,6 +20,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from brief import __version__
+from brief.core import audiences
 from brief.core.errors import BriefError, UsageError
 
 app = typer.Typer(
@@ -147,7 +148,7 @@ def build(
         typer.Option(
             "--audience",
             "-a",
-            help="Audience to build: regulator, executive, technical, public or all; default from brief.toml.",
+            help=f"Audience to build: {', '.join(audiences.NAMES)} or all; default from brief.toml.",
         ),
     ] = None,
     edition: Annotated[
