@@ -882,7 +882,22 @@ def test_a_broken_table_is_reported_with_its_file(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["validate", "--project", str(root)])
     assert result.exit_code == 1
-    assert "data/regulatory/clocks.yaml: regimes.cop-9.3.milestones: missing" in result.stderr
+    # Every problem of the file at once, each with its line.
+    assert "data/regulatory/clocks.yaml:3: regimes['cop-9.3'].milestones: required field is missing" in result.stderr
+    assert "data/regulatory/clocks.yaml:3: regimes['cop-9.3'].applies_from: required field is missing" in result.stderr
+
+
+def test_a_vocabulary_s_mistakes_are_reported_by_line(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p")
+    (root / "data" / "vocab").mkdir()
+    (root / "data" / "vocab" / "mit.yaml").write_text(
+        "vocabulary: mit\nname: MIT\nterms:\n  - {id: '1', label: One}\n  - {id: '1', label: Again}\n"
+        "  - {id: '2', lable: Two}\n"
+    )
+    result = runner.invoke(app, ["validate", "--project", str(root)])
+    assert result.exit_code == 1
+    assert "data/vocab/mit.yaml:6: terms[2].label: required field is missing" in result.stderr
+    assert "data/vocab/mit.yaml:6: terms[2].lable: unknown field 'lable' (did you mean 'label'?)" in result.stderr
 
 
 def test_the_default_data_validates_with_its_regulatory_facts() -> None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from brief.assess.regulatory import InTime, Tables
+from brief.assess.regulatory.clocks import InTime
+from brief.assess.regulatory.tables import Tables
 from brief.core.dates import long_date
 from brief.load.model import BriefSpec, Incident, StatusFact
 
@@ -182,13 +183,16 @@ def context(ds: Any, spec: BriefSpec, computed: Any, on: dt.date) -> dict[str, A
     }
 
 
-def stale_lines(ds: Any, today: dt.date, scoped: Any = None) -> list[str]:
-    """Return the validation note's list of stale facts and claims with their age, per brief."""
+def stale_lines(ds: Any, today: dt.date, scoped: Callable[[Any, str], Iterable[Incident]]) -> list[str]:
+    """Return the validation note's list of stale facts and claims with their age, per brief.
+
+    `scoped(ds, brief_id)` returns the incidents a brief covers (load/scope.py `scoped_incidents`);
+    a project without briefs is checked over all its incidents."""
     lines: list[str] = []
     briefs = list(ds.briefs.values()) or [None]
     for spec in briefs:
         months = spec.stale_after_months if spec is not None else 6
-        incidents = scoped(ds, spec.id) if (scoped is not None and spec is not None) else list(ds.incidents.values())
+        incidents = list(scoped(ds, spec.id)) if spec is not None else list(ds.incidents.values())
         found = []
         for inc in incidents:
             for i, fact in enumerate(inc.regulatory.status if inc.regulatory else ()):

@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brief.assess import regulatory
-from brief.assess.regulatory import InTime, PeriodRow, Provision, Ref, Regime, RegulatoryView, Tables
+from brief.assess.regulatory.annex import PeriodRow, Provision
+from brief.assess.regulatory.clocks import InTime
+from brief.assess.regulatory.tables import Ref, Regime, Tables
+from brief.assess.regulatory.view import RegulatoryView
 from brief.load.model import Incident, Recommendation
 from brief.load.scope import incident_tags
 
