@@ -145,14 +145,14 @@ def context(ds: Any, spec: BriefSpec, computed: Any, on: dt.date) -> dict[str, A
     for view in computed.views:
         reg = annex[view.id] if annex is not None and view.id in annex else None
         for timing in reg.in_time if reg is not None else ():
-            key = (
+            law_key = (
                 timing.duty,
                 timing.model if timing.transitional or timing.binds is None else None,
                 timing.binds_from,
             )
-            if key in seen_law:
+            if law_key in seen_law:
                 continue
-            seen_law.add(key)
+            seen_law.add(law_key)
             law.append(timing)
     withheld = [
         (view.incident, s)
@@ -205,18 +205,21 @@ def stale_lines(ds: Any, today: dt.date, scoped: Callable[[Any, str], Iterable[I
                 if is_stale(report.as_of, today, months):
                     where = inc.locate(f"regulatory.framework_reports[{i}].as_of")
                     found.append(
-                        f"  {where}: {report.framework} {report.threshold} {report.status} as of {report.as_of} ({months_between(report.as_of, today)} months old)"
+                        f"  {where}: {report.framework} {report.threshold} {report.status} as of {report.as_of} "
+                        f"({months_between(report.as_of, today)} months old)"
                     )
             for i, claim in enumerate(inc.claims):
                 if is_stale(claim.as_of, today, months):
                     where = inc.locate(f"claims[{i}].as_of")
                     found.append(
-                        f"  {where}: claim {claim.id} as of {claim.as_of} ({months_between(claim.as_of, today)} months old)"
+                        f"  {where}: claim {claim.id} as of {claim.as_of} ({months_between(claim.as_of, today)} "
+                        "months old)"
                     )
         if found:
             name = f"brief {spec.id}" if spec is not None else "the project"
             lines.append(
-                f"Stale facts for {name} (older than {months} months on {today}; printed in the past tense with their date):"
+                f"Stale facts for {name} (older than {months} months on {today}; printed in the past tense with their "
+                "date):"
             )
             lines += sorted(set(found), key=found.index)
     return lines

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,7 +144,7 @@ class Selection:
     fired: tuple[Fired, ...] = ()
     suppressed: tuple[Suppressed, ...] = ()
 
-    def __iter__(self):  # a Selection reads as its fired recommendations
+    def __iter__(self) -> Iterator[Fired]:  # a Selection reads as its fired recommendations
         return iter(self.fired)
 
     def __len__(self) -> int:
@@ -253,14 +253,15 @@ def select(
 STATUS_LABELS = {
     "placed-on-market": "the model's placing-on-market date",
     "cop-signatory": "the provider's signature of the GPAI Code of Practice",
-    "systemic-risk-designation": "the model's status as a general-purpose AI model with systemic risk (notification or designation)",
+    "systemic-risk-designation": "the model's status as a general-purpose AI model with systemic risk (notification "
+    "or designation)",
     "deployment": "the model's deployment",
     "pending-determination": "a pending determination by the developer",
 }
 
 
 def unestablished(rec: Recommendation, inc: Incident) -> str:
-    """Return why a recommendation is withheld: the status facts it presupposes that are not established ("" if none)."""
+    """Return why a recommendation is withheld: the status facts it presupposes that no source establishes ("" if none)."""
     facts = {f.fact: f for f in (inc.regulatory.status if inc.regulatory else ())}
     missing = [name for name in rec.presupposes if name not in facts or not facts[name].established]
     if not missing:
@@ -271,7 +272,8 @@ def unestablished(rec: Recommendation, inc: Incident) -> str:
 
 
 def _standing(rec: Recommendation, inc: Incident, reg: RegulatoryView | None) -> tuple[Any, str]:
-    """Return the first duty the recommendation rests on that does not bind at the edition date, and the sourced signatory fact."""
+    """Return the first duty the recommendation rests on that does not bind at the edition date, and the sourced
+    signatory fact."""
     if reg is None or not rec.rests_on:
         return None, ""
     for duty in rec.rests_on:

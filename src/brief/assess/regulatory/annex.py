@@ -68,4 +68,7 @@ def counting_note(tables: Tables) -> str:
         if tables.roll_forward
         else "a date that falls on a Saturday or Sunday stays there"
     )
-    return f"Periods count from the day the provider becomes aware (day 0), {how}, and {roll}; public holidays are not taken into account."
+    return (
+        f"Periods count from the day the provider becomes aware (day 0), {how}, and {roll}; "
+        "public holidays are not taken into account."
+    )

@@ -87,7 +87,8 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
                     add(
                         Problem(
                             where,
-                            f"unknown {vocab.name} tag {tag!r} (nearest valid: {_nearest_words(vocab.nearest(str(tag)))}; the vocabulary is {vocab.where})",
+                            f"unknown {vocab.name} tag {tag!r} (nearest valid: "
+                            f"{_nearest_words(vocab.nearest(str(tag)))}; the vocabulary is {vocab.where})",
                         )
                     )
                 elif term.id in seen:
@@ -122,12 +123,14 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
     for rec in ds.recommendations.values():
         for i, tag in enumerate(rec.triggers.tags):
             prefix, _, name = str(tag).partition(":")
-            vocab = tables.vocabularies.get(prefix) if name else None
-            if vocab is not None and vocab.find(name) is None:
+            known_vocab = tables.vocabularies.get(prefix) if name else None
+            if known_vocab is not None and known_vocab.find(name) is None:
                 add(
                     Problem(
                         rec.locate(f"triggers.tags[{i}]"),
-                        f"unknown {vocab.name} tag {name!r} (nearest valid: {_nearest_words([f'{prefix}:{n}' for n in vocab.nearest(name)])}; the vocabulary is {vocab.where})",
+                        f"unknown {known_vocab.name} tag {name!r} (nearest valid: "
+                        f"{_nearest_words([f'{prefix}:{n}' for n in known_vocab.nearest(name)])}; "
+                        f"the vocabulary is {known_vocab.where})",
                     )
                 )
         for i, token in enumerate(rec.triggers.flags):
@@ -145,14 +148,16 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
                 add(
                     Problem(
                         rec.locate(f"rests_on[{i}]"),
-                        f"unknown duty {duty!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/application.yaml)",
+                        f"unknown duty {duty!r} (nearest valid: {_nearest_words(close)}; the list is in "
+                        "data/regulatory/application.yaml)",
                     )
                 )
         if rec.request_text and not rec.rests_on:
             add(
                 Problem(
                     rec.locate("request_text"),
-                    "given, but rests_on names no duty, so it is never printed (name the duty the recommendation rests on)",
+                    "given, but rests_on names no duty, so it is never printed (name the duty the recommendation "
+                    "rests on)",
                     "warning",
                 )
             )
@@ -160,7 +165,8 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
             add(
                 Problem(
                     rec.locate("rationale"),
-                    f"recommendation {rec.id!r} has a rationale that cites no source (expected at least one [@source-id, locator])",
+                    f"recommendation {rec.id!r} has a rationale that cites no source (expected at least one "
+                    "[@source-id, locator])",
                     "warning",
                 )
             )
@@ -202,7 +208,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
             add(
                 Problem(
                     at(f"regulatory.harm_types[{i}]"),
-                    f"unknown harm type {h!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/clocks.yaml)",
+                    f"unknown harm type {h!r} (nearest valid: {_nearest_words(close)}; the list is in "
+                    "data/regulatory/clocks.yaml)",
                 )
             )
     evidence = inc.risk.evidence if inc.risk else None
@@ -210,7 +217,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
         add(
             Problem(
                 at("regulatory.harm_types"),
-                "harm types are recorded but realised_harm is false (harm types describe realised harm; remove them or set realised_harm: true)",
+                "harm types are recorded but realised_harm is false (harm types describe realised harm; remove them "
+                "or set realised_harm: true)",
                 "warning",
             )
         )
@@ -240,7 +248,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
         add(
             Problem(
                 at("risk.fatal_or_ci_or_widespread"),
-                f"false, but regulatory.harm_types records {', '.join(sorted(grave))} (set it to true so that rubric floor F2 applies)",
+                f"false, but regulatory.harm_types records {', '.join(sorted(grave))} (set it to true so that rubric "
+                "floor F2 applies)",
                 "warning",
             )
         )
@@ -249,7 +258,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
         add(
             Problem(
                 at("regulatory"),
-                "no awareness_date: reporting clocks count from the incident date instead (give the date the provider became aware, when known)",
+                "no awareness_date: reporting clocks count from the incident date instead (give the date the provider "
+                "became aware, when known)",
                 "warning",
             )
         )
@@ -263,7 +273,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
         add(
             Problem(
                 at("regulatory.gpai_systemic_risk"),
-                "presumed, but training compute is not disclosed (the Art. 51(2) presumption needs more than 10^25 FLOP; use 'unknown' unless the provider notified the Commission or was designated)",
+                "presumed, but training compute is not disclosed (the Art. 51(2) presumption needs more than 10^25 "
+                "FLOP; use 'unknown' unless the provider notified the Commission or was designated)",
                 "warning",
             )
         )
@@ -319,7 +330,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
             add(
                 Problem(
                     at(f"{f}.past"),
-                    "missing: give the sentence in the past tense, printed once the fact is older than the brief's stale_after_months",
+                    "missing: give the sentence in the past tense, printed once the fact is older than the brief's "
+                    "stale_after_months",
                     "warning",
                 )
             )
@@ -334,7 +346,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
             add(
                 Problem(
                     at(f"{f}.framework"),
-                    f"unknown framework {report.framework!r} (nearest valid: {_nearest_words(close)}; the list is in data/regulatory/frameworks.yaml)",
+                    f"unknown framework {report.framework!r} (nearest valid: {_nearest_words(close)}; the list is in "
+                    "data/regulatory/frameworks.yaml)",
                 )
             )
         elif fw.find(report.threshold) is None:
@@ -350,7 +363,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
             add(
                 Problem(
                     at(f"{f}.domain"),
-                    f"unknown CoP specified systemic risk {report.domain!r} (nearest valid: {_nearest_words(cop.nearest(report.domain))})",
+                    f"unknown CoP specified systemic risk {report.domain!r} (nearest valid: "
+                    f"{_nearest_words(cop.nearest(report.domain))})",
                 )
             )
         if report.source not in ds.sources:
@@ -359,13 +373,14 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
             add(
                 Problem(
                     at(f"{f}.locator"),
-                    f"no locator for {report.source!r} (give the section, page or paragraph where the developer reports it)",
+                    f"no locator for {report.source!r} (give the section, page or paragraph where the developer "
+                    "reports it)",
                     "warning",
                 )
             )
         cited(report.note, at(f"{f}.note"))
         threshold = fw.find(report.threshold) if fw else None
-        if threshold is not None and inc.risk is not None:
+        if fw is not None and threshold is not None and inc.risk is not None:
             domain = report.domain or threshold.domain
             implied = threshold.rung if report.status == "reached" else (1 if report.status != "ruled-out" else 0)
             cap = inc.risk.capability
@@ -379,7 +394,8 @@ def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list
                 add(
                     Problem(
                         at("risk.capability.status"),
-                        f"C{cap.status}, but the developer reports {fw.short} {threshold.id} as {report.status} for {domain}, which the cross-walk reads as C{implied} (check the capability input)",
+                        f"C{cap.status}, but the developer reports {fw.short} {threshold.id} as {report.status} for "
+                        f"{domain}, which the cross-walk reads as C{implied} (check the capability input)",
                         "warning",
                     )
                 )

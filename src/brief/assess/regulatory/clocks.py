@@ -73,9 +73,10 @@ def placings(incidents: Iterable[Incident]) -> dict[str, Any]:
 
 
 def placing(inc: Incident, known: Mapping[str, Any] | None = None) -> tuple[dt.date | None, Any]:
-    """Return an incident's model's placing-on-market date and the status fact it comes from (None, None: not recorded).
+    """Return an incident's model's placing-on-market date and its status fact (None, None: not recorded).
 
-    The incident's own fact first; else the fact another incident records for its first model (`known`, from placings())."""
+    The incident's own fact first; else the fact another incident records for its first model
+    (`known`, from placings())."""
     facts = inc.regulatory.status if inc.regulatory else ()
     fact = next((f for f in facts if f.fact == "placed-on-market"), None)
     if fact is None and known and inc.models and inc.models[0] in known:
@@ -103,34 +104,39 @@ def in_time(
     duty = tables.duties[duty_id]
     t = duty.transitional
     who = model or "the model"
-    law = (duty.basis,)
+    law: tuple[Ref, ...] = (duty.basis,)
     placed_refs = (placed_ref,) if placed_ref is not None else ()
     if t is None:
         binds_from: dt.date | None = duty.applies_from
         text = f"{duty.short} applies from {long_date(duty.applies_from)}"
-        refs = law
+        refs: tuple[Ref, ...] = law
         transitional = False
     elif placed is None:
         binds_from = None
         text = (
             f"Undetermined for {who}: its placing-on-market date is not recorded. {duty.short} binds providers from "
-            f"{long_date(duty.applies_from)}, or from {long_date(t.binds_from)} for a model placed on the market before {long_date(t.placed_before)}"
+            f"{long_date(duty.applies_from)}, or from {long_date(t.binds_from)} for a model placed on the market "
+            f"before {long_date(t.placed_before)}"
         )
         refs = (duty.basis, t.basis)
         transitional = False
     elif placed < t.placed_before:
         binds_from = t.binds_from
         text = (
-            f"Art. 111(3) binds {who} from {long_date(t.binds_from)}: it was placed on the market on {long_date(placed)}, before "
-            f"{long_date(t.placed_before)}, so {duty.short} binds its provider from {long_date(t.binds_from)}, not from {long_date(duty.applies_from)}"
+            f"Art. 111(3) binds {who} from {long_date(t.binds_from)}: it was placed on the market on "
+            f"{long_date(placed)}, before "
+            f"{long_date(t.placed_before)}, so {duty.short} binds its provider from {long_date(t.binds_from)}, not "
+            f"from {long_date(duty.applies_from)}"
         )
         refs = placed_refs + (t.basis, duty.basis)
         transitional = True
     else:
         binds_from = duty.applies_from
         text = (
-            f"{duty.short} binds the provider of {who} from {long_date(duty.applies_from)}: it was placed on the market on "
-            f"{long_date(placed)}, on or after {long_date(t.placed_before)}, so the transitional period of Art. 111(3) does not apply"
+            f"{duty.short} binds the provider of {who} from {long_date(duty.applies_from)}: it was placed on the "
+            "market on "
+            f"{long_date(placed)}, on or after {long_date(t.placed_before)}, so the transitional period of Art. "
+            "111(3) does not apply"
         )
         refs = placed_refs + (duty.basis, t.basis)
         transitional = False

@@ -1,4 +1,4 @@
-"""The GPAI Code of Practice's specified systemic risks (Appendix 1.4): one flag per risk the incident is tagged with."""
+"""The GPAI Code of Practice's specified systemic risks (Appendix 1.4): a flag per risk the incident is tagged with."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def provisions(tables: Tables) -> list[Provision]:
     code = "CoP.APP1_4"
     entry = tables.flags[code]
     cop = tables.vocabularies.get("cop")
-    items = (
+    items: list[tuple[str, str, tuple[Ref, ...]]] = (
         [(t.label, f"“{t.definition}”", (Ref(cop.source, t.locator, t.locator or ""),)) for t in cop.terms]
         if cop
         else []

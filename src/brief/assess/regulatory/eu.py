@@ -235,13 +235,12 @@ def _reporting(x: Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tuple
     if cop_state != "no":
         binding = next(c for c in clocks if c.regime == "cop-9.3" and c.binding)
         inputs.insert(1, awareness)
-        verdict = tables.verdict(
-            code, cop_state, days=binding.days, locator=binding.ref.locator, due=long_date(binding.initial.due)
-        )
+        verdict = tables.verdict(code, cop_state, days=binding.days, locator=binding.ref.locator, due=_due(binding))
         shown = f"{code}({binding.days} days)"
         if x.facts.cop_signatory is False:
             notes.append(
-                "The provider has not signed the Code, so Measure 9.3 does not bind it; Art. 55(1)(c) “without undue delay” still applies and the Code's periods are shown for reference."
+                "The provider has not signed the Code, so Measure 9.3 does not bind it; Art. 55(1)(c) “without undue "
+                "delay” still applies and the Code's periods are shown for reference."
             )
             if cop_state == "yes":
                 cop_state = "conditional"
@@ -288,11 +287,9 @@ def _reporting(x: Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tuple
         clocks += new
         inputs.append(awareness)
         binding = next(c for c in new if c.binding)
-        verdict = tables.verdict(
-            code, state, days=binding.days, locator=binding.ref.locator, due=long_date(binding.initial.due)
-        )
+        verdict = tables.verdict(code, state, days=binding.days, locator=binding.ref.locator, due=_due(binding))
         shown, dated = f"{code}({binding.days} days)", True
-    notes = (regime.caveat,) if regime.caveat and (dated or high_risk) else ()
+    notes = [regime.caveat] if regime.caveat and (dated or high_risk) else []
     basis = tables.refs(code) + ((regime.applies_from_basis,) if dated else ())
     flags.append(
         Flag(
@@ -305,18 +302,24 @@ def _reporting(x: Inputs, tables: Tables, gpai_status: str, art3: Flag) -> tuple
             rule(tables, code),
             basis,
             rationale(x, "high_risk_system"),
-            notes,
+            tuple(notes),
             tokens(code, state, state),
         )
     )
     return flags, clocks
 
 
+def _due(clock: Clock) -> str:
+    """Return the due date of a clock's initial report, in words ("" when it has none)."""
+    return long_date(clock.initial.due) if clock.initial.due else ""
+
+
 def _placed_condition(regime: Regime, tables: Tables) -> str:
     duty = tables.duties.get(regime.in_time or "")
     t = duty.transitional if duty else None
     return (
-        f"the model was placed on the market on or after {long_date(t.placed_before)} (its placing date is not recorded; Art. 111(3))"
+        f"the model was placed on the market on or after {long_date(t.placed_before)} (its placing date is not "
+        "recorded; Art. 111(3))"
         if t
         else "the duty applies"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from brief.assess.regulatory.flags import (
     CrosswalkRow,
     Findings,
@@ -39,7 +41,8 @@ def _frontier(x: Inputs, tables: Tables) -> list[Flag]:
         if domain and domain not in {(_t.id if (_t := cop.find(t)) else t) for t in x.inc.tags.cop}:
             term = cop.find(domain)
             notes.append(
-                f"The threshold concerns {term.label if term else domain}, a risk this record is not tagged with: it is reported for context, not as the trigger of this finding."
+                f"The threshold concerns {term.label if term else domain}, a risk this record is not tagged with: it "
+                "is reported for context, not as the trigger of this finding."
             )
         basis = (Ref(fw.source, threshold.locator or None, f"{fw.short}: {threshold.id}"),)
         evidence = (Ref(report.source, report.locator, "the developer's report"),)
@@ -90,7 +93,7 @@ def own_frameworks(inc: Incident, tables: Tables) -> list[Framework]:
     return [fw for fw in tables.frameworks.values() if fw.developer and fold(fw.developer) == developer]
 
 
-def developer_rows(x: Inputs, tables: Tables, flags: list[Flag]) -> list[CrosswalkRow]:
+def developer_rows(x: Inputs, tables: Tables, flags: Sequence[Flag]) -> list[CrosswalkRow]:
     """Return the cross-walk rows of the developer's own framework: only what the developer reported."""
     rows: list[CrosswalkRow] = []
     cop = tables.vocabularies.get("cop")
@@ -110,7 +113,8 @@ def developer_rows(x: Inputs, tables: Tables, flags: list[Flag]) -> list[Crosswa
         rows.append(
             CrosswalkRow(
                 "Developer framework",
-                f"None shown: the record's developer ({who}) has no framework in data/regulatory/frameworks.yaml, and another developer's framework says nothing about this model.",
+                f"None shown: the record's developer ({who}) has no framework in data/regulatory/frameworks.yaml, and "
+                "another developer's framework says nothing about this model.",
             )
         )
     for fw in own:

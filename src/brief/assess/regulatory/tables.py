@@ -560,7 +560,7 @@ def _read(path: Path, kind: type[BaseModel], shown: str, problems: list[Problem]
         problems.append(Problem(Location(shown), f"cannot read the table: {exc.strerror or exc}"))
         return None, None
     except YamlProblem as exc:
-        problems.append(Problem(Location(shown, exc.line or None), f"cannot read the table: {exc}"))
+        problems.append(Problem(Location(shown, exc.line or 0), f"cannot read the table: {exc}"))
         return None, None
     try:
         return doc, kind.model_validate(doc)
@@ -579,7 +579,7 @@ class _Builder:
     def fail(self, shown: str, loc: tuple[Any, ...], message: str) -> None:
         """Record a problem at the field path `loc` of a file."""
         where = field_path(loc)
-        self.problems.append(Problem(Location(shown, line_of(self.docs[shown], loc) or None, where), message))
+        self.problems.append(Problem(Location(shown, line_of(self.docs[shown], loc), where), message))
 
     def vocabulary(self, prefix: str, raw: VocabularyFile, shown: str) -> Vocabulary:
         """Return a vocabulary file as a Vocabulary, checking its prefix and that no term repeats."""

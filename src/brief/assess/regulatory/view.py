@@ -141,7 +141,8 @@ def contradictions(view: RegulatoryView, inc: Incident, tables: Tables) -> list[
     for row in view.crosswalk:
         if row.framework_id and row.framework_id not in own:
             out.append(
-                f"{row.framework}: another developer's framework in the cross-walk of a {inc.developer or 'unrecorded developer'} model"
+                f"{row.framework}: another developer's framework in the cross-walk of a "
+                f"{inc.developer or 'unrecorded developer'} model"
             )
         for threshold, said in row.asserts:
             flagged = states.get(f"{row.framework_id}:{threshold}", set())
