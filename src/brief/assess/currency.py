@@ -1,4 +1,4 @@
-"""Currency (issue 16): as of when a brief speaks, and status facts worded for their age.
+"""Currency: as of when a brief speaks, and status facts worded for their age.
 
 A status fact (model.StatusFact: placing on the market, Code signatory status, systemic-risk
 designation, deployment, a pending determination) holds as of a date, per its source. A brief

@@ -7,7 +7,7 @@ that gives no list never fires on its own. An incident may suppress a recommenda
 the regulatory annex prints the suppression. A recommendation with a `clock` carries the due date of
 that report from the incident's reporting clock, marked indicative.
 
-Pure functions over the dataset, the rubric assessment and the regulatory view (regulatory.py).
+Pure functions over the dataset, the rubric assessment and the regulatory view (assess/regulatory/).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Fired:
     incident: str
     reasons: tuple[str, ...]
     deadline: Deadline | None = None
-    # Issue 16: a duty it rests on that does not (or may not) bind the provider at the edition date.
+    # A duty it rests on that does not (or may not) bind the provider at the edition date.
     # The brief then prints it as a request (`request_text`), at priority 2 at most, with this reason.
     not_binding: InTime | None = None
     code_signatory: str = ""  # the sourced signatory fact, when the Code's commitments can be invoked instead
@@ -134,7 +134,7 @@ class Suppressed:
     reason: str
     recommendation: Recommendation | None
     would_fire: bool
-    status: bool = False  # withheld because a status fact it presupposes is not established (issue 16)
+    status: bool = False  # withheld because a status fact it presupposes is not established
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ STATUS_LABELS = {
 
 
 def unestablished(rec: Recommendation, inc: Incident) -> str:
-    """Return why a recommendation is withheld: the status facts it presupposes that no source establishes ("" if none)."""
+    """Return why a recommendation is withheld: the presupposed status facts no source establishes ("" if none)."""
     facts = {f.fact: f for f in (inc.regulatory.status if inc.regulatory else ())}
     missing = [name for name in rec.presupposes if name not in facts or not facts[name].established]
     if not missing:
@@ -297,7 +297,7 @@ def annex(
     """Return an incident's regulatory view with the recommendations it fires (the annex's data).
 
     `tables`: the loaded tables, when the caller has them (checking the table files' dates once
-    per incident was 3 s of a 1,000-incident compendium, issue 8)."""
+    per incident was 3 s of a 1,000-incident compendium)."""
     tables = tables or regulatory.load_tables(data_dir)
     reg = regulatory.view(inc, assessment, tables, as_of, known)
     level = assessment.level if assessment is not None else None
