@@ -59,6 +59,7 @@ def flag_tokens(tables: Tables) -> set[str]:
 
 
 def _nearest_words(names: list[str]) -> str:
+    """Return names as a message lists them: quoted, comma-separated."""
     return ", ".join(repr(n) for n in names)
 
 
@@ -72,6 +73,7 @@ def check(ds: Dataset, data_dir: Path | str) -> list[Problem]:
     add = problems.append
 
     def cited(text: str | None, where: Location) -> None:
+        """Add a problem for each citation key of `text` that names no source."""
         for key in cite_keys(text or ""):
             if key not in ds.sources:
                 add(Problem(where, f"unknown citation key {key!r}" + suggest(key, ds.sources)))
@@ -194,6 +196,7 @@ def _table_sources(tables: Tables) -> set[tuple[str, str]]:
 
 
 def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list[Problem]:
+    """Return the problems of one incident's `regulatory:` facts (harm types, status facts, framework reports)."""
     facts = inc.regulatory
     if facts is None:
         return []

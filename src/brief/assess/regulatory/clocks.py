@@ -59,6 +59,7 @@ class InTime:
 
     @property
     def state(self) -> str:
+        """Return "yes", "no" or "unknown" (undetermined)."""
         return "unknown" if self.binds is None else ("yes" if self.binds else "no")
 
 
@@ -206,6 +207,7 @@ class Clock:
 
     @property
     def initial(self) -> Milestone:
+        """Return the initial report, the first milestone."""
         return self.milestones[0]
 
 
@@ -293,6 +295,7 @@ def report_deadlines(
 
 
 def _passed(due: dt.date, as_of: dt.date | None) -> bool | None:
+    """Return whether a due date lies before the edition date (None: no edition date)."""
     return None if as_of is None else due < as_of
 
 
@@ -304,6 +307,7 @@ def _intermediate(
     as_of: dt.date | None,
     count: Callable[[dt.date, int], dt.date],
 ) -> Milestone:
+    """Return the intermediate reports: every `every_days` from the initial one until resolution."""
     step = m.every_days or 28
     first = count(initial_due, step)
     if resolved is not None and resolved <= first:

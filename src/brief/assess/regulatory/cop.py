@@ -14,6 +14,7 @@ from brief.assess.regulatory.tables import Ref, Tables, words
 
 
 def _cop_risks(x: Inputs, tables: Tables) -> list[Flag]:
+    """Return one flag per specified systemic risk the incident is tagged with, or one "no" flag."""
     code = "CoP.APP1_4"
     vocab = tables.vocabularies["cop"]
     entry = tables.flags[code]

@@ -38,6 +38,7 @@ FLAG_STATES = {
 
 
 def _art3_49(x: Inputs, tables: Tables) -> Flag:
+    """Return the EU.ART3_49 flag: realised harm of a class Art. 3(49) lists."""
     code = "EU.ART3_49"
     inputs = [("Realised harm", x.realised_text), ("Evidence", x.evidence_text), ("Harm types", harm_words(x, tables))]
     if x.realised and x.serious:
@@ -103,12 +104,14 @@ def _applicable(regime: Regime, x: Inputs, tables: Tables | None = None) -> bool
 
 
 def _timing(regime: Regime, x: Inputs, tables: Tables | None) -> InTime | None:
+    """Return whether the regime's duty binds on the awareness date (None: the regime names no duty)."""
     if tables is None or not regime.in_time or regime.in_time not in tables.duties:
         return None
     return in_time(tables, regime.in_time, x.awareness, x.placed, x.model, x.placed_ref)
 
 
 def _clock_set(x: Inputs, tables: Tables, regime_id: str, state: str, condition: str) -> list[Clock]:
+    """Return a regime's clocks, one per harm type it covers, sharing the binding schedule of updates."""
     regime = tables.regimes[regime_id]
     clocks = []
     for h in x.harm_types:
@@ -141,6 +144,7 @@ def _clock_set(x: Inputs, tables: Tables, regime_id: str, state: str, condition:
 
 
 def _replace(obj: Any, **changes: Any) -> Any:
+    """Return a copy of a frozen record with `changes`."""
     return dataclasses.replace(obj, **changes)
 
 
@@ -315,6 +319,7 @@ def _due(clock: Clock) -> str:
 
 
 def _placed_condition(regime: Regime, tables: Tables) -> str:
+    """Return the condition a clock depends on when the model's placing date is not recorded."""
     duty = tables.duties.get(regime.in_time or "")
     t = duty.transitional if duty else None
     return (
@@ -326,6 +331,7 @@ def _placed_condition(regime: Regime, tables: Tables) -> str:
 
 
 def _undetermined_note(timing: InTime) -> str:
+    """Return the note printed when whether a duty binds is undetermined."""
     return timing.text
 
 

@@ -43,6 +43,7 @@ class Flag:
 
     @property
     def holds(self) -> bool:
+        """Return whether the flag applies."""
         return self.state == "yes"
 
     @property
@@ -52,6 +53,7 @@ class Flag:
 
     @property
     def state_label(self) -> str:
+        """Return the state in words ("Applies", "Undetermined" ...)."""
         return STATE_LABELS[self.state]
 
 
@@ -89,6 +91,7 @@ class Inputs:
 
 
 def yesno(value: bool | None) -> str:
+    """Return a recorded yes/no input in words ("not recorded" when unset)."""
     return "not recorded" if value is None else ("yes" if value else "no")
 
 
@@ -99,6 +102,7 @@ def inputs(
     as_of: dt.date | None,
     placed_by_model: Mapping[str, Any] | None = None,
 ) -> Inputs:
+    """Return the inputs every rule reads for one incident, derived where the record does not give them."""
     facts = inc.regulatory or RegulatoryFacts()
     evidence = inc.risk.evidence if inc.risk else None
     e_text = e_why = ""
@@ -149,10 +153,12 @@ def inputs(
 
 
 def rationale(x: Inputs, *names: str) -> tuple[str, ...]:
+    """Return the incident's curated reasons for the named facts."""
     return tuple(x.facts.rationale[n] for n in names if x.facts.rationale.get(n))
 
 
 def harm_words(x: Inputs, tables: Tables, types: Iterable[str] | None = None) -> str:
+    """Return the harm types (default: all recorded) as a phrase ("none recorded" when none)."""
     chosen = list(x.harm_types if types is None else types)
     return (
         "; ".join(tables.harm_types[h].label.lower() if i else tables.harm_types[h].label for i, h in enumerate(chosen))
@@ -161,10 +167,12 @@ def harm_words(x: Inputs, tables: Tables, types: Iterable[str] | None = None) ->
 
 
 def rule(tables: Tables, code: str) -> str:
+    """Return a flag family's rule as flags.yaml words it, on one line."""
     return words(tables.flags[code].rule)
 
 
 def tokens(code: str, state: str, status: str) -> frozenset[str]:
+    """Return the trigger tokens of a flag: `code=status`, and `code` and `code=yes` when it applies."""
     tokens = {f"{code}={status}"}
     if state == "yes":
         tokens |= {code, f"{code}=yes"}
@@ -183,6 +191,7 @@ class Provision:
 
     @property
     def anchor(self) -> str:
+        """Return the id of the provision in the annex's table of provisions."""
         return anchor(self.code)
 
 

@@ -18,6 +18,7 @@ from brief.load.model import Incident
 
 
 def _frontier(x: Inputs, tables: Tables) -> list[Flag]:
+    """Return one flag per threshold the developer reported, or one "no" flag."""
     code = "FRONTIER"
     entry = tables.flags[code]
     statuses = entry.statuses

@@ -21,6 +21,7 @@ SEVERITY_SERIOUS = 4  # rubric S4: the Art. 3(49) / OECD "serious" level
 
 
 def _oecd(x: Inputs, tables: Tables) -> Flag:
+    """Return the OECD class: incident, serious incident or disaster with realised harm; else a hazard."""
     code = "OECD"
     entry = tables.flags[code]
     severity = x.inc.risk.severity if x.inc.risk else None

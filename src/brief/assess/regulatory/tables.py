@@ -96,6 +96,8 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class ClockRule:
+    """The period of one harm type under one regime: days from awareness, and the provision."""
+
     days: int
     locator: str
 
@@ -113,6 +115,8 @@ class HarmType:
 
 @dataclass(frozen=True)
 class MilestoneRule:
+    """One report a regime requires (initial, intermediate, final, complete) and its rule."""
+
     kind: str  # initial, intermediate, final, complete
     label: str
     rule: str
@@ -178,6 +182,8 @@ class Unverified:
 
 @dataclass(frozen=True)
 class Threshold:
+    """A threshold of a developer's framework and the rubric C rung it maps onto."""
+
     framework: str
     id: str
     label: str
@@ -188,6 +194,8 @@ class Threshold:
 
 @dataclass(frozen=True)
 class Framework:
+    """A developer's frontier-safety framework (frameworks.yaml) and its thresholds."""
+
     id: str
     name: str
     short: str
@@ -204,6 +212,8 @@ class Framework:
 
 @dataclass(frozen=True)
 class NistRule:
+    """A NIST AI RMF subcategory and the rubric levels (or realised harm) that name it."""
+
     id: str
     locator: str
     text: str
@@ -272,6 +282,7 @@ def _term_index(terms: tuple[Term, ...]) -> dict[str, Term]:
 
 
 def _fill(template: str, values: Mapping[str, Any]) -> str:
+    """Return a template with each `{name}` replaced by its value (unknown names kept)."""
     return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), str(template).strip())
 
 
@@ -287,6 +298,8 @@ Name = Annotated[str, BeforeValidator(_as_text)]
 
 
 class _Table(BaseModel):
+    """A table entry: unknown fields are mistakes, and the records are read-only."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -303,6 +316,8 @@ class RefIn(_Table):
 
 
 class TermIn(_Table):
+    """A term of a vocabulary file."""
+
     id: Name
     label: str
     definition: str = ""
@@ -323,11 +338,15 @@ class VocabularyFile(_Table):
 
 
 class CountingIn(_Table):
+    """How clocks.yaml counts periods."""
+
     working_days: bool = False
     roll_forward: bool = False
 
 
 class MilestoneIn(_Table):
+    """A report a regime requires, as clocks.yaml writes it."""
+
     label: str
     rule: str = ""
     locator: str = ""
@@ -336,6 +355,8 @@ class MilestoneIn(_Table):
 
 
 class RegimeIn(_Table):
+    """A reporting regime of clocks.yaml."""
+
     name: str | None = None
     short: str | None = None
     duty: str = ""
@@ -351,11 +372,15 @@ class RegimeIn(_Table):
 
 
 class ClockRuleIn(_Table):
+    """The period of one harm type under one regime, as clocks.yaml writes it."""
+
     days: int = Field(ge=0)
     locator: str = ""
 
 
 class HarmTypeIn(_Table):
+    """A harm type of clocks.yaml and its periods per regime."""
+
     label: str | None = None
     art3_49: str | None = None
     clocks: dict[str, ClockRuleIn]
@@ -398,6 +423,8 @@ class FlagEntry(_Table):
 
 
 class NistRuleIn(_Table):
+    """A NIST AI RMF subcategory of flags.yaml."""
+
     id: str
     locator: str | None = None
     text: str = ""
@@ -408,6 +435,8 @@ class NistRuleIn(_Table):
 
 
 class NistIn(_Table):
+    """The NIST AI RMF section of flags.yaml."""
+
     name: str = ""
     source: str = ""
     subcategories: list[NistRuleIn]
@@ -421,6 +450,8 @@ class FlagsFile(_Table):
 
 
 class ThresholdIn(_Table):
+    """A threshold of a developer framework, as frameworks.yaml writes it."""
+
     id: str
     label: str | None = None
     domain: str | None = None
@@ -429,6 +460,8 @@ class ThresholdIn(_Table):
 
 
 class FrameworkIn(_Table):
+    """A developer framework of frameworks.yaml."""
+
     name: str | None = None
     short: str | None = None
     developer: str = ""
@@ -448,12 +481,15 @@ class FrameworksFile(_Table):
     @field_validator("rungs")
     @classmethod
     def _four_rungs(cls, rungs: dict[int, dict[str, str]]) -> dict[int, dict[str, str]]:
+        """Return the rungs, which must be exactly C0 to C3."""
         if sorted(rungs) != [0, 1, 2, 3]:
             raise ValueError("must have one row for each of C0 to C3")
         return rungs
 
 
 class TransitionalIn(_Table):
+    """A transitional rule of application.yaml."""
+
     placed_before: dt.date
     binds_from: dt.date
     rule: str = ""
@@ -461,6 +497,8 @@ class TransitionalIn(_Table):
 
 
 class DutyIn(_Table):
+    """A duty in time of application.yaml."""
+
     name: str | None = None
     short: str | None = None
     who: str = ""
@@ -471,6 +509,8 @@ class DutyIn(_Table):
 
 
 class UnverifiedIn(_Table):
+    """A legal statement of application.yaml not yet checked against its source."""
+
     id: Name | None = None
     duty: str | None = None
     statement: str
@@ -513,6 +553,7 @@ def read_tables(data_dir: Path | str, vocabularies: Mapping[str, str], flag_code
 
 
 def _shown(path: Path, data_dir: Path | str) -> str:
+    """Return a table file as the user knows it: data/... inside the project, else its full path."""
     try:
         return str(Path(Path(data_dir).name) / path.resolve().relative_to(Path(data_dir).resolve()))
     except ValueError:

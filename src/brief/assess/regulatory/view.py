@@ -46,6 +46,7 @@ class RegulatoryView:
 
     @property
     def applying(self) -> list[Flag]:
+        """Return the flags that apply."""
         return [f for f in self.flags if f.state == "yes"]
 
     def flag(self, family: str) -> Flag | None:
