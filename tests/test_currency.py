@@ -1,4 +1,4 @@
-"""Law and facts as of the edition date (issue 16): stale status facts in the past tense with their
+"""Law and facts as of the edition date: stale status facts in the past tense with their
 date, "Information as of" in every brief, validate's list of stale facts and of law to verify, and
 the default regulator brief's statement of when the AI Act binds Claude Opus 4."""
 
@@ -37,13 +37,15 @@ def text(page: str) -> str:
 
 def test_a_fresh_fact_keeps_the_present_tense_with_its_date() -> None:
     assert currency.wording(PENDING, D(2025, 11, 22)) == (
-        "As of 22 May 2025, Anthropic has not determined whether the model passed the threshold [@dev-2025-card, sec. 1]."
+        "As of 22 May 2025, Anthropic has not determined whether the model passed the threshold [@dev-2025-card, sec. "
+        "1]."
     )
 
 
 def test_a_fact_older_than_six_months_is_in_the_past_tense_with_its_date() -> None:
     assert currency.wording(PENDING, D(2025, 11, 23)) == (
-        "As of 22 May 2025, Anthropic had not determined whether the model had passed the threshold [@dev-2025-card, sec. 1]."
+        "As of 22 May 2025, Anthropic had not determined whether the model had passed the threshold [@dev-2025-card, "
+        "sec. 1]."
     )
     assert currency.wording(PENDING, D(2026, 12, 7), months=24).startswith(
         "As of 22 May 2025, Anthropic has not"
@@ -144,8 +146,8 @@ regulatory:
     result = runner.invoke(app, ["validate", "--project", str(root)])
     assert result.exit_code == 1
     assert (
-        "regulatory.status[0].value: unknown value 'deployd' for deployment (expected one of deployed, withdrawn, not-established); did you mean 'deployed'?"
-        in result.stderr
+        "regulatory.status[0].value: unknown value 'deployd' for deployment (expected one of deployed, withdrawn, "
+        "not-established); did you mean 'deployed'?" in result.stderr
     )
     assert (
         "regulatory.status[0].as_of: missing" in result.stderr
@@ -171,8 +173,8 @@ def default_regulator(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_the_default_brief_states_when_art_111_3_binds_claude_opus_4(default_regulator: str) -> None:
     assert (
-        "Art. 111(3) binds Claude Opus 4 from 2 August 2027: it was placed on the market on 22 May 2025, before 2 August 2025"
-        in default_regulator
+        "Art. 111(3) binds Claude Opus 4 from 2 August 2027: it was placed on the market on 22 May 2025, before 2 "
+        "August 2025" in default_regulator
     )
     assert "Activating AI Safety Level 3 protections" in default_regulator  # the source of the placing date
     assert "AI Act Art. 101 (fines) applies from 2 August 2026" in default_regulator

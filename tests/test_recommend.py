@@ -363,7 +363,7 @@ def test_recommendations_carry_their_deadline_and_refer_to_page_one(brief_html: 
     assert "Something suppressed" not in recs
 
 
-# --- One computation per brief (issue 16) ---------------------------------------------------------
+# --- One computation per brief -----------------------------------------------------------------
 
 TRACKING = (
     LIBRARY
@@ -381,8 +381,8 @@ TRACKING = (
 
 
 def test_an_unresolved_incident_prints_the_same_deadlines_in_every_chapter_and_audience(tmp_path: Path) -> None:
-    """The Recommendations chapter and the annex read one computation at the edition date (issue 16:
-    they printed "Every 28 days from ..." and "next due after the edition date: ..." for one duty)."""
+    """The Recommendations chapter and the annex read one computation at the edition date (the two
+    once printed "Every 28 days from ..." and "next due after the edition date: ..." for one duty)."""
     from conftest import BRIEF
 
     brief = BRIEF.replace("audiences: [regulator]", "audiences: [regulator, executive, technical, public]")
@@ -470,7 +470,8 @@ def test_a_presupposed_status_fact_withholds_a_recommendation_and_says_which() -
     assert not sel.fired and sel.suppressed[0].status
     assert (
         sel.suppressed[0].reason
-        == "Withheld: it presupposes the provider's signature of the GPAI Code of Practice, which no source curated here establishes."
+        == "Withheld: it presupposes the provider's signature of the GPAI Code of Practice, which no source curated "
+        "here establishes."
     )
     signed = {
         "status": [

@@ -1,4 +1,4 @@
-"""Regulatory flags, reporting clocks and taxonomy checks (issue 6; src/brief/regulatory.py).
+"""Regulatory flags, reporting clocks and taxonomy checks (src/brief/assess/regulatory/).
 
 Every flag rule has a case where it applies and one where it does not; the deadline arithmetic is
 checked across month ends, leap years and weekends; the Claude Opus 4 record of the default data
@@ -338,7 +338,7 @@ def test_art55_1c_did_not_apply_before_chapter_v_did() -> None:
     assert flag(view_of(incident(evidence=4, regulatory_facts=on_the_day)), "EU.ART55_1c").state == "yes"
 
 
-# --- Provisions in time (issue 16): Art. 113, Art. 111(3), Art. 101 -------------------------------
+# --- Provisions in time: Art. 113, Art. 111(3), Art. 101 -------------------------------
 
 
 def test_a_model_placed_before_2_august_2025_is_bound_from_2_august_2027() -> None:
@@ -407,7 +407,7 @@ def test_claude_opus_4_is_bound_by_art_111_3_from_2_august_2027() -> None:
 
 
 def test_no_incident_of_the_default_data_contradicts_itself() -> None:
-    """Issue 16: no threshold both applied and ruled out; no other developer's framework about a model."""
+    """No threshold both applied and ruled out; no other developer's framework about a model."""
     ds = load_default()
     for inc in ds.incidents.values():
         v = regulatory.view(inc, None, TABLES, D(2026, 12, 7))
@@ -756,12 +756,15 @@ def test_an_unknown_tag_is_an_error_naming_the_nearest_valid_ones(tmp_path: Path
     lines = problems_for(tmp_path, {"data/incidents/example-finding.yaml": bad})
     cop = next(line for line in lines if "tags.cop[0]" in line)
     assert re.fullmatch(
-        r"data/incidents/example-finding\.yaml:11: tags\.cop\[0\]: unknown GPAI Code of Practice, Appendix 1\.4 specified systemic risks tag 'loss-of-controll' \(nearest valid: 'loss_of_control'.*; the vocabulary is .*cop-systemic-risks\.yaml\)",
+        r"data/incidents/example-finding\.yaml:11: tags\.cop\[0\]: unknown GPAI Code of Practice, Appendix 1\.4 "
+        r"specified systemic risks tag 'loss-of-controll' \(nearest valid: 'loss_of_control'.*; "
+        r"the vocabulary is .*cop-systemic-risks\.yaml\)",
         cop,
     ), cop
     assert any(
         line.startswith(
-            "data/incidents/example-finding.yaml:12: tags.mit[0]: unknown MIT AI Risk Repository domain taxonomy tag '7.7' (nearest valid: '7."
+            "data/incidents/example-finding.yaml:12: tags.mit[0]: unknown MIT AI Risk Repository domain taxonomy tag "
+            "'7.7' (nearest valid: '7."
         )
         for line in lines
     )
@@ -780,7 +783,9 @@ def test_an_unknown_tag_is_an_error_naming_the_nearest_valid_ones(tmp_path: Path
 def test_labels_and_any_case_are_valid_tags(tmp_path: Path) -> None:
     good = INCIDENT.replace(
         "  cop: [loss_of_control]",
-        '  cop: [Loss of control]\n  mit: ["7.1 AI pursuing its own goals in conflict with human goals or values", "7"]\n  nist: [data privacy]\n  oecd: [Psychological]',
+        "  cop: [Loss of control]\n"
+        '  mit: ["7.1 AI pursuing its own goals in conflict with human goals or values", "7"]\n'
+        "  nist: [data privacy]\n  oecd: [Psychological]",
     )
     lines = problems_for(tmp_path, {"data/incidents/example-finding.yaml": good})
     assert not [line for line in lines if ": tags." in line]
@@ -816,8 +821,8 @@ suppress:
         in body
     )
     assert (
-        "regulatory.framework_reports[1].threshold: unknown Anthropic RSP threshold 'ASL-9' (nearest valid: 'ASL-4', 'ASL-3'"
-        in body
+        "regulatory.framework_reports[1].threshold: unknown Anthropic RSP threshold 'ASL-9' (nearest valid: 'ASL-4', "
+        "'ASL-3'" in body
     )
     assert "regulatory.framework_reports[1].source: unknown source 'nosuch'" in body
     assert "regulatory.framework_reports[1].domain: unknown CoP specified systemic risk 'bio'" in body
@@ -844,17 +849,18 @@ def test_recommendation_triggers_are_checked(tmp_path: Path) -> None:
 """
     lines = problems_for(tmp_path, {"data/recommendations.yaml": recs})
     assert (
-        "data/recommendations.yaml:5: rationale: warning: recommendation 'ask-protocol' has a rationale that cites no source (expected at least one [@source-id, locator])"
-        in lines
+        "data/recommendations.yaml:5: rationale: warning: recommendation 'ask-protocol' has a rationale that cites no "
+        "source (expected at least one [@source-id, locator])" in lines
     )
     vocab = REPO / "data" / "vocab" / "cop-systemic-risks.yaml"
     assert (
-        f"data/recommendations.yaml:7: triggers.tags[0]: unknown GPAI Code of Practice, Appendix 1.4 specified systemic risks tag 'loss-of-control' (nearest valid: 'cop:loss_of_control'; the vocabulary is packaged vocabulary {vocab.name})"
-        in lines
+        "data/recommendations.yaml:7: triggers.tags[0]: unknown GPAI Code of Practice, Appendix 1.4 specified "
+        "systemic risks tag 'loss-of-control' (nearest valid: 'cop:loss_of_control'; the vocabulary is packaged "
+        f"vocabulary {vocab.name})" in lines
     )
     assert (
-        "data/recommendations.yaml:8: triggers.flags[1]: unknown flag 'EU.GPAI_SR=presumd' (nearest valid: 'EU.GPAI_SR=presumed', 'EU.GPAI_SR=yes', 'EU.GPAI_SR=designated')"
-        in lines
+        "data/recommendations.yaml:8: triggers.flags[1]: unknown flag 'EU.GPAI_SR=presumd' (nearest valid: "
+        "'EU.GPAI_SR=presumed', 'EU.GPAI_SR=yes', 'EU.GPAI_SR=designated')" in lines
     )
     assert len({line for line in lines if ": triggers." in line}) == 2  # topic tags and valid flags pass
 
@@ -882,7 +888,22 @@ def test_a_broken_table_is_reported_with_its_file(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["validate", "--project", str(root)])
     assert result.exit_code == 1
-    assert "data/regulatory/clocks.yaml: regimes.cop-9.3.milestones: missing" in result.stderr
+    # Every problem of the file at once, each with its line.
+    assert "data/regulatory/clocks.yaml:3: regimes['cop-9.3'].milestones: required field is missing" in result.stderr
+    assert "data/regulatory/clocks.yaml:3: regimes['cop-9.3'].applies_from: required field is missing" in result.stderr
+
+
+def test_a_vocabulary_s_mistakes_are_reported_by_line(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p")
+    (root / "data" / "vocab").mkdir()
+    (root / "data" / "vocab" / "mit.yaml").write_text(
+        "vocabulary: mit\nname: MIT\nterms:\n  - {id: '1', label: One}\n  - {id: '1', label: Again}\n"
+        "  - {id: '2', lable: Two}\n"
+    )
+    result = runner.invoke(app, ["validate", "--project", str(root)])
+    assert result.exit_code == 1
+    assert "data/vocab/mit.yaml:6: terms[2].label: required field is missing" in result.stderr
+    assert "data/vocab/mit.yaml:6: terms[2].lable: unknown field 'lable' (did you mean 'label'?)" in result.stderr
 
 
 def test_the_default_data_validates_with_its_regulatory_facts() -> None:

@@ -1,4 +1,4 @@
-"""Currency (issue 16): as of when a brief speaks, and status facts worded for their age.
+"""Currency: as of when a brief speaks, and status facts worded for their age.
 
 A status fact (model.StatusFact: placing on the market, Code signatory status, systemic-risk
 designation, deployment, a pending determination) holds as of a date, per its source. A brief
@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from brief.assess.regulatory import InTime, Tables
+from brief.assess.regulatory.clocks import InTime
+from brief.assess.regulatory.tables import Tables
 from brief.core.dates import long_date
 from brief.load.model import BriefSpec, Incident, StatusFact
 
@@ -144,14 +145,14 @@ def context(ds: Any, spec: BriefSpec, computed: Any, on: dt.date) -> dict[str, A
     for view in computed.views:
         reg = annex[view.id] if annex is not None and view.id in annex else None
         for timing in reg.in_time if reg is not None else ():
-            key = (
+            law_key = (
                 timing.duty,
                 timing.model if timing.transitional or timing.binds is None else None,
                 timing.binds_from,
             )
-            if key in seen_law:
+            if law_key in seen_law:
                 continue
-            seen_law.add(key)
+            seen_law.add(law_key)
             law.append(timing)
     withheld = [
         (view.incident, s)
@@ -182,13 +183,16 @@ def context(ds: Any, spec: BriefSpec, computed: Any, on: dt.date) -> dict[str, A
     }
 
 
-def stale_lines(ds: Any, today: dt.date, scoped: Any = None) -> list[str]:
-    """Return the validation note's list of stale facts and claims with their age, per brief."""
+def stale_lines(ds: Any, today: dt.date, scoped: Callable[[Any, str], Iterable[Incident]]) -> list[str]:
+    """Return the validation note's list of stale facts and claims with their age, per brief.
+
+    `scoped(ds, brief_id)` returns the incidents a brief covers (load/scope.py `scoped_incidents`);
+    a project without briefs is checked over all its incidents."""
     lines: list[str] = []
     briefs = list(ds.briefs.values()) or [None]
     for spec in briefs:
         months = spec.stale_after_months if spec is not None else 6
-        incidents = scoped(ds, spec.id) if (scoped is not None and spec is not None) else list(ds.incidents.values())
+        incidents = list(scoped(ds, spec.id)) if spec is not None else list(ds.incidents.values())
         found = []
         for inc in incidents:
             for i, fact in enumerate(inc.regulatory.status if inc.regulatory else ()):
@@ -201,18 +205,21 @@ def stale_lines(ds: Any, today: dt.date, scoped: Any = None) -> list[str]:
                 if is_stale(report.as_of, today, months):
                     where = inc.locate(f"regulatory.framework_reports[{i}].as_of")
                     found.append(
-                        f"  {where}: {report.framework} {report.threshold} {report.status} as of {report.as_of} ({months_between(report.as_of, today)} months old)"
+                        f"  {where}: {report.framework} {report.threshold} {report.status} as of {report.as_of} "
+                        f"({months_between(report.as_of, today)} months old)"
                     )
             for i, claim in enumerate(inc.claims):
                 if is_stale(claim.as_of, today, months):
                     where = inc.locate(f"claims[{i}].as_of")
                     found.append(
-                        f"  {where}: claim {claim.id} as of {claim.as_of} ({months_between(claim.as_of, today)} months old)"
+                        f"  {where}: claim {claim.id} as of {claim.as_of} ({months_between(claim.as_of, today)} "
+                        "months old)"
                     )
         if found:
             name = f"brief {spec.id}" if spec is not None else "the project"
             lines.append(
-                f"Stale facts for {name} (older than {months} months on {today}; printed in the past tense with their date):"
+                f"Stale facts for {name} (older than {months} months on {today}; printed in the past tense with their "
+                "date):"
             )
             lines += sorted(set(found), key=found.index)
     return lines

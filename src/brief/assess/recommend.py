@@ -7,7 +7,7 @@ that gives no list never fires on its own. An incident may suppress a recommenda
 the regulatory annex prints the suppression. A recommendation with a `clock` carries the due date of
 that report from the incident's reporting clock, marked indicative.
 
-Pure functions over the dataset, the rubric assessment and the regulatory view (regulatory.py).
+Pure functions over the dataset, the rubric assessment and the regulatory view (assess/regulatory/).
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brief.assess import regulatory
-from brief.assess.regulatory import InTime, PeriodRow, Provision, Ref, Regime, RegulatoryView, Tables
+from brief.assess.regulatory.annex import PeriodRow, Provision
+from brief.assess.regulatory.clocks import InTime
+from brief.assess.regulatory.tables import Ref, Regime, Tables
+from brief.assess.regulatory.view import RegulatoryView
 from brief.load.model import Incident, Recommendation
 from brief.load.scope import incident_tags
 
@@ -59,7 +62,7 @@ class Fired:
     incident: str
     reasons: tuple[str, ...]
     deadline: Deadline | None = None
-    # Issue 16: a duty it rests on that does not (or may not) bind the provider at the edition date.
+    # A duty it rests on that does not (or may not) bind the provider at the edition date.
     # The brief then prints it as a request (`request_text`), at priority 2 at most, with this reason.
     not_binding: InTime | None = None
     code_signatory: str = ""  # the sourced signatory fact, when the Code's commitments can be invoked instead
@@ -131,7 +134,7 @@ class Suppressed:
     reason: str
     recommendation: Recommendation | None
     would_fire: bool
-    status: bool = False  # withheld because a status fact it presupposes is not established (issue 16)
+    status: bool = False  # withheld because a status fact it presupposes is not established
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ class Selection:
     fired: tuple[Fired, ...] = ()
     suppressed: tuple[Suppressed, ...] = ()
 
-    def __iter__(self):  # a Selection reads as its fired recommendations
+    def __iter__(self) -> Iterator[Fired]:  # a Selection reads as its fired recommendations
         return iter(self.fired)
 
     def __len__(self) -> int:
@@ -250,14 +253,15 @@ def select(
 STATUS_LABELS = {
     "placed-on-market": "the model's placing-on-market date",
     "cop-signatory": "the provider's signature of the GPAI Code of Practice",
-    "systemic-risk-designation": "the model's status as a general-purpose AI model with systemic risk (notification or designation)",
+    "systemic-risk-designation": "the model's status as a general-purpose AI model with systemic risk (notification "
+    "or designation)",
     "deployment": "the model's deployment",
     "pending-determination": "a pending determination by the developer",
 }
 
 
 def unestablished(rec: Recommendation, inc: Incident) -> str:
-    """Return why a recommendation is withheld: the status facts it presupposes that are not established ("" if none)."""
+    """Return why a recommendation is withheld: the presupposed status facts no source establishes ("" if none)."""
     facts = {f.fact: f for f in (inc.regulatory.status if inc.regulatory else ())}
     missing = [name for name in rec.presupposes if name not in facts or not facts[name].established]
     if not missing:
@@ -268,7 +272,8 @@ def unestablished(rec: Recommendation, inc: Incident) -> str:
 
 
 def _standing(rec: Recommendation, inc: Incident, reg: RegulatoryView | None) -> tuple[Any, str]:
-    """Return the first duty the recommendation rests on that does not bind at the edition date, and the sourced signatory fact."""
+    """Return the first duty the recommendation rests on that does not bind at the edition date, and the sourced
+    signatory fact."""
     if reg is None or not rec.rests_on:
         return None, ""
     for duty in rec.rests_on:
@@ -292,7 +297,7 @@ def annex(
     """Return an incident's regulatory view with the recommendations it fires (the annex's data).
 
     `tables`: the loaded tables, when the caller has them (checking the table files' dates once
-    per incident was 3 s of a 1,000-incident compendium, issue 8)."""
+    per incident was 3 s of a 1,000-incident compendium)."""
     tables = tables or regulatory.load_tables(data_dir)
     reg = regulatory.view(inc, assessment, tables, as_of, known)
     level = assessment.level if assessment is not None else None
