@@ -103,6 +103,15 @@ def test_a_hard_text_scores_above_grade_8_and_citations_do_not_count() -> None:
     ) == grade(easy)
 
 
+def test_plain_text_strips_citations_as_markers_reads_them() -> None:
+    # in-text keys go with the space before them; the full stop after one stays
+    assert plain_text("As @doe99 says, it works. It was shown by @doe99.") == "As says, it works. It was shown by."
+    # an e-mail address, a marker in a code span and a bracket without a key are words the reader sees
+    assert plain_text("Mail press@example.org now.") == "Mail press@example.org now."
+    assert plain_text("Write `[@key]` in prose.") == "Write [@key] in prose."
+    assert plain_text("Not a cite [email @ here].") == "Not a cite [email @ here]."
+
+
 def test_no_sentence_of_twelve_or_more_words_appears_twice(built: tuple[str, Path]) -> None:
     # The body and the glossary; not the notes, which cite the same sources many times by design.
     text = sentences_of_html(body_of(built[0]))
