@@ -214,10 +214,22 @@ def validate_lines(root: Path) -> list[str]:
 def test_validate_warns_for_each_missing_plain_field(tmp_path: Path) -> None:
     lines = validate_lines(public_project(tmp_path / "p"))
     assert lines == [
-        "briefs/example.yaml:1: warning: the public brief has no plain bottom line (plain.bottom_line): it prints the technical one instead",
-        "briefs/example.yaml:1: warning: the public brief has no plain key judgements (plain.key_judgements): it prints the technical ones instead",
-        "briefs/example.yaml:1: warning: the public brief has no plain words on what the findings mean for readers (plain.for_readers)",
-        "data/incidents/example-finding.yaml:1: warning: no plain summary (plain.summary) for the public brief 'example': it lists the curated findings instead",
+        (
+            "briefs/example.yaml:1: warning: the public brief has no plain bottom line (plain.bottom_line): it "
+            "prints the technical one instead"
+        ),
+        (
+            "briefs/example.yaml:1: warning: the public brief has no plain key judgements "
+            "(plain.key_judgements): it prints the technical ones instead"
+        ),
+        (
+            "briefs/example.yaml:1: warning: the public brief has no plain words on what the findings mean for "
+            "readers (plain.for_readers)"
+        ),
+        (
+            "data/incidents/example-finding.yaml:1: warning: no plain summary (plain.summary) for the public "
+            "brief 'example': it lists the curated findings instead"
+        ),
     ]
     assert validate_lines(public_project(tmp_path / "q", PLAIN, INCIDENT_PLAIN)) == []
 
@@ -231,7 +243,10 @@ def test_validate_warns_for_a_public_text_above_grade_8(tmp_path: Path) -> None:
     lines = validate_lines(public_project(tmp_path / "p", hard, INCIDENT_PLAIN))
     assert len(lines) == 1
     assert re.fullmatch(
-        r"briefs/example\.yaml:\d+: plain\.bottom_line: warning: the public text reads at US grade \d+\.\d \(Flesch–Kincaid\), above 8: use shorter sentences and everyday words",
+        (
+            r"briefs/example\.yaml:\d+: plain\.bottom_line: warning: the public text reads at US grade \d+\.\d "
+            r"\(Flesch–Kincaid\), above 8: use shorter sentences and everyday words"
+        ),
         lines[0],
     ), lines[0]
     assert float(re.search(r"grade (\d+\.\d)", lines[0]).group(1)) > 8
