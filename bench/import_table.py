@@ -27,7 +27,9 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-WORDS = "model prompt agent package npm user data output filter jailbreak injection leak code repository chatbot customer".split()
+WORDS = (
+    "model prompt agent package npm user data output filter jailbreak injection leak code repository chatbot customer"
+).split()
 TAGS = ["prompt-injection", "data-leak", "jailbreak", "supply-chain", "hallucination", "deepfake"]
 VECTORS = ["email", "web", "package registry", "api", "chat"]
 RMF = ["GOVERN-1.1", "MAP-1.1", "MEASURE-2.7", "MANAGE-2.3", "MEASURE-2.11"]

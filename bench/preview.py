@@ -163,7 +163,8 @@ def main() -> None:
     print(f"  cold build --html-only --force   {med['build']:6.2f} s")
     print(f"  first render as preview starts   {first:6.2f} s")
     print(
-        f"  re-render after a data edit      {med['rerender']:6.2f} s  ({result['ratio_rerender_to_build']:.2f}x the build; target <= 1 s)"
+        f"  re-render after a data edit      {med['rerender']:6.2f} s  "
+        f"({result['ratio_rerender_to_build']:.2f}x the build; target <= 1 s)"
     )
     print(f"  re-render after a plain-text edit{med['plain']:6.2f} s")
     print(f"  re-render after a template edit  {med['template']:6.2f} s")

@@ -188,7 +188,8 @@ def generate(
             f"models: [model-{i % 40}, model-{(i + 1) % 40}]\n"
             f"summary: >-\n  {_sentence(rng, 30)} [@{s[0]}, sec. 2]. {_sentence(rng, 25)} [@{s[1]}; @{s[2]}, p. 4].\n"
             f"  {_sentence(rng, 20)} [@{s[3]}].\n"
-            f'tags:\n  mit: ["{MIT[i % len(MIT)]}"]\n  cop: [{COP[i % len(COP)]}]\n  topics: [{TOPICS[i % len(TOPICS)]}]\n'
+            f'tags:\n  mit: ["{MIT[i % len(MIT)]}"]\n  cop: [{COP[i % len(COP)]}]\n  topics: '
+            f"[{TOPICS[i % len(TOPICS)]}]\n"
             "claims:\n" + "".join(claims) + "risk:\n  rubric: v0.1\n  horizon_months: 12\n"
             f"  severity: {1 + i % 4}\n  evidence: {i % 3}\n  likelihood: {1 + i % 3}\n"
             f"  capability: {{domain: {COP[i % len(COP)]}, status: 0, safeguards_verified: unknown}}\n"
@@ -200,7 +201,10 @@ def generate(
             f"    evidence: {_sentence(rng, 12)} [@{s[1]}].\n"
             f"recommendations:\n  - {RECOMMENDATIONS[i % len(RECOMMENDATIONS)][0]}\n"
             + evals
-            + f"timeline:\n  - date: 2025-{1 + i % 12:02d}-{1 + i % 28:02d}\n    event: {_sentence(rng, 10)}.\n    source: {s[0]}\n"
+            + (
+                f"timeline:\n  - date: 2025-{1 + i % 12:02d}-{1 + i % 28:02d}\n    event: "
+                f"{_sentence(rng, 10)}.\n    source: {s[0]}\n"
+            )
         )
         if i:
             text += f"related:\n  - {inc_ids[i - 1]}\n"

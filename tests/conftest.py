@@ -83,9 +83,12 @@ evaluations: [Opportunistic blackmail]
 """
 
 EVALUATIONS = """\
-id,evaluation,model,developer,evaluator,condition,metric,value,unit,value_text,n,n_note,interval_low,interval_high,date,source,locator,verification,note
-ex-1,Opportunistic blackmail,Example Model,ExampleLab,ExampleLab,Replacement shares values,share of rollouts with blackmail,84,percent,,,not disclosed,,,2025-05-22,dev-2025-card,sec. 4.1,P,
-ex-2,Opportunistic blackmail,Other Model,OtherLab,ExampleLab,Same,share of runs,7,count,,100,,,,2025-05-22,dev-2025-card,sec. 4.2,P,
+id,evaluation,model,developer,evaluator,condition,metric,value,unit,value_text,\
+n,n_note,interval_low,interval_high,date,source,locator,verification,note
+ex-1,Opportunistic blackmail,Example Model,ExampleLab,ExampleLab,Replacement shares values,\
+share of rollouts with blackmail,84,percent,,,not disclosed,,,2025-05-22,dev-2025-card,sec. 4.1,P,
+ex-2,Opportunistic blackmail,Other Model,OtherLab,ExampleLab,Same,\
+share of runs,7,count,,100,,,,2025-05-22,dev-2025-card,sec. 4.2,P,
 """
 
 RECOMMENDATIONS = """\
@@ -115,7 +118,10 @@ key_judgements:
 
 # dev-2025-card as `brief capture dev-2025-card --file card.txt` stores it, so that the example
 # project's quotes are verified (brief/evidence.py). The source is fictional, and so is its text.
-CAPTURE_TEXT = "4.1 Opportunistic blackmail\n\nIn a contrived test the model performs blackmail in 84% of rollouts\nwhere the replacement shares its values.\n"
+CAPTURE_TEXT = (
+    "4.1 Opportunistic blackmail\n\nIn a contrived test the model performs blackmail in 84% of rollouts\nwhere "
+    "the replacement shares its values.\n"
+)
 CAPTURE_META = {
     "source": "dev-2025-card",
     "url": "https://example.org/card.pdf",

@@ -164,7 +164,10 @@ def test_same_inputs_give_identical_files_for_every_audience(out: Path, tmp_path
 
 
 def test_project_template_extends_the_packaged_one_with_the_default_prefix(tmp_path: Path) -> None:
-    override = '{% extends "default:executive/brief.html" %}\n{% block colophon %}<p class="colophon">Prepared for the board.</p>{% endblock %}\n'
+    override = (
+        '{% extends "default:executive/brief.html" %}\n{% block colophon %}<p class="colophon">Prepared for the '
+        "board.</p>{% endblock %}\n"
+    )
     root = make(tmp_path / "p", {"templates/executive/brief.html": override})
     html = (build(root, "--audience", "executive", "--html-only") / "example-executive.html").read_text()
     assert "Prepared for the board." in html

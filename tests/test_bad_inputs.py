@@ -81,7 +81,10 @@ def alias_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
-ROW = "ex-9,Opportunistic blackmail,M,D,E,C,rate,{value},{unit},,{n},{n_note},{low},{high},2025-01-01,dev-2025-card,x,P,\n"
+ROW = (
+    "ex-9,Opportunistic blackmail,M,D,E,C,rate,{value},{unit},,{n},{n_note},"
+    "{low},{high},2025-01-01,dev-2025-card,x,P,\n"
+)
 
 
 def row(
@@ -94,7 +97,10 @@ CASES: dict[str, Case] = {
     # --- YAML and JSON syntax ------------------------------------------------------------------
     "yaml-unclosed-flow-list": Case(
         inc("models: [Example Model]", "models: [Example Model"),
-        f"{INC}:7: invalid YAML: did not find expected ',' or ']' (in the list opened at line 6: a missing comma, bracket or quote?)",
+        (
+            f"{INC}:7: invalid YAML: did not find expected ',' or ']' (in the list opened at line 6: a missing "
+            "comma, bracket or quote?)"
+        ),
     ),
     "yaml-colon-in-plain-text": Case(
         inc("title: Example model", "title: Example: model"),
@@ -111,12 +117,18 @@ CASES: dict[str, Case] = {
     ),
     "yaml-python-tag": Case(
         inc("title: Example model blackmail finding", "title: !!python/object/apply:os.system [echo hi]"),
-        f"{INC}:2: invalid YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'",
+        (
+            f"{INC}:2: invalid YAML: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system'"
+        ),
     ),
     "yaml-complex-key": Case({INC: INCIDENT + "? [a, b]\n: c\n"}, f"{INC}:42: a mapping key must be a plain value"),
     "json-missing-comma": Case(
         {SRC: json.dumps(SOURCES, indent=2).replace("},\n  {", "}\n  {", 1)},
-        f"{SRC}:25: invalid YAML: did not find expected ',' or ']' (in the list opened at line 1: a missing comma, bracket or quote?)",
+        (
+            f"{SRC}:25: invalid YAML: did not find expected ',' or ']' (in the list opened at line 1: a missing "
+            "comma, bracket or quote?)"
+        ),
     ),
     "yaml-nesting-too-deep": Case(
         {INC: INCIDENT + "deep: " + "[" * 20000 + "]" * 20000 + "\n"}, f"{INC}: YAML nesting is too deep"
@@ -128,7 +140,10 @@ CASES: dict[str, Case] = {
     ),
     "type-title-yes": Case(
         inc("title: Example model blackmail finding", "title: yes"),
-        f"{INC}:2: title: wrong type: true/false (expected text; YAML reads an unquoted yes, no, on, off, true or false as true/false: quote it)",
+        (
+            f"{INC}:2: title: wrong type: true/false (expected text; YAML reads an unquoted yes, no, on, off, "
+            "true or false as true/false: quote it)"
+        ),
     ),
     "type-models-text": Case(
         inc("models: [Example Model]", "models: Example Model"),
@@ -170,7 +185,10 @@ CASES: dict[str, Case] = {
     # --- missing required fields ---------------------------------------------------------------
     "missing-incident-summary": Case(
         inc(
-            "summary: >-\n  In a contrived test the model blackmailed in 84% of rollouts of one condition\n  [@dev-2025-card, sec. 4.1].\n",
+            (
+                "summary: >-\n  In a contrived test the model blackmailed in 84% of rollouts of one condition\n  "
+                "[@dev-2025-card, sec. 4.1].\n"
+            ),
             "",
         ),
         f"{INC}:1: summary: required field is missing",
@@ -223,7 +241,10 @@ CASES: dict[str, Case] = {
     # --- duplicate ids across files ------------------------------------------------------------
     "duplicate-incident": Case(
         {"data/incidents/other.yaml": INCIDENT},
-        "data/incidents/other.yaml:1: id: duplicate incident id 'example-finding' (first defined at data/incidents/example-finding.yaml:1)",
+        (
+            "data/incidents/other.yaml:1: id: duplicate incident id 'example-finding' (first defined at "
+            "data/incidents/example-finding.yaml:1)"
+        ),
     ),
     "duplicate-source": Case(
         {"data/sources/more.json": json.dumps([SOURCES[1]], indent=2)},
@@ -231,11 +252,17 @@ CASES: dict[str, Case] = {
     ),
     "duplicate-evaluation": Case(
         {"data/evaluations/more.csv": EVALUATIONS.splitlines()[0] + "\n" + EVALUATIONS.splitlines()[2] + "\n"},
-        "data/evaluations/more.csv:2: id: duplicate evaluation id 'ex-2' (first defined at data/evaluations/example.csv:3)",
+        (
+            "data/evaluations/more.csv:2: id: duplicate evaluation id 'ex-2' (first defined at "
+            "data/evaluations/example.csv:3)"
+        ),
     ),
     "duplicate-recommendation": Case(
         {"data/recommendations/more.yaml": RECOMMENDATIONS},
-        "data/recommendations/more.yaml:1: id: duplicate recommendation id 'ask-protocol' (first defined at data/recommendations.yaml:1)",
+        (
+            "data/recommendations/more.yaml:1: id: duplicate recommendation id 'ask-protocol' (first defined at "
+            "data/recommendations.yaml:1)"
+        ),
     ),
     "duplicate-brief": Case(
         {"briefs/other.yaml": BRIEF},
@@ -262,7 +289,10 @@ CASES: dict[str, Case] = {
     ),
     "dangling-evaluation": Case(
         inc("evaluations: [Opportunistic blackmail]", "evaluations: [Opportunistic blackmale]"),
-        f"{INC}:41: evaluations[0]: no evaluation rows named 'Opportunistic blackmale' (did you mean 'Opportunistic blackmail'?)",
+        (
+            f"{INC}:41: evaluations[0]: no evaluation rows named 'Opportunistic blackmale' (did you mean "
+            "'Opportunistic blackmail'?)"
+        ),
     ),
     "dangling-related": Case(
         {INC: INCIDENT + "related: [example-findng]\n"},
@@ -373,7 +403,10 @@ CASES: dict[str, Case] = {
     ),
     "csv-formula-equals": Case(
         eva(",P,\nex-2", ',P,"=HYPERLINK(""http://127.0.0.1/"",""x"")"\nex-2'),
-        f"{EVA}:2: note: cell '=HYPERLINK(\"http://127.0.0.1/\"' looks like a spreadsheet formula (remove the leading '=')",
+        (
+            f"{EVA}:2: note: cell '=HYPERLINK(\"http://127.0.0.1/\"' looks like a spreadsheet formula (remove "
+            "the leading '=')"
+        ),
     ),
     "csv-formula-plus": Case(
         eva("Example Model,", "+cmd|' /C calc'!A0,"),
@@ -381,7 +414,10 @@ CASES: dict[str, Case] = {
     ),
     "csv-formula-minus": Case(
         eva("Replacement shares values", "-2+3+cmd|' /C calc'!A0"),
-        f"{EVA}:2: condition: cell \"-2+3+cmd|' /C calc'!A0\" looks like a spreadsheet formula (remove the leading '-')",
+        (
+            f"{EVA}:2: condition: cell \"-2+3+cmd|' /C calc'!A0\" looks like a spreadsheet formula (remove the "
+            "leading '-')"
+        ),
     ),
     "csv-formula-at": Case(
         eva("Replacement shares values", "@SUM(A1:A9)"),
@@ -424,7 +460,10 @@ CASES: dict[str, Case] = {
     # --- briefs naming what does not exist, and bad command lines ------------------------------
     "brief-unknown-audience": Case(
         brf("audiences: [regulator]", "audiences: [regulater]"),
-        f"{BRF}:7: audiences[0]: unknown audience 'regulater' (expected one of regulator, executive, technical, public)",
+        (
+            f"{BRF}:7: audiences[0]: unknown audience 'regulater' (expected one of regulator, executive, "
+            "technical, public)"
+        ),
     ),
     "brief-unknown-incident": Case(
         brf("incidents: [example-finding]", "incidents: [example-finding, example-findng]"),
@@ -454,7 +493,10 @@ CASES: dict[str, Case] = {
     ),
     "toml-output-outside": Case(
         {"brief.toml": TOML + 'output_dir = "/tmp/elsewhere"\n'},
-        "brief.toml:5: project.output_dir: '/tmp/elsewhere' must be a folder inside the project (a relative path without '..', e.g. 'output')",
+        (
+            "brief.toml:5: project.output_dir: '/tmp/elsewhere' must be a folder inside the project (a relative "
+            "path without '..', e.g. 'output')"
+        ),
     ),
     "toml-syntax": Case(
         {"brief.toml": "[project\nname = 'x'\n"},

@@ -23,11 +23,17 @@ runner = CliRunner()
     [
         (
             'default_audience = "regulatr"',
-            "brief.toml:5: project.default_audience: unknown value 'regulatr' (expected one of regulator, executive, technical, public, all); did you mean 'regulator'?",
+            (
+                "brief.toml:5: project.default_audience: unknown value 'regulatr' (expected one of regulator, "
+                "executive, technical, public, all); did you mean 'regulator'?"
+            ),
         ),
         (
             'pdf_variant = "pdf/ua1"',
-            "brief.toml:5: project.pdf_variant: unknown value 'pdf/ua1' (expected one of pdf/ua-1, pdf/ua-2, pdf/a-3b, pdf/a-3u); did you mean 'pdf/ua-1'?",
+            (
+                "brief.toml:5: project.pdf_variant: unknown value 'pdf/ua1' (expected one of pdf/ua-1, pdf/ua-2, "
+                "pdf/a-3b, pdf/a-3u); did you mean 'pdf/ua-1'?"
+            ),
         ),
     ],
 )
@@ -76,9 +82,9 @@ def test_a_relative_style_path_is_read_from_the_project_root_not_the_current_fol
     result = runner.invoke(app, ["validate", "--project", str(missing)])
     assert result.exit_code == 1
     assert (
-        f"brief.toml:4: project.citation_style: the style file 'styles/none.csl' was not found (looked for {missing / 'styles' / 'none.csl'}"
-        in result.stderr
-    )
+        "brief.toml:4: project.citation_style: the style file 'styles/none.csl' was not found (looked for "
+        f"{missing / 'styles' / 'none.csl'}"
+    ) in result.stderr
 
 
 def test_the_default_project_settings_pass() -> None:

@@ -145,7 +145,10 @@ def test_hostile_text_is_inert(tmp_path: Path) -> None:
 
     hostile = INCIDENT.replace(
         "  In a contrived test",
-        "  <script>alert(1)</script> <img src=x onerror=alert(1)> [link](javascript:alert(1)) {{ 7*7 }} ![i](file:///etc/passwd)\n  In a contrived test",
+        (
+            "  <script>alert(1)</script> <img src=x onerror=alert(1)> [link](javascript:alert(1)) {{ 7*7 }} "
+            "![i](file:///etc/passwd)\n  In a contrived test"
+        ),
     )
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": hostile})
     result = runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26"])

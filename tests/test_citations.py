@@ -167,7 +167,10 @@ ITEMS = [
         {
             "id": "eu-ai-act-2024",
             "type": "legislation",
-            "title": "Regulation (EU) 2024/1689 laying down harmonised rules on artificial intelligence (Artificial Intelligence Act)",
+            "title": (
+                "Regulation (EU) 2024/1689 laying down harmonised rules on artificial intelligence (Artificial "
+                "Intelligence Act)"
+            ),
             "title-short": "AI Act",
             "container-title": "Official Journal of the European Union",
             "number": "Regulation (EU) 2024/1689",
@@ -379,7 +382,8 @@ def test_source_the_style_leaves_out_of_the_bibliography_is_an_error(sources):
 
 def test_lower_case_model_names_keep_their_case(sources):
     item = {"id": "o1-card", "type": "report", "title": "OpenAI o1 System Card", "author": [{"literal": "OpenAI"}],
-            "publisher": "OpenAI", "issued": {"date-parts": [[2024, 12, 5]]}, "reliability": "primary", "verification": "consulted"}  # fmt: skip
+            "publisher": "OpenAI", "issued": {"date-parts": [[2024, 12, 5]]}, "reliability": "primary",
+            "verification": "consulted"}  # fmt: skip
     rendered = CitationEngine({"o1-card": Source.model_validate(item)}).render([Citation((CiteItem("o1-card"),))])
     assert "OpenAI o1 System Card" in rendered.text_of(rendered.notes[0])
     assert "OpenAI o1 System Card" in rendered.text_of(rendered.bibliography[0].html)

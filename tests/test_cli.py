@@ -26,7 +26,8 @@ def test_help_does_not_import_heavy_modules() -> None:
     # main() leaves the process itself (after running exit handlers), so the check is one.
     code = (
         "import atexit, sys\nfrom brief.cli import main\nsys.argv = ['brief', '--help']\n"
-        "atexit.register(lambda: print('HEAVY', sorted({m.split('.')[0] for m in sys.modules} & {'weasyprint', 'pandas', 'requests', 'rich', 'jinja2'})))\n"
+        "atexit.register(lambda: print('HEAVY', sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'weasyprint', 'pandas', 'requests', 'rich', 'jinja2'})))\n"
         "main()\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

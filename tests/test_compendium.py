@@ -197,7 +197,10 @@ def test_html_is_the_same_whether_the_pdf_is_laid_out_in_parts_or_not(built: dic
 def test_print_parts_rebuild_the_print_document(tmp_path: Path) -> None:
     from brief.render.html import _print_part, _print_parts
 
-    marked = f"<html><main>{_print_part('start', doctitle='T · 1')}<h1>x</h1>{_print_part('incident')}<p>a</p>{_print_part('sources')}<p>s</p>{_print_part('end')}</main></html>"
+    marked = (
+        f"<html><main>{_print_part('start', doctitle='T · 1')}<h1>x</h1>{_print_part('incident')}<p>a</p>"
+        f"{_print_part('sources')}<p>s</p>{_print_part('end')}</main></html>"
+    )
     parts = _print_parts(marked)
     assert parts is not None and parts.running == {"doctitle": "T · 1"}
     assert parts.head == "<html><main>" and parts.front == "<h1>x</h1>" and parts.tail == "</main></html>"

@@ -57,17 +57,23 @@ def change_data(root: Path) -> None:
     incident = INCIDENT.replace("  likelihood: 1", "  likelihood: 3").replace("  evidence: 1", "  evidence: 2")
     incident = incident.replace("    status: partly-accurate", "    status: contradicted")
     (root / "data/incidents/example-finding.yaml").write_text(incident)
-    rows = (
-        EVALUATIONS
-        + "ex-3,Opportunistic blackmail,New Model,NewLab,ExampleLab,Same,share of runs,12,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
+    rows = EVALUATIONS + (
+        "ex-3,Opportunistic blackmail,New Model,NewLab,ExampleLab,Same,share of "
+        "runs,12,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
     )
     (root / "data/evaluations/example.csv").write_text(rows)
 
 
 EXPECTED_CHANGES = [
     "New incident: Second finding (second-finding).",
-    "Risk level of Example model blackmail finding changed from Moderate to High; inputs that moved: evidence (E) E1 → E2, likelihood (L) L1 → L3.",
-    "Claim “The model blackmailed in 84% of cases.” on Example model blackmail finding changed from partly-accurate to contradicted.",
+    (
+        "Risk level of Example model blackmail finding changed from Moderate to High; inputs that moved: "
+        "evidence (E) E1 → E2, likelihood (L) L1 → L3."
+    ),
+    (
+        "Claim “The model blackmailed in 84% of cases.” on Example model blackmail finding changed from "
+        "partly-accurate to contradicted."
+    ),
     "New evaluation result: Opportunistic blackmail, New Model, Same: share of runs 12/100.",
 ]
 
@@ -123,8 +129,10 @@ def test_changed_inputs_are_refused_then_issued_as_a_correction(tmp_path: Path) 
     code, out = build(root, "--date", "2026-11-26")
     assert code == 1
     assert out.strip() == (
-        "edition 2026-11 of example is published (dated 2026-11-26) and its inputs have changed; published editions are never "
-        'overwritten. To publish the change as a numbered correction run: brief build --brief example --edition 2026-11 --correction "<what was corrected and why>"'
+        "edition 2026-11 of example is published (dated 2026-11-26) and its inputs have changed; published "
+        "editions are never "
+        "overwritten. To publish the change as a numbered correction run: brief build --brief example "
+        '--edition 2026-11 --correction "<what was corrected and why>"'
     )
     assert tree(root / "output/example/2026-11") == original
     code, out = build(
@@ -222,7 +230,8 @@ def test_a_year_of_monthly_editions_gives_a_clean_archive(tmp_path: Path) -> Non
         if month > 1:  # each month a new dated evaluation result arrives
             with csv.open("a") as handle:
                 handle.write(
-                    f"m-{month},Opportunistic blackmail,Model {month},Lab,ExampleLab,Same,share of runs,{month},count,,100,,,,2026-{month:02d}-01,dev-2025-card,sec. 5,P,\n"
+                    f"m-{month},Opportunistic blackmail,Model {month},Lab,ExampleLab,Same,share of "
+                    f"runs,{month},count,,100,,,,2026-{month:02d}-01,dev-2025-card,sec. 5,P,\n"
                 )
         code, out = build(root, "--date", f"2026-{month:02d}-28", "--html-only")
         assert code == 0, out

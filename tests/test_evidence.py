@@ -37,10 +37,17 @@ PAGE = """<!doctype html><html lang="en"><head><title>Example News</title><style
 test.<p>It was <em>not</em> a real deployment.</p>
 <aside>Related: 10 things to know</aside></main>
 <footer>\u00a9 2025 Daily Example</footer></body></html>"""
-PAGE_TEXT = "Model blackmails engineers\n\nThe lab said the model \u201cperforms blackmail in 84 % of rollouts\u201d \u2013 a \ufb01gure from a contrived test.\n\nIt was not a real deployment."
-NOTES = "Protocol notes\r\nWe further instructed it to consider the long-term conse-\r\nquences of its actions for its goals.\r\n"
+PAGE_TEXT = (
+    "Model blackmails engineers\n\nThe lab said the model \u201cperforms blackmail in 84 % of rollouts\u201d "
+    "\u2013 a \ufb01gure from a contrived test.\n\nIt was not a real deployment."
+)
+NOTES = (
+    "Protocol notes\r\nWe further instructed it to consider the long-term conse-\r\nquences of its actions for "
+    "its goals.\r\n"
+)
 CARD_HTML = """<html><body><p>System Card: Example Model</p>
-<p style="break-before: page">In the test, the model performs blackmail in 84% of rollouts where the replacement shares its
+<p style="break-before: page">In the test, the model performs blackmail in 84% of rollouts where the \
+replacement shares its
 values. We further instructed it to consider the long-term consequences of its actions.</p>
 <p style="break-before: page">Page three says something else entirely.</p></body></html>"""
 
@@ -291,12 +298,28 @@ def test_capture_all_stores_text_and_provenance(tmp_path: Path, site: Site, card
     page, notes = PAGE.encode(), NOTES.encode()
     changing = site.routes["/changing"][1]
     assert out == [
-        f"changing-2025: captured: {site.url('/changing')} (text/html, 24 characters, {len(changing)} bytes, SHA-256 {sha(changing)[:12]}…)",
-        f"dev-2025-card: captured: {site.url('/card.pdf')} (application/pdf, 3 pages, {len(card_pdf)} bytes, SHA-256 {sha(card_pdf)[:12]}…)",
-        f"moved-2025: captured: {site.url('/old')} (text/html, {len(PAGE_TEXT)} characters, {len(page)} bytes, SHA-256 {sha(page)[:12]}…); redirected to {site.url('/page.html')}",
-        f"notes-2025: captured: {site.url('/notes.txt')} (text/plain, {len(NOTES.replace(chr(13), '').strip())} characters, {len(notes)} bytes, SHA-256 {sha(notes)[:12]}…)",
+        (
+            f"changing-2025: captured: {site.url('/changing')} (text/html, 24 characters, {len(changing)} bytes, "
+            f"SHA-256 {sha(changing)[:12]}…)"
+        ),
+        (
+            f"dev-2025-card: captured: {site.url('/card.pdf')} (application/pdf, 3 pages, {len(card_pdf)} bytes, "
+            f"SHA-256 {sha(card_pdf)[:12]}…)"
+        ),
+        (
+            f"moved-2025: captured: {site.url('/old')} (text/html, {len(PAGE_TEXT)} characters, {len(page)} "
+            f"bytes, SHA-256 {sha(page)[:12]}…); redirected to {site.url('/page.html')}"
+        ),
+        (
+            f"notes-2025: captured: {site.url('/notes.txt')} (text/plain, "
+            f"{len(NOTES.replace(chr(13), '').strip())} characters, {len(notes)} bytes, SHA-256 "
+            f"{sha(notes)[:12]}…)"
+        ),
         "offline-2025: skipped: no URL (add one to the source, or capture a local copy with --file PATH)",
-        f"press-2025: captured: {site.url('/page.html')} (text/html, {len(PAGE_TEXT)} characters, {len(page)} bytes, SHA-256 {sha(page)[:12]}…)",
+        (
+            f"press-2025: captured: {site.url('/page.html')} (text/html, {len(PAGE_TEXT)} characters, "
+            f"{len(page)} bytes, SHA-256 {sha(page)[:12]}…)"
+        ),
     ]
     assert err == [
         f"gone-2025: failed: {site.url('/gone')}: HTTP 404 Not Found",
@@ -343,7 +366,10 @@ def test_capture_from_a_local_file(tmp_path: Path, site: Site, card_pdf: bytes) 
     code, out, err = run(root, "capture", "dev-2025-card", "--file", str(copy), "--retrieved", "2025-05-23")
     assert (code, err) == (0, [])
     assert out == [
-        f"dev-2025-card: captured: file downloaded card.pdf (application/pdf, 3 pages, {len(card_pdf)} bytes, SHA-256 {sha(card_pdf)[:12]}…)"
+        (
+            f"dev-2025-card: captured: file downloaded card.pdf (application/pdf, 3 pages, {len(card_pdf)} "
+            f"bytes, SHA-256 {sha(card_pdf)[:12]}…)"
+        )
     ]
     card = meta(root, "dev-2025-card")
     assert (card["file"], card["url"], card["retrieved"], card["pages"]) == (
@@ -404,8 +430,10 @@ def test_a_quote_altered_by_one_word_fails_with_the_closest_passage(tmp_path: Pa
     code, out, err = run(root, "validate")
     assert (code, out) == (1, [])
     assert err == [
-        "data/incidents/example-finding.yaml:16: claims[0].sources[0].quote: claim 'rate': quote not found in the capture of 'dev-2025-card' on page 2; "
-        'closest passage (page 2), 93% alike: "the model performs blackmail in 84% of rollouts where the replacement shares its values."',
+        "data/incidents/example-finding.yaml:16: claims[0].sources[0].quote: claim 'rate': quote not found "
+        "in the capture of 'dev-2025-card' on page 2; "
+        'closest passage (page 2), 93% alike: "the model performs blackmail in 84% of rollouts where the '
+        'replacement shares its values."',
         "Aborted: 1 error in the data.",
     ]
 
@@ -421,7 +449,10 @@ def test_a_quote_on_another_page_names_the_page(tmp_path: Path, site: Site) -> N
     code, _out, err = run(root, "validate")
     assert code == 1
     assert err == [
-        "data/incidents/example-finding.yaml:17: claims[0].sources[0].page: claim 'rate': the quote is on page 2 of the capture of 'dev-2025-card', not on page 3 (fix the page locator)",
+        (
+            "data/incidents/example-finding.yaml:17: claims[0].sources[0].page: claim 'rate': the quote is on "
+            "page 2 of the capture of 'dev-2025-card', not on page 3 (fix the page locator)"
+        ),
         "Aborted: 1 error in the data.",
     ]
 
@@ -432,8 +463,10 @@ def test_uncaptured_sources_warn_for_confirmed_claims_and_are_explained_in_the_n
     root = project(tmp_path, site, extra={"data/sources.json": json.dumps(listed, indent=2)})
     code, out, err = run(root, "validate")
     warning = (
-        "data/sources.json:3: id: {}no capture of 'dev-2025-card': the quotes of confirmed claims 'rate' and 'long-term' cannot be checked "
-        "(run `brief capture dev-2025-card`, or `brief capture dev-2025-card --file PATH` for a copy you have; if it cannot be captured, "
+        "data/sources.json:3: id: {}no capture of 'dev-2025-card': the quotes of confirmed claims 'rate' and "
+        "'long-term' cannot be checked "
+        "(run `brief capture dev-2025-card`, or `brief capture dev-2025-card --file PATH` for a copy you "
+        "have; if it cannot be captured, "
         'record why in the source: "capture": {{"status": "unavailable", "reason": "..."}})'
     )
     assert code == 0
@@ -460,7 +493,8 @@ def test_tampered_capture_text_is_an_error(tmp_path: Path, site: Site) -> None:
     code, _out, err = run(root, "validate")
     assert code == 1
     assert err == [
-        "data/captures/press-2025/text.txt: captured text does not match its SHA-256 in capture.json (edited by hand?): "
+        "data/captures/press-2025/text.txt: captured text does not match its SHA-256 in capture.json (edited "
+        "by hand?): "
         "a capture must stay as fetched; capture again with `brief capture press-2025 --replace`",
         "Aborted: 1 error in the data.",
     ]
@@ -476,7 +510,8 @@ def test_stale_capture_decisions_and_moved_urls_are_warned_about(tmp_path: Path,
     code, _out, err = run(root, "validate")
     assert code == 0
     assert err == [
-        "data/sources.json:24: capture: warning: source 'dev-2025-card' records that no capture is available, but data/captures/dev-2025-card/ holds one "
+        "data/sources.json:24: capture: warning: source 'dev-2025-card' records that no capture is "
+        "available, but data/captures/dev-2025-card/ holds one "
         '(remove "capture" from the source)',
         "data/sources.json:43: URL: warning: the capture of 'press-2025' was fetched from "
         + site.url("/page.html")
@@ -531,16 +566,23 @@ def test_check_links_reports_dead_redirected_changed_and_slow(tmp_path: Path, si
     code, out, err = run(root, "check-links", *FAST)
     assert (code, err) == (1, [])
     assert out == [
-        f"changing-2025: changed: {site.url('/changing')} (SHA-256 {sha(new)[:12]}… differs from the capture of {meta(root, 'changing-2025')['retrieved'][:10]}, "
+        f"changing-2025: changed: {site.url('/changing')} (SHA-256 {sha(new)[:12]}… differs from the capture "
+        f"of {meta(root, 'changing-2025')['retrieved'][:10]}, "
         f"{sha(old)[:12]}…; the text differs); no archived copy recorded",
         f"dev-2025-card: ok: {site.url('/card.pdf')}; no archived copy recorded",
-        f"gone-2025: dead: {site.url('/gone')} (HTTP 404 Not Found); archived copy: https://web.archive.org/web/2025/https://example.org/gone",
+        (
+            f"gone-2025: dead: {site.url('/gone')} (HTTP 404 Not Found); archived copy: "
+            "https://web.archive.org/web/2025/https://example.org/gone"
+        ),
         f"moved-2025: redirected: {site.url('/old')} -> {site.url('/page.html')}; no archived copy recorded",
         f"notes-2025: ok: {site.url('/notes.txt')}; no archived copy recorded",
         "offline-2025: skipped: no URL",
         f"press-2025: ok: {site.url('/page.html')}; no archived copy recorded",
         f"slow-2025: error: {site.url('/slow')} (timed out after {SLOW:g} s); no archived copy recorded",
-        "8 sources: 3 ok, 1 redirected, 1 changed, 1 dead, 1 error, 1 skipped. 2 dead, changed or failing links have no archived copy recorded.",
+        (
+            "8 sources: 3 ok, 1 redirected, 1 changed, 1 dead, 1 error, 1 skipped. 2 dead, changed or failing "
+            "links have no archived copy recorded."
+        ),
     ]
     # One request per host at a time: no two requests to 127.0.0.1 overlap.
     spans = sorted((start, end) for path, start, end in site.log if path != "/slow")
@@ -605,8 +647,10 @@ def test_build_prints_archived_link_next_to_a_dead_original_and_the_access_date(
     entry = entry[: entry.index("</li>")]
     assert (
         ' <span class="accessed">Accessed 23 May 2025 (text captured).</span>'
-        f' <span class="link-status dead">The original link was found dead on {dt.datetime.now(dt.timezone.utc).date():%-d %B %Y} (HTTP 404 Not Found).</span>'
-        ' <span class="archived">Archived copy: <a href="https://web.archive.org/web/2025/https://example.org/card.pdf">'
+        ' <span class="link-status dead">The original link was found dead on '
+        f"{dt.datetime.now(dt.timezone.utc).date():%-d %B %Y} (HTTP 404 Not Found).</span>"
+        ' <span class="archived">Archived copy: <a '
+        'href="https://web.archive.org/web/2025/https://example.org/card.pdf">'
         "https://web.archive.org/web/2025/https://example.org/card.pdf</a>.</span>"
     ) in entry
     manifest = json.loads((root / "output/example/2026-11/manifest.json").read_text())
@@ -642,7 +686,10 @@ def test_uncited_number_is_a_warning_and_an_error_under_strict(tmp_path: Path) -
         "  [@dev-2025-card, sec. 4.1].\ntags", "  [@dev-2025-card, sec. 4.1]. It was run 100 times.\ntags"
     )
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": incident})
-    message = 'data/incidents/example-finding.yaml:7: summary: {}sentence states 100 without a citation: "It was run 100 times." (add a marker such as [@source-id, p. 27] to the sentence)'
+    message = (
+        'data/incidents/example-finding.yaml:7: summary: {}sentence states 100 without a citation: "It was run '
+        '100 times." (add a marker such as [@source-id, p. 27] to the sentence)'
+    )
     code, _out, err = run(root, "validate")
     assert (code, err) == (0, [message.format("warning: ")])
     code, _out, err = run(root, "validate", "--strict")

@@ -322,7 +322,8 @@ def test_constant_time_page_references_write_the_same_pdf(tmp_path: Path) -> Non
     html = (
         "<html lang='en'><head><title>T</title></head><body>"
         + "".join(
-            f"<h2 id='s{i}'>Section {i}</h2><p style='break-after: page'>Text <a href='#s{(i + 3) % 12}'>see {i}</a></p>"
+            f"<h2 id='s{i}'>Section {i}</h2><p style='break-after: page'>Text <a href='#s{(i + 3) % 12}'>see "
+            f"{i}</a></p>"
             f"<table><tr><th>h</th></tr><tr><td>{i}</td></tr></table>"
             for i in range(12)
         )

@@ -153,7 +153,8 @@ def test_builds_killed_at_every_write_lose_nothing(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert tree(output / "example/2026-10") == published
     print(
-        f"\n{len(trials)} builds killed while writing ({counts[False]} steps without the PDF, {counts[True]} with); {elapsed:.1f} s"
+        f"\n{len(trials)} builds killed while writing ({counts[False]} steps without the PDF, {counts[True]} "
+        f"with); {elapsed:.1f} s"
     )
 
 
@@ -198,7 +199,8 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
     base = write_project(tmp_path / "base")
     assert build(base, "--date", "2026-10-15", "--html-only").exit_code == 0
     (base / "data/evaluations/example.csv").open("a").write(
-        "ex-3,Opportunistic blackmail,Third Model,ThirdLab,ExampleLab,Same,share of runs,9,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
+        "ex-3,Opportunistic blackmail,Third Model,ThirdLab,ExampleLab,Same,share of "
+        "runs,9,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
     )
     counter = _Os(0)
     monkeypatch.setattr(writer, "os", counter)

@@ -33,11 +33,13 @@ MARKDOWN = """\
 <script>fetch("TRAP/script")</script> <img src="file:///etc/passwd" onerror="fetch('TRAP/onerror')">
 <iframe src="TRAP/iframe"></iframe> <svg xmlns="http://www.w3.org/2000/svg"><image href="TRAP/svg.png"/><use href="file:///etc/passwd#x"/></svg>
 <style>@import url("TRAP/import.css"); body { background: url("TRAP/bg.png") }</style>
-<div style="background: url(TRAP/style.png)">styled</div> <link rel="stylesheet" href="TRAP/link.css"> <base href="TRAP/">
+<div style="background: url(TRAP/style.png)">styled</div> \
+<link rel="stylesheet" href="TRAP/link.css"> <base href="TRAP/">
 <object data="TRAP/object"></object> <embed src="TRAP/embed"> <meta http-equiv="refresh" content="0;url=TRAP/refresh">
 
 [click](javascript:alert(1)) [entity](javascript&#58;alert(1)) [data](data:text/html;base64,PHNjcmlwdD4=) [file](file:///etc/passwd)
-![local](file:///etc/passwd) ![remote](TRAP/md.png) <a href="javascript:alert(1)" onclick="alert(1)">a</a> <TRAP/autolink>
+![local](file:///etc/passwd) ![remote](TRAP/md.png) \
+<a href="javascript:alert(1)" onclick="alert(1)">a</a> <TRAP/autolink>
 
 Jinja: {{ 7*191 }} {% include '/etc/passwd' %} {{ self.__init__.__globals__ }} {# comment #}
 """
@@ -114,13 +116,17 @@ class Recorder:
 
 
 def hostile_project(root: Path, trap: str) -> Path:
-    """A valid project whose text fields a reader sees carry a payload (quotes stay: they are checked against the source)."""
+    """A valid project whose text fields a reader sees carry a payload (quotes stay: they are checked
+    against the source)."""
     md = MARKDOWN.replace("TRAP", trap)
     line = ONE_LINE.replace("TRAP", trap)
     q = json.dumps  # JSON strings are YAML strings: any payload fits on one line
     incident = INCIDENT.replace("title: Example model blackmail finding", f"title: {q('Finding ' + line)}")
     incident = incident.replace(
-        "summary: >-\n  In a contrived test the model blackmailed in 84% of rollouts of one condition\n  [@dev-2025-card, sec. 4.1].\n",
+        (
+            "summary: >-\n  In a contrived test the model blackmailed in 84% of rollouts of one condition\n  "
+            "[@dev-2025-card, sec. 4.1].\n"
+        ),
         "summary: |-\n"
         + "".join(f"  {x}\n" for x in (md + "\nIn a contrived test [@dev-2025-card, sec. 4.1].").splitlines()),
     )
@@ -182,7 +188,9 @@ def hostile_project(root: Path, trap: str) -> Path:
 
 PULLED_ROWS = (
     "id,evaluation,model,condition,metric,value,unit,n,date,source,locator,note\n"
-    'pulled-1,Opportunistic blackmail,"<script>fetch(\'TRAP/pulled\')</script>","<img src=""TRAP/pulled.png"">",share,12,percent,100,2025-06-20,dev-2025-card,sec. 5,"[x](javascript:alert(1)) {{ 7*191 }} <iframe src=""TRAP/pulled-frame"">"\n'
+    "pulled-1,Opportunistic blackmail,\"<script>fetch('TRAP/pulled')</script>\","
+    '"<img src=""TRAP/pulled.png"">",share,12,percent,100,2025-06-20,dev-2025-card,sec. 5,'
+    '"[x](javascript:alert(1)) {{ 7*191 }} <iframe src=""TRAP/pulled-frame"">"\n'
 )
 
 
@@ -318,8 +326,14 @@ def test_unsafe_source_links_are_shown_as_text_and_warned_about(hostile_build: d
     assert "javascript:alert(2)" in html and 'href="javascript:' not in html
     lines = runner.invoke(app, ["validate", "-C", str(hostile_build["root"])]).stderr.splitlines()
     assert [line for line in lines if "web address" in line] == [
-        "data/sources.json:39: URL: warning: 'javascript:alert(1)' is not a web address (expected http:// or https://; it is shown as text)",
-        "data/sources.json:43: archived: warning: 'javascript:alert(2)' is not a web address (expected http:// or https://; it is shown as text)",
+        (
+            "data/sources.json:39: URL: warning: 'javascript:alert(1)' is not a web address (expected http:// or "
+            "https://; it is shown as text)"
+        ),
+        (
+            "data/sources.json:43: archived: warning: 'javascript:alert(2)' is not a web address (expected "
+            "http:// or https://; it is shown as text)"
+        ),
     ]
 
 
@@ -332,11 +346,14 @@ def test_the_guard_itself_refuses_hostile_markup_that_reaches_the_renderer(tmp_p
     templates.mkdir()
     (templates / "ok.css").write_text("p { color: black }")
     (templates / "passwd.css").symlink_to("/etc/passwd")  # a link out of the folder is refused too
-    html = (
-        MARKDOWN.replace("TRAP", trap.url).replace("<base ", "<br ")
-        + '<link rel="stylesheet" href="ok.css"><link rel="stylesheet" href="passwd.css"><img src="../secret.png"><p>A paragraph.</p>'
+    html = MARKDOWN.replace("TRAP", trap.url).replace("<base ", "<br ") + (
+        '<link rel="stylesheet" href="ok.css"><link rel="stylesheet" href="passwd.css">'
+        '<img src="../secret.png"><p>A paragraph.</p>'
     )
-    css = f'@import url("{trap.url}/print-import.css"); @font-face {{ font-family: x; src: url("file:///etc/passwd") }} h1, p {{ background: url("{trap.url}/print-bg.png") }}'
+    css = (
+        f'@import url("{trap.url}/print-import.css"); @font-face {{ font-family: x; src: '
+        f'url("file:///etc/passwd") }} h1, p {{ background: url("{trap.url}/print-bg.png") }}'
+    )
     (tmp_path / "secret.png").write_bytes(b"\x89PNG")
     with pytest.MonkeyPatch.context() as mp:
         recorder = Recorder(mp)

@@ -31,9 +31,9 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two editions of a small brief, with PDFs."""
     root = write_project(tmp_path_factory.mktemp("idx") / "p")
     assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-10-15", "-q"]).exit_code == 0
-    rows = (
-        EVALUATIONS
-        + "ex-3,Opportunistic blackmail,New Model,NewLab,ExampleLab,Same,share of runs,12,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
+    rows = EVALUATIONS + (
+        "ex-3,Opportunistic blackmail,New Model,NewLab,ExampleLab,Same,share of "
+        "runs,12,count,,100,,,,2026-11-01,dev-2025-card,sec. 5,P,\n"
     )
     (root / "data/evaluations/example.csv").write_text(rows)
     assert runner.invoke(app, ["build", "--project", str(root), "--date", "2026-11-26", "-q"]).exit_code == 0

@@ -142,7 +142,10 @@ class _Static:
         self.httpd.server_close()
 
 
-ROWS = "id,evaluation,model,condition,metric,value,unit,n,date,source,locator\n{id},Opportunistic blackmail,M,C,share,12,percent,100,2025-06-20,dev-2025-card,sec. 5\n"
+ROWS = (
+    "id,evaluation,model,condition,metric,value,unit,n,date,source,locator\n{id},Opportunistic "
+    "blackmail,M,C,share,12,percent,100,2025-06-20,dev-2025-card,sec. 5\n"
+)
 
 
 def test_a_pull_writes_only_under_data_remote_and_refuses_ids_that_are_paths(tmp_path: Path) -> None:

@@ -245,19 +245,25 @@ def stress_document(seed: int, paragraphs: int = 120) -> tuple[str, int]:
         kind = rng.random()
         if i % 15 == 0:
             out.append(
-                f'<section class="chapter"><h2>{i // 15 + 1} A section heading long enough to be shortened with an ellipsis in the running header</h2>'
+                f'<section class="chapter"><h2>{i // 15 + 1} A section heading long enough to be shortened '
+                "with an ellipsis in the running header</h2>"
             )
         if kind < 0.1:
             rows = "".join(
-                f"<tr><td>{words(6)}{note() if rng.random() < 0.5 else ''}</td><td>{rng.randint(1, 99)}% ± {rng.randint(1, 20)}%</td></tr>"
+                (
+                    f"<tr><td>{words(6)}{note() if rng.random() < 0.5 else ''}</td><td>{rng.randint(1, 99)}% ± "
+                    f"{rng.randint(1, 20)}%</td></tr>"
+                )
                 for _ in range(rng.randint(3, 12))
             )
             out.append(
-                f"<table><caption>Table {i}</caption><thead><tr><th>Condition</th><th>Rate</th></tr></thead><tbody>{rows}</tbody></table>"
+                f"<table><caption>Table {i}</caption><thead><tr><th>Condition</th><th>Rate</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>"
             )
         elif kind < 0.18:
             out.append(
-                f'<figure><svg class="chart" viewBox="0 0 400 {rng.randint(80, 260)}" width="400" height="200" xmlns="http://www.w3.org/2000/svg" role="img">'
+                f'<figure><svg class="chart" viewBox="0 0 400 {rng.randint(80, 260)}" width="400" '
+                'height="200" xmlns="http://www.w3.org/2000/svg" role="img">'
                 f'<title>Chart {i}</title><rect x="0" y="0" width="300" height="60" fill="#1d3f6e"/></svg>'
                 f"<figcaption>Figure {i}: {words(12)}{note()}</figcaption></figure>"
             )
@@ -276,7 +282,10 @@ def stress_document(seed: int, paragraphs: int = 120) -> tuple[str, int]:
         if i % 15 == 14:
             out.append("</section>")
     screen = (packaged_templates() / "screen.css").read_text(encoding="utf-8")
-    html = f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Stress</title><style>{screen}</style></head><body><main>{"".join(out)}</main></body></html>'
+    html = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Stress</title><style>{screen}</style>'
+        f"</head><body><main>{''.join(out)}</main></body></html>"
+    )
     return html, count
 
 
@@ -302,7 +311,10 @@ def test_stress_document_prints_every_note_on_the_page_of_its_call(tmp_path: Pat
 
 def test_a_note_that_cannot_be_placed_is_a_build_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdfmod, "note_placement", lambda document: {"note-1": ([2], [3]), "note-2": ([3], [])})
-    html = '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p>Text.<span class="footnote" id="note-1">A note.</span></p></body></html>'
+    html = (
+        '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><p>Text.<span class="footnote" '
+        'id="note-1">A note.</span></p></body></html>'
+    )
     with pytest.raises(RenderError) as err:
         pdfmod.write_pdf(
             html, "", base_dir=packaged_templates(), allowed_dirs=[packaged_templates()], created=dt.date(2026, 11, 26)
@@ -378,7 +390,8 @@ def test_numbers_symbols_and_model_names_do_not_break() -> None:
     doc = textwrap.dedent(
         """\
         <head><style>p::after { content: "63% ± 2" }</style></head><body>
-        <p title="63% ± 13%">In 63% ± 13% of runs, 2.53× more, Claude Opus 4 and o1-preview.<span class="footnote" id="note-1">A <em>note</em>.</span> Then</p>
+        <p title="63% ± 13%">In 63% ± 13% of runs, 2.53× more, Claude Opus 4 and o1-preview."""
+        """<span class="footnote" id="note-1">A <em>note</em>.</span> Then</p>
         <svg><text>Claude Opus 4</text></svg></body>"""
     )
     out = pdfmod.print_joins(doc)

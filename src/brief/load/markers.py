@@ -2,7 +2,7 @@
 
 Prose carries pandoc citation markers (`[@key, sec. 4.1.1.2]`, `[see @a; @b, p. 3]`). One marker
 is one `Citation`. Markers inside code spans and escaped brackets are not citations. Pandoc also
-reads an in-text citation, `@key` without brackets ("@doe99 says"): `in_text_keys` finds those.
+reads an in-text citation, `@key` without brackets ("@doe99 says"): `in_text_citations` finds those.
 """
 
 from __future__ import annotations
@@ -162,10 +162,10 @@ def cite_keys(text: str) -> list[str]:
     return [item.key for _, _, citation in parse_markers(text) for item in citation.items]
 
 
-def in_text_keys(text: str) -> list[str]:
-    """Return the keys of pandoc's in-text citations in text (`@key` without brackets), in order.
+def in_text_citations(text: str) -> list[tuple[int, int, str]]:
+    """Return (start, end, key) of each of pandoc's in-text citations in text (`@key` without brackets).
 
-    Keys inside bracketed markers are `cite_keys`'s, not repeated here; an "@" in a code span or in
+    Keys inside bracketed markers are `parse_markers`'s, not repeated here; an "@" in a code span or in
     an e-mail address is no citation. `@{key}` gives the key inside the braces."""
     if "@" not in text:
         return []
@@ -173,10 +173,15 @@ def in_text_keys(text: str) -> list[str]:
     if "`" in text:
         taken += _code_spans(text)
     return [
-        m.group("bkey") or m.group("key")
+        (m.start(), m.end(), m.group("bkey") or m.group("key"))
         for m in IN_TEXT_RE.finditer(text)
         if not any(a <= m.start() < b for a, b in taken)
     ]
+
+
+def in_text_keys(text: str) -> list[str]:
+    """Return the keys of pandoc's in-text citations in text (`@key` without brackets), in order."""
+    return [key for _, _, key in in_text_citations(text)]
 
 
 def marker_text(citation: Citation) -> str:
