@@ -1,4 +1,4 @@
-"""The fast paths of issue 8 give the results of the slow ones they stand in for (not timed).
+"""The fast paths of large projects give the results of the slow ones they stand in for (not timed).
 
 - `load_plain` (no line marks, C composer, json) gives the values `load_lined` gives;
 - a record's lines are found on demand, as if the file had been parsed with line marks;

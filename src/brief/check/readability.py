@@ -38,7 +38,7 @@ from brief.load.dataset import Dataset
 from brief.load.model import Incident, Record, plain_fields
 from brief.load.scope import scoped_incidents
 
-GRADE_CEILING = 8.0  # US school grade; brief-anatomy.md: "a grade-8 reading level is a good ceiling"
+GRADE_CEILING = 8.0  # US school grade: plain-language guidance for the public takes grade 8 as the ceiling
 PUBLIC = "public"
 
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
