@@ -72,46 +72,56 @@ def risk_matrix(rubric: Any, assessment: Any, ident: str, name: str = "the incid
         y = top + row * cell_h
         band = rubric.likelihood[lvl]
         body.append(
-            f'<text x="{left - 8}" y="{_x(y + cell_h / 2 - 2)}" text-anchor="end" font-size="11" font-weight="bold" fill="{INK}">L{lvl}</text>'
+            f'<text x="{left - 8}" y="{_x(y + cell_h / 2 - 2)}" text-anchor="end" font-size="11" '
+            f'font-weight="bold" fill="{INK}">L{lvl}</text>'
         )
         body.append(
-            f'<text x="{left - 8}" y="{_x(y + cell_h / 2 + 10)}" text-anchor="end" font-size="9.5" fill="{MUTED}">{_e(band.band)}</text>'
+            f'<text x="{left - 8}" y="{_x(y + cell_h / 2 + 10)}" text-anchor="end" font-size="9.5" '
+            f'fill="{MUTED}">{_e(band.band)}</text>'
         )
         for col in range(5):
             level = rubric.matrix[lvl][col]
             x = left + col * cell_w
             body.append(
-                f'<rect x="{x}" y="{y}" width="{cell_w}" height="{cell_h}" fill="{LEVEL_FILL.get(level, "#eee")}" stroke="#fff" stroke-width="2"/>'
+                f'<rect x="{x}" y="{y}" width="{cell_w}" height="{cell_h}" fill="{LEVEL_FILL.get(level, "#eee")}" '
+                'stroke="#fff" stroke-width="2"/>'
             )
             body.append(
-                f'<text x="{_x(x + cell_w / 2)}" y="{_x(y + cell_h / 2 + 4)}" text-anchor="middle" font-size="9.5" fill="{LEVEL_INK.get(level, INK)}">{_e(level)}</text>'
+                f'<text x="{_x(x + cell_w / 2)}" y="{_x(y + cell_h / 2 + 4)}" text-anchor="middle" '
+                f'font-size="9.5" fill="{LEVEL_INK.get(level, INK)}">{_e(level)}</text>'
             )
     for col in range(5):
         x = left + col * cell_w + cell_w / 2
         y = top + 5 * cell_h
         body.append(
-            f'<text x="{_x(x)}" y="{y + 14}" text-anchor="middle" font-size="11" font-weight="bold" fill="{INK}">S{col + 1}</text>'
+            f'<text x="{_x(x)}" y="{y + 14}" text-anchor="middle" font-size="11" font-weight="bold" '
+            f'fill="{INK}">S{col + 1}</text>'
         )
         body.append(
-            f'<text x="{_x(x)}" y="{y + 26}" text-anchor="middle" font-size="9" fill="{MUTED}">{_e(rubric.labels["S"][col + 1])}</text>'
+            f'<text x="{_x(x)}" y="{y + 26}" text-anchor="middle" font-size="9" '
+            f'fill="{MUTED}">{_e(rubric.labels["S"][col + 1])}</text>'
         )
     body.append(
-        f'<text x="{_x(left + 2.5 * cell_w)}" y="{top + 5 * cell_h + 44}" text-anchor="middle" font-size="10.5" fill="{INK}">Severity of the worst credible outcome →</text>'
+        f'<text x="{_x(left + 2.5 * cell_w)}" y="{top + 5 * cell_h + 44}" text-anchor="middle" font-size="10.5" '
+        f'fill="{INK}">Severity of the worst credible outcome →</text>'
     )
     body.append(
-        f'<text x="12" y="{_x(top + 2.5 * cell_h)}" text-anchor="middle" font-size="10.5" fill="{INK}" transform="rotate(-90 12 {_x(top + 2.5 * cell_h)})">Likelihood →</text>'
+        f'<text x="12" y="{_x(top + 2.5 * cell_h)}" text-anchor="middle" font-size="10.5" fill="{INK}" '
+        f'transform="rotate(-90 12 {_x(top + 2.5 * cell_h)})">Likelihood →</text>'
     )
     # The incident: a ring on its cell (shape, not colour alone, carries the meaning).
     cx = left + (severity - 1) * cell_w + cell_w / 2
     cy = top + (5 - likelihood) * cell_h + cell_h / 2
     body.append(
-        f'<rect x="{left + (severity - 1) * cell_w + 1.5}" y="{top + (5 - likelihood) * cell_h + 1.5}" width="{cell_w - 3}" height="{cell_h - 3}" fill="none" stroke="{INK}" stroke-width="3"/>'
+        f'<rect x="{left + (severity - 1) * cell_w + 1.5}" y="{top + (5 - likelihood) * cell_h + 1.5}" '
+        f'width="{cell_w - 3}" height="{cell_h - 3}" fill="none" stroke="{INK}" stroke-width="3"/>'
     )
     body.append(f'<circle cx="{_x(cx + cell_w / 2 - 9)}" cy="{_x(cy - cell_h / 2 + 9)}" r="5" fill="{INK}"/>')
     final = assessment.level
     title = (
         f"Risk matrix of rubric {rubric.version}: likelihood (L1 to L5, rows) by severity (S1 to S5, columns). "
-        f"{name[:1].upper() + name[1:]} sits at S{severity} {rubric.labels['S'][severity]}, L{likelihood} {rubric.likelihood[likelihood].band}, "
+        f"{name[:1].upper() + name[1:]} sits at S{severity} {rubric.labels['S'][severity]}, L{likelihood} "
+        f"{rubric.likelihood[likelihood].band}, "
         f"where the matrix gives {base}"
         + (
             f"; after the rubric's further steps its level is {final}."
@@ -205,7 +215,8 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
     for tick in (0, 25, 50, 75, 100):
         x = label_w + plot_w * tick / 100
         body.append(
-            f'<line x1="{_x(x)}" y1="{top - 4}" x2="{_x(x)}" y2="{top + row_h * len(bars)}" stroke="{RULE}" stroke-width="{1 if tick else 1.4}"/>'
+            f'<line x1="{_x(x)}" y1="{top - 4}" x2="{_x(x)}" y2="{top + row_h * len(bars)}" stroke="{RULE}" '
+            f'stroke-width="{1 if tick else 1.4}"/>'
         )
         body.append(
             f'<text x="{_x(x)}" y="{top - 9}" text-anchor="middle" font-size="11" fill="{MUTED}">{tick}%</text>'
@@ -215,14 +226,16 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
         mid = y + row_h / 2
         label = bar.label if len(bar.label) <= 46 else bar.label[:45].rstrip() + "…"
         body.append(
-            f'<text x="{label_w - 8}" y="{_x(mid + 4)}" text-anchor="end" font-size="11" fill="{INK}">{_e(label)}</text>'
+            f'<text x="{label_w - 8}" y="{_x(mid + 4)}" text-anchor="end" font-size="11" '
+            f'fill="{INK}">{_e(label)}</text>'
         )
         w = max(plot_w * bar.share, 0.0)
         disclosed = bar.bounds is not None
         fill = ACCENT if disclosed else "#8da2c0"
         if w > 0 and bar.from_figure:  # read off a figure: outlined and hatched, never solid like a stated value
             body.append(
-                f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" fill="url(#{_e(ident)}-hatch)" stroke="{ACCENT}" stroke-width="1.2"/>'
+                f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" '
+                f'fill="url(#{_e(ident)}-hatch)" stroke="{ACCENT}" stroke-width="1.2"/>'
             )
         elif w > 0:
             body.append(f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" fill="{fill}"/>')
@@ -235,7 +248,8 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
             )
             for xx in (x1, x2):
                 body.append(
-                    f'<line x1="{_x(xx)}" y1="{_x(mid - 5)}" x2="{_x(xx)}" y2="{_x(mid + 5)}" stroke="{INK}" stroke-width="1.4"/>'
+                    f'<line x1="{_x(xx)}" y1="{_x(mid - 5)}" x2="{_x(xx)}" y2="{_x(mid + 5)}" stroke="{INK}" '
+                    'stroke-width="1.4"/>'
                 )
             end = max(end, x2)
         note = (
@@ -247,8 +261,10 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
     if any(b.from_figure for b in bars):
         body.insert(
             0,
-            f'<defs><pattern id="{_e(ident)}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-            f'<rect width="5" height="5" fill="#fff"/><line x1="0" y1="0" x2="0" y2="5" stroke="{ACCENT}" stroke-width="1.6"/></pattern></defs>',
+            f'<defs><pattern id="{_e(ident)}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
+            'patternTransform="rotate(45)">'
+            '<rect width="5" height="5" fill="#fff"/><line x1="0" y1="0" x2="0" y2="5" '
+            f'stroke="{ACCENT}" stroke-width="1.6"/></pattern></defs>',
         )
     described = "; ".join(
         f"{b.label} {b.value_text}"

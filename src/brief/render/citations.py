@@ -373,13 +373,19 @@ class CitationEngine:
         source = self.sources[key]
         item = source.csl()
         if item.get("type") == "post":
-            why = f"style {self.style} prints no bibliography entry for type 'post' (social-media posts are cited in notes only)"
+            why = (
+                f"style {self.style} prints no bibliography entry for type 'post' "
+                "(social-media posts are cited in notes only)"
+            )
             fix = "a type the Sources list shows, e.g. webpage"
         elif not any(
             item.get(v)
             for v in ("archive", "archive-place", "container-title", "DOI", "number", "publisher", "references", "URL")
         ):
-            why = f"style {self.style} prints no bibliography entry for a source without container-title, publisher, URL, DOI, number or archive"
+            why = (
+                f"style {self.style} prints no bibliography entry for a source without container-title, publisher, "
+                "URL, DOI, number or archive"
+            )
             fix = "one of those fields"
         else:
             why = f"style {self.style} prints no bibliography entry for this {item.get('type')} source"

@@ -287,11 +287,14 @@ def _notes_html(rendered: Any, collector: Collector, sources: dict[str, Any]) ->
     items = []
     for number, (note, citation) in enumerate(zip(rendered.notes, collector.citations), start=1):
         items.append(
-            f'<li id="note-{number}" value="{number}"><span class="note-text">{note}</span>{_source_links(citation, sources)} '
-            f'<a class="backlink" href="#noteref-{number}" role="doc-backlink" aria-label="Back to the text of note {number}">↩</a></li>'
+            f'<li id="note-{number}" value="{number}"><span class="note-text">{note}</span>'
+            f"{_source_links(citation, sources)} "
+            f'<a class="backlink" href="#noteref-{number}" role="doc-backlink" '
+            f'aria-label="Back to the text of note {number}">↩</a></li>'
         )
     return (
-        '<section id="notes" class="notes-section" aria-labelledby="notes-title">\n<h2 id="notes-title" class="unnumbered">Notes</h2>\n'
+        '<section id="notes" class="notes-section" aria-labelledby="notes-title">\n'
+        '<h2 id="notes-title" class="unnumbered">Notes</h2>\n'
         '<ol class="notes">\n' + "\n".join(items) + "\n</ol>\n</section>"
     )
 
@@ -323,11 +326,12 @@ def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, An
                     src.checked or "not read by the curators",
                     flags=re.I,
                 )
-                extra += f' <span class="verification">[{html.escape(label)}: {html.escape(checked[:1].upper() + checked[1:])}]</span>'
+                shown = html.escape(checked[:1].upper() + checked[1:])
+                extra += f' <span class="verification">[{html.escape(label)}: {shown}]</span>'
             extra += bibliography_notes(
                 src, (evidence or {}).get(entry.key), entry.html
             )  # access date, dead original link (evidence.py)
-            if getattr(src, "licence", None):  # the record's own content licence (issue 15; the project declares none)
+            if getattr(src, "licence", None):  # the record's own content licence (the project declares none)
                 extra += f' <span class="licence">Licence: {html.escape(src.licence)}.</span>'
 
             if src.archived:

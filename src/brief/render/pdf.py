@@ -27,11 +27,16 @@ log = logging.getLogger(__name__)
 # on every machine. print.css names them by these families only; no system font is needed or used.
 FONTS_DIR = packaged_templates() / "fonts"
 FONT_FACES = {
-    "Brief Serif": {("normal", "normal"): "LiberationSerif-Regular.ttf", ("bold", "normal"): "LiberationSerif-Bold.ttf",
-                    ("normal", "italic"): "LiberationSerif-Italic.ttf", ("bold", "italic"): "LiberationSerif-BoldItalic.ttf"},
-    "Brief Sans": {("normal", "normal"): "LiberationSans-Regular.ttf", ("bold", "normal"): "LiberationSans-Bold.ttf",
-                   ("normal", "italic"): "LiberationSans-Italic.ttf", ("bold", "italic"): "LiberationSans-BoldItalic.ttf"},
-    "Brief Mono": {("normal", "normal"): "LiberationMono-Regular.ttf", ("bold", "normal"): "LiberationMono-Bold.ttf"},
+    "Brief Serif": {("normal", "normal"): "LiberationSerif-Regular.ttf",
+                    ("bold", "normal"): "LiberationSerif-Bold.ttf",
+                    ("normal", "italic"): "LiberationSerif-Italic.ttf",
+                    ("bold", "italic"): "LiberationSerif-BoldItalic.ttf"},
+    "Brief Sans": {("normal", "normal"): "LiberationSans-Regular.ttf",
+                   ("bold", "normal"): "LiberationSans-Bold.ttf",
+                   ("normal", "italic"): "LiberationSans-Italic.ttf",
+                   ("bold", "italic"): "LiberationSans-BoldItalic.ttf"},
+    "Brief Mono": {("normal", "normal"): "LiberationMono-Regular.ttf",
+                   ("bold", "normal"): "LiberationMono-Bold.ttf"},
 }  # fmt: skip
 
 
@@ -44,7 +49,8 @@ def font_faces_css() -> str:
             if not path.is_file():
                 raise RenderError(f"packaged font {path} is missing: reinstall brief")
             rules.append(
-                f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); font-weight: {weight}; font-style: {style}; }}'
+                f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+                f"font-weight: {weight}; font-style: {style}; }}"
             )
     return "\n".join(rules) + "\n"
 
@@ -181,7 +187,10 @@ def _install_part_hooks() -> None:
 
 # Print typography: the text runs a line must not break inside (print.css: `.nobr { white-space: nowrap }`).
 # One filter over the print document's text (render/pdf.py), not hand edits of the data.
-_MODEL = r"(?:Claude|GPT|Gemini|Grok|Llama|Qwen|DeepSeek|Mistral|Kimi)(?:[ \-](?:Opus|Sonnet|Haiku|Pro|Flash|Ultra|mini|preview|[RV]\d(?:[\w.]*\w)?|\d(?:[\w.]*\w)?))+"
+_MODEL = (
+    r"(?:Claude|GPT|Gemini|Grok|Llama|Qwen|DeepSeek|Mistral|Kimi)"
+    r"(?:[ \-](?:Opus|Sonnet|Haiku|Pro|Flash|Ultra|mini|preview|[RV]\d(?:[\w.]*\w)?|\d(?:[\w.]*\w)?))+"
+)
 _NUMBER = r"[−\-]?\d[\d,]*(?:\.\d+)?"
 JOIN_RE = re.compile(
     "|".join(
@@ -306,7 +315,8 @@ def misplaced_notes(placement: dict[str, tuple[list[int], list[int]]]) -> list[s
             problems.append(f"{note} is printed on page {printed[0]} without a call")
         elif printed != calls[:1]:
             problems.append(
-                f"{note} is called on page {calls[0]} and printed on page{'s' if len(printed) > 1 else ''} {', '.join(map(str, printed))}"
+                f"{note} is called on page {calls[0]} and printed on page{'s' if len(printed) > 1 else ''} "
+                f"{', '.join(map(str, printed))}"
             )
     return problems
 

@@ -91,7 +91,10 @@ def risk_matrices(config: Config, views: Sequence[Any]) -> dict[str, Figure]:
         ident = f"matrix-{view.id}"
         svg = charts.risk_matrix(rubric, a, ident, name="this finding")
         s, lk = a.matrix_cell
-        caption = f"{view.incident.short_title or view.incident.title} in the rubric {rubric.version} matrix: S{s}, L{lk}, base level {rubric.matrix[lk][s - 1]}, final level {a.level}."
+        caption = (
+            f"{view.incident.short_title or view.incident.title} in the rubric {rubric.version} matrix: "
+            f"S{s}, L{lk}, base level {rubric.matrix[lk][s - 1]}, final level {a.level}."
+        )
         out[view.id] = Figure(ident, svg, caption)
     return out
 

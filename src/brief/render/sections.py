@@ -201,7 +201,8 @@ def derivation_rows(views: Sequence[Any], names: dict[str, str] | None = None) -
         if a.floors:
             moved.append(
                 "; ".join(
-                    f"capability floor {f}{'' if names.get(f, f) == f else ' (' + names[f].lower() + ')'} sets at least {a.floor_levels.get(f) or a.floor_level}"
+                    f"capability floor {f}{'' if names.get(f, f) == f else ' (' + names[f].lower() + ')'} "
+                    f"sets at least {a.floor_levels.get(f) or a.floor_level}"
                     for f in a.floors
                 )
             )
