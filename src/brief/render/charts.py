@@ -14,9 +14,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from markupsafe import Markup
+
+from brief.assess.risk import Assessment, Rubric
+from brief.render.views import EvaluationRow
 
 FONT = "'Brief Sans', 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif"
 INK = "#1b1f24"
@@ -34,7 +37,7 @@ def _x(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _e(text: Any) -> str:
+def _e(text: object) -> str:
     """Escape for text and double-quoted attributes (apostrophes stay readable)."""
     return html.escape(str(text), quote=False).replace('"', "&quot;")
 
@@ -59,7 +62,7 @@ def _svg(ident: str, width: int, height: int, title: str, body: Iterable[str], c
 # --- Risk matrix ---------------------------------------------------------------------------------
 
 
-def risk_matrix(rubric: Any, assessment: Any, ident: str, name: str = "the incident") -> Markup:
+def risk_matrix(rubric: Rubric, assessment: Assessment, ident: str, name: str = "the incident") -> Markup:
     """Draw the rubric's 5 x 5 likelihood x severity matrix with the incident's cell marked."""
     severity, likelihood = assessment.matrix_cell
     base = rubric.matrix[likelihood][severity - 1]
@@ -91,14 +94,14 @@ def risk_matrix(rubric: Any, assessment: Any, ident: str, name: str = "the incid
                 f'font-size="9.5" fill="{LEVEL_INK.get(level, INK)}">{_e(level)}</text>'
             )
     for col in range(5):
-        x = left + col * cell_w + cell_w / 2
+        centre = left + col * cell_w + cell_w / 2
         y = top + 5 * cell_h
         body.append(
-            f'<text x="{_x(x)}" y="{y + 14}" text-anchor="middle" font-size="11" font-weight="bold" '
+            f'<text x="{_x(centre)}" y="{y + 14}" text-anchor="middle" font-size="11" font-weight="bold" '
             f'fill="{INK}">S{col + 1}</text>'
         )
         body.append(
-            f'<text x="{_x(x)}" y="{y + 26}" text-anchor="middle" font-size="9" '
+            f'<text x="{_x(centre)}" y="{y + 26}" text-anchor="middle" font-size="9" '
             f'fill="{MUTED}">{_e(rubric.labels["S"][col + 1])}</text>'
         )
     body.append(
@@ -178,7 +181,7 @@ def _differences(texts: Sequence[str], limit: int = 26) -> list[str]:
     return out
 
 
-def bars_for(rows: Sequence[dict[str, Any]]) -> tuple[list[Bar], str]:
+def bars_for(rows: Sequence[EvaluationRow]) -> tuple[list[Bar], str]:
     """Return the bars of an evaluation group (its most common proportion metric) and that metric."""
     shares = [r for r in rows if r["share"] is not None]
     if not shares:
@@ -197,7 +200,9 @@ def bars_for(rows: Sequence[dict[str, Any]]) -> tuple[list[Bar], str]:
     for r, label, more in zip(chosen, labels, extra):
         if label in dupes and more:
             label = f"{label} ({more})"
-        bars.append(Bar(label, float(r["share"]), r["value"], r["bounds"], r["n"], r["record"].verification == "P-fig"))
+        share = r["share"]
+        assert share is not None  # only rows with a share are charted
+        bars.append(Bar(label, float(share), r["value"], r["bounds"], r["n"], r["record"].verification == "P-fig"))
     # Highest first within the study (stable: equal values keep the data's order).
     return sorted(bars, key=lambda b: -b.share), metric
 
@@ -240,8 +245,8 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
         elif w > 0:
             body.append(f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" fill="{fill}"/>')
         end = label_w + w
-        if disclosed:
-            low, high = bar.bounds  # type: ignore[misc]
+        if bar.bounds is not None:  # disclosed
+            low, high = bar.bounds
             x1, x2 = label_w + plot_w * low, label_w + plot_w * high
             body.append(
                 f'<line x1="{_x(x1)}" y1="{_x(mid)}" x2="{_x(x2)}" y2="{_x(mid)}" stroke="{INK}" stroke-width="1.4"/>'

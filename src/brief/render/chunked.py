@@ -1,7 +1,7 @@
 """Lay out a long print document in parts, several processes at a time, and merge one tagged PDF.
 
 A compendium of 1,000 incidents is 1,250 pages: WeasyPrint lays that out as one document in about
-two minutes and 2.8 GB (issue 8). Its template marks where the document may be cut (render/html.py
+two minutes and 2.8 GB. Its template marks where the document may be cut (render/html.py
 `PrintParts`); here the front matter, runs of incident pages and the sources list are laid out as
 documents of their own in fresh worker processes, one per usable core, and pikepdf (qpdf) merges
 them into one PDF/UA document: one structure tree, one parent tree, one name tree of destinations,
