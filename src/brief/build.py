@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, NoReturn, TypedDict
+from typing import Any, Callable, NoReturn, NotRequired, TypedDict
 
 from brief import __version__
 from brief.check.evidence import render_facts
@@ -273,7 +273,7 @@ def _inputs_key(
     snapshot: dict[str, Any],
     previous: editions.Published | None,
     spec: BriefSpec,
-    evidence: dict[str, Any],
+    evidence: dict[str, dict[str, Any]],
 ) -> tuple[str, dict[str, Any]]:
     """Return the content hash of everything an edition depends on, and its parts."""
     h = editions.sha256_bytes
@@ -331,7 +331,7 @@ class PlannedEdition:
     pdf_variant: str | None
     snapshot: dict[str, Any]  # the normalised data (JSON), attached to a PDF/A-3 file
     inputs: dict[str, Any]  # the inputs' hashes (JSON), attached to a PDF/A-3 file
-    evidence: dict[str, Any]  # per source id: capture date and dead link, as the sources list prints them
+    evidence: dict[str, dict[str, Any]]  # per source id: capture date and dead link, as the sources list prints them
 
 
 @dataclass(frozen=True)
@@ -557,16 +557,23 @@ def render(job: RenderJob) -> Rendering:
     return Rendering(out, pages, messages)
 
 
-def _file_record(f: RenderedFile, digest: str) -> dict[str, Any]:
+class ManifestFile(TypedDict):
+    """A file's entry in an edition's manifest."""
+
+    name: str
+    audience: str
+    format: str
+    bytes: int
+    sha256: str
+    pages: NotRequired[int]  # a PDF's
+
+
+def _file_record(f: RenderedFile, digest: str) -> ManifestFile:
     """Return a file's entry in the manifest: name, audience, format, size, SHA-256 and (a PDF's) pages."""
-    return {
-        "name": f.name,
-        "audience": f.audience,
-        "format": f.format,
-        "bytes": len(f.data),
-        "sha256": digest,
-        **({"pages": f.pages} if f.format == "pdf" else {}),
-    }
+    record = ManifestFile(name=f.name, audience=f.audience, format=f.format, bytes=len(f.data), sha256=digest)
+    if f.format == "pdf":
+        record["pages"] = f.pages
+    return record
 
 
 def _manifest(
@@ -661,7 +668,7 @@ def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
                 pass
 
 
-def evidence_facts(config: Config, snapshot: dict[str, Any]) -> dict[str, Any]:
+def evidence_facts(config: Config, snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Return what the sources list shows from captures and link checks, for the sources of this edition."""
     cited = snapshot.get("sources", {})
     return {key: facts for key, facts in render_facts(config).items() if key in cited}

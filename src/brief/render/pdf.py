@@ -88,6 +88,10 @@ class Fetcher(Protocol):
     fetched: list[str]
 
 
+# A link of a laid-out page, as WeasyPrint lists them: (kind, target, rectangle, box).
+Link = tuple[str, str, tuple[float, float, float, float], "Box"]
+
+
 def _fetcher_class() -> Callable[[Iterable[Path]], Fetcher]:
     """Return the class of brief's URL fetcher (defined on first use: its base class is WeasyPrint's)."""
     # WeasyPrint takes 0.5 s to import: only the PDF step loads it
@@ -180,8 +184,8 @@ def _install_part_hooks() -> None:
         return
     resolve_links, add_tags = wpdf.resolve_links, wpdf.add_tags
 
-    def resolve_part_links(pages: list[Page]) -> Iterator[tuple[list[Any], list[tuple[str, float, float]]]]:
-        """Yield each page's links and anchors (WeasyPrint's link tuples are untyped)."""
+    def resolve_part_links(pages: list[Page]) -> Iterator[tuple[list[Link], list[tuple[str, float, float]]]]:
+        """Yield each page's links and anchors."""
         if _part_prefix is None:
             yield from resolve_links(pages)
             return
