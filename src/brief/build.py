@@ -125,8 +125,19 @@ def build(
     try:
         with output_lock(config.output_dir):
             _clean_stale(config.output_dir, ids)
-            request = BuildRequest(config, ds, audience, edition, date, formats, pdf, force, correction, pdf_variant)
-            planned = [_build_brief(request, brief_id) for brief_id in ids]
+            request = BuildRequest(
+                config=config,
+                dataset=ds,
+                audience=audience,
+                edition=edition,
+                date=date,
+                formats=formats,
+                pdf=pdf,
+                force=force,
+                correction=correction,
+                pdf_variant=pdf_variant,
+            )
+            planned = [_plan_brief(request, brief_id) for brief_id in ids]
             # 5-7. Render every (brief, audience) document, in parallel with --jobs; then 8. write, in brief order.
             _render_tasks(
                 [task for plan in planned if isinstance(plan, _Pending) for task in plan.tasks], jobs, progress
@@ -166,7 +177,7 @@ def _formats(spec: BriefSpec, formats: list[str] | None, pdf: bool) -> tuple[str
     return tuple(f for f in FORMATS if f in wanted and (pdf or f != "pdf"))
 
 
-def _build_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
+def _plan_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
     """Plan one brief's edition: an up-to-date result, or the render jobs and how to publish them."""
     config, ds, date, correction = request.config, request.dataset, request.date, request.correction
     spec = ds.briefs[brief_id]
@@ -205,20 +216,21 @@ def _build_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending
     key, inputs = _inputs_key(config, snapshot, previous, spec, evidence)
 
     def plan(corrections: list[Correction]) -> PlannedEdition:
+        """Return what every audience of this edition renders from, with its corrections."""
         return PlannedEdition(
-            config,
-            ds,
-            spec,
-            ed,
-            computed,
-            changes,
-            previous,
-            corrections,
-            formats,
-            request.pdf_variant or config.settings.pdf_variant,
-            snapshot,
-            inputs,
-            evidence,
+            config=config,
+            dataset=ds,
+            spec=spec,
+            edition=ed,
+            computed=computed,
+            changes=changes,
+            previous=previous,
+            corrections=corrections,
+            formats=formats,
+            pdf_variant=request.pdf_variant or config.settings.pdf_variant,
+            snapshot=snapshot,
+            inputs=inputs,
+            evidence=evidence,
         )
 
     if existing is not None and existing.manifest["inputs"]["key"] == key:

@@ -151,7 +151,19 @@ class Previewer:
         changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
         evidence = evidence_facts(config, snapshot)
         planned = PlannedEdition(
-            config, ds, spec, ed, computed, changes, previous, [], ("html",), None, snapshot, {}, evidence
+            config=config,
+            dataset=ds,
+            spec=spec,
+            edition=ed,
+            computed=computed,
+            changes=changes,
+            previous=previous,
+            corrections=[],
+            formats=("html",),  # the draft's page only
+            pdf_variant=None,
+            snapshot=snapshot,
+            inputs={},
+            evidence=evidence,
         )
         page = render(RenderJob(planned, aud)).files[0]  # the HTML
         return page.data.decode("utf-8"), brief_id, aud
