@@ -1,4 +1,4 @@
-"""Any incident table in (issue 15): `brief import FILE` and `kind = "table"` remotes, on loopback.
+"""Any incident table in: `brief import FILE` and `kind = "table"` remotes, on loopback.
 
 The tables are shaped like real data sets: month- and year-only dates, Markdown-looking
 descriptions ("### Impact", `__proto__`), '*' and '@' in text, list-valued columns, Excel.
@@ -200,8 +200,8 @@ def test_deadline_from_a_month_only_date_is_refused(tmp_path: Path) -> None:
     result = brief(root, "validate")
     assert result.exit_code == 1
     assert (
-        "regulatory.harm_types: reporting deadlines count days from the awareness date, and the incident date 2025-05 has no day: give regulatory.awareness_date (YYYY-MM-DD)"
-        in result.output
+        "regulatory.harm_types: reporting deadlines count days from the awareness date, and the incident date 2025-05 "
+        "has no day: give regulatory.awareness_date (YYYY-MM-DD)" in result.output
     )
     incident = INCIDENT + "regulatory:\n  awareness_date: 2025-05\n"
     root = write_project(tmp_path / "q", {"data/incidents/example-finding.yaml": incident})
@@ -265,7 +265,8 @@ def test_nist_ai_rmf_vocabulary_with_nearest_suggestion(tmp_path: Path) -> None:
     lines = [line for line in result.output.splitlines() if "NIST AI RMF" in line]
     assert lines == [
         "data/incidents/example-finding.yaml:13: tags.rmf[2]: unknown NIST AI RMF 1.0 tag 'MEASUR-2.13' "
-        "(nearest valid: 'MEASURE-2.13', 'MEASURE-2.3', 'MEASURE-2.1'; the vocabulary is packaged vocabulary nist-ai-rmf-1.0.yaml)"
+        "(nearest valid: 'MEASURE-2.13', 'MEASURE-2.3', 'MEASURE-2.1'; the vocabulary is packaged vocabulary "
+        "nist-ai-rmf-1.0.yaml)"
     ]
 
 

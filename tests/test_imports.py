@@ -232,3 +232,20 @@ def test_function_level_imports_are_deferred_heavy_libraries_each_commented() ->
         elif not commented:
             wrong.append(f"{where}: say in a comment why the import is deferred")
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_module_of_brief_imports() -> None:
+    """A module-level import that fails (a missing package, a name only a newer Python has) fails here,
+    not in the first command that happens to load the module."""
+    import importlib
+    import pkgutil
+
+    import brief
+
+    failed = []
+    for info in pkgutil.walk_packages(brief.__path__, "brief."):
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with its module
+            failed.append(f"{info.name}: {type(exc).__name__}: {exc}")
+    assert not failed, "\n".join(failed)

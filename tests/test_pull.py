@@ -26,27 +26,39 @@ FIXTURES = Path(__file__).parent / "fixtures" / "pull"
 INSPECT = FIXTURES / "inspect"
 TIMEOUT = 0.4  # seconds; the hang test waits past it
 
-INCIDENTS_CSV = """\
-_id,incident_id,date,reports,Alleged deployer of AI system,Alleged developer of AI system,Alleged harmed or nearly harmed parties,description,title,editor_notes
-ObjectId(5d34b8c29ced494f010ed45a),1,2018-03-18,"[1,2]","[""uber""]","[""uber""]","[""elaine-herzberg""]","An Uber test vehicle struck and killed a pedestrian in Tempe, Arizona. <script>alert(1)</script> [@dev-2025-card]",Uber AV Killed Pedestrian in Arizona,x
-ObjectId(5d34b8c29ced494f010ed45b),2,2016-03-24,[3],"[""microsoft""]","[""microsoft""]",[],Microsoft's Tay chatbot posted offensive tweets within a day of launch.,TayBot,
-ObjectId(5d34b8c29ced494f010ed45c),3,2025-05-22,[],"[""examplelab""]","[""examplelab""]",[],A model threatened an engineer in a test.,Model threatens engineer,
-"""
-REPORTS_CSV = """\
-_id,authors,date_downloaded,date_published,report_number,source_domain,submitters,text,title,url,tags
-a,"[""Daisuke Wakabayashi""]",2019-01-01,2018-03-19,1,nytimes.com,[],"A long article text, with commas.",Self-Driving Uber Car Kills Pedestrian in Arizona,https://www.nytimes.com/2018/03/19/technology/uber-driverless-fatality.html,[]
-b,[],2019-01-01,2018-03-20,2,bbc.co.uk,[],Text.,Uber halts self-driving tests after death,https://www.bbc.co.uk/news/business-43459156,[]
-c,[],2019-01-01,2016-03-24,3,theverge.com,[],Text.,Twitter taught Microsoft's AI chatbot to be a racist,https://www.theverge.com/2016/3/24/11297050/tay-microsoft-chatbot-racist,[]
-"""
+INCIDENTS_CSV = (
+    "_id,incident_id,date,reports,Alleged deployer of AI system,Alleged developer of AI system,"
+    "Alleged harmed or nearly harmed parties,description,title,editor_notes\n"
+    'ObjectId(5d34b8c29ced494f010ed45a),1,2018-03-18,"[1,2]","[""uber""]","[""uber""]",'
+    '"[""elaine-herzberg""]","An Uber test vehicle struck and killed a pedestrian in Tempe,'
+    ' Arizona. <script>alert(1)</script> [@dev-2025-card]",Uber AV Killed Pedestrian in Arizona,x\n'
+    'ObjectId(5d34b8c29ced494f010ed45b),2,2016-03-24,[3],"[""microsoft""]","[""microsoft""]",[],'
+    "Microsoft's Tay chatbot posted offensive tweets within a day of launch.,TayBot,\n"
+    'ObjectId(5d34b8c29ced494f010ed45c),3,2025-05-22,[],"[""examplelab""]","[""examplelab""]",[],'
+    "A model threatened an engineer in a test.,Model threatens engineer,\n"
+)
+REPORTS_CSV = (
+    "_id,authors,date_downloaded,date_published,report_number,source_domain,submitters,text,title,url,"
+    "tags\n"
+    'a,"[""Daisuke Wakabayashi""]",2019-01-01,2018-03-19,1,nytimes.com,[],"A long article text,'
+    ' with commas.",Self-Driving Uber Car Kills Pedestrian in Arizona,'
+    "https://www.nytimes.com/2018/03/19/technology/uber-driverless-fatality.html,[]\n"
+    "b,[],2019-01-01,2018-03-20,2,bbc.co.uk,[],Text.,Uber halts self-driving tests after death,"
+    "https://www.bbc.co.uk/news/business-43459156,[]\n"
+    "c,[],2019-01-01,2016-03-24,3,theverge.com,[],Text.,"
+    "Twitter taught Microsoft's AI chatbot to be a racist,"
+    "https://www.theverge.com/2016/3/24/11297050/tay-microsoft-chatbot-racist,[]\n"
+)
 MIT_CSV = """\
 Namespace,Incident ID,Publish,Risk Domain,Risk Subdomain,Entity,Timing,Intent
 MIT,1,true,7. AI System Safety,7.3. Lack of capability or robustness,AI,Post-deployment,Unintentional
 MIT,2,true,1. Discrimination & Toxicity,1.2. Exposure to toxic content,AI,Post-deployment,Unintentional
 """
-EVAL_ROWS = """\
-id,evaluation,model,condition,metric,value,unit,n,date,source,locator
-ext-1,Agentic misalignment,Model X,Replacement threat,share of rollouts with blackmail,12,percent,100,2025-06-20,dev-2025-card,sec. 5
-"""
+EVAL_ROWS = (
+    "id,evaluation,model,condition,metric,value,unit,n,date,source,locator\n"
+    "ext-1,Agentic misalignment,Model X,Replacement threat,share of rollouts with blackmail,12,percent,"
+    "100,2025-06-20,dev-2025-card,sec. 5\n"
+)
 
 
 # --- a programmable HTTP server on loopback ---------------------------------------------------
@@ -302,7 +314,7 @@ def test_aiid_snapshot(tmp_path: Path, server: Server) -> None:
     text = (root / "data/remote/aiid/current/incidents/aiid-1.yaml").read_text()
     assert "risk: null" in text
     summary = yaml.safe_load(text)["summary"]
-    assert summary == (  # pulled text is plain text: Markdown and citation characters escaped (issue 15)
+    assert summary == (  # pulled text is plain text: Markdown and citation characters escaped
         "An Uber test vehicle struck and killed a pedestrian in Tempe, Arizona. \\<script\\>alert(1)\\</script\\> "
         "\\[\\@dev-2025-card\\] [@aiid-incident-1]\n\n"
         "Alleged harmed or nearly harmed parties: elaine-herzberg [@aiid-incident-1].\n\n"
@@ -331,7 +343,7 @@ def test_aiid_filter_by_ids_and_from_a_local_folder(tmp_path: Path) -> None:
     text = (root / "data/remote/aiid/current/incidents/aiid-2.yaml").read_text()
     assert (
         "lists further reports on this incident (reports.csv was not pulled) [@aiid-incident-2]" in text
-    )  # no uncited count (issue 15)
+    )  # no count of reports the summary does not cite
 
 
 def test_aiid_missing_column_is_a_clear_error(tmp_path: Path, server: Server) -> None:
@@ -652,7 +664,14 @@ def test_remote_table_is_checked(tmp_path: Path) -> None:
     result = brief(root, "pull")
     assert result.exit_code == 1 and "unknown setting 'timout' (did you mean 'timeout'?)" in result.output
     root = make_project(tmp_path / "c", remote_table("evals", "pdf", url="https://x.test/a.eval"))
-    assert "Input should be 'brief', 'aiid', 'inspect', 'csv' or 'table'" in brief(root, "pull").output
+    result = brief(root, "pull")
+    assert result.exit_code == 1
+    assert "remote.0.kind: unknown kind 'pdf': expected one of brief, aiid, inspect, csv, table" in result.output
+    root = make_project(tmp_path / "d", remote_table("rows", "csv", url="https://x.test/a.csv", since="2024-01-01"))
+    result = brief(root, "pull")  # an aiid setting on a csv remote: refused, not ignored
+    assert result.exit_code == 1 and "remote.0.since: unknown setting 'since'" in result.output
+    root = make_project(tmp_path / "e", remote_table("t", "table", url="https://x.test/t.csv", id_prefx="t-"))
+    assert "unknown setting 'id_prefx' (did you mean 'id_prefix'?)" in brief(root, "pull").output
 
 
 def test_build_offline_includes_pulled_incidents(tmp_path: Path, server: Server) -> None:

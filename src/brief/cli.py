@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Callable, NoReturn, Optional, Param
 import typer
 
 from brief import __version__
+from brief.core import audiences
 from brief.core.errors import BriefError, UsageError
 
 if TYPE_CHECKING:  # for the annotations only: rich loads when a bar is drawn
@@ -164,7 +165,7 @@ def build(
         typer.Option(
             "--audience",
             "-a",
-            help="Audience to build: regulator, executive, technical, public or all; default from brief.toml.",
+            help=f"Audience to build: {', '.join(audiences.NAMES)} or all; default from brief.toml.",
         ),
     ] = None,
     edition: Annotated[

@@ -32,7 +32,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
-from urllib.parse import urljoin
 
 import yaml
 
@@ -41,17 +40,15 @@ from brief.core.errors import BriefError, ConfigError, DataError, Location, Prob
 from brief.core.writer import check_name
 from brief.load.config import Config, RemoteSettings
 from brief.load.dataset import EVALUATION_COLUMNS, Dataset, load_dataset, load_folder
-from brief.load.importers import Imported, RawFile, slug
-from brief.load.importers.aiid import WANTED, Filters, import_aiid
-from brief.load.importers.csvrows import import_rows
-from brief.load.importers.inspect_logs import import_logs
-from brief.load.importers.package import MANIFEST_NAME, check_member_path, parse_manifest
-from brief.load.importers.table import default_remote_name, import_table, table_format
+from brief.load.importers import Imported, RawFile, is_url, slug
+from brief.load.importers.package import check_member_path
+from brief.load.importers.table import KIND as TABLE
+from brief.load.importers.table import default_remote_name, table_format
 from brief.load.remote import LOCK_NAME, LOCK_VERSION, Fetcher, expected_format, read_local, read_lock
 
 log = logging.getLogger(__name__)
 
-IMPORTER_VERSION = 2  # 2: plain text escaped, sources marked listed, no uncited report count (issue 15)
+IMPORTER_VERSION = 2  # 2: plain text escaped, sources marked listed, no uncited report count
 """Bump when an importer's output changes, so that the next pull re-imports unchanged downloads."""
 
 
@@ -75,7 +72,10 @@ class RemoteResult:
         """Return the one-line summary printed after a pull."""
         held = ", ".join(f"{n} {kind}" for kind, n in self.counts.items() if n) or "no records"
         if self.status == "unchanged":
-            return f"{self.name}: unchanged ({held}; {self.requests} request{'s' if self.requests != 1 else ''}, {self.seconds:.2f} s)"
+            return (
+                f"{self.name}: unchanged ({held}; {self.requests} request{'s' if self.requests != 1 else ''}, "
+                f"{self.seconds:.2f} s)"
+            )
         verb = "would be" if self.status == "dry-run" else "now"
         return (
             f"{self.name}: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, {self.removed} removed "
@@ -128,16 +128,16 @@ def import_file(config: Config, file: Path, name: str | None = None, dry_run: bo
         raise UsageError(f"{file}: no such file")
     if table_format(shown.name) is None:
         raise UsageError(f"{file}: not a table file (expected .csv, .json, .jsonl, .ndjson or .xlsx)")
-    tables = [r for r in config.remotes if r.kind == "table"]
+    tables = [r for r in config.remotes if r.kind == TABLE]
     if name is not None:
         remote = next((r for r in config.remotes if r.name == name), None)
-        if remote is not None and remote.kind != "table":
+        if remote is not None and remote.kind != TABLE:
             raise UsageError(f"remote {name!r} in brief.toml is kind = {remote.kind!r}, not a table")
         if remote is None:
-            remote = RemoteSettings(name=name, kind="table", path=str(shown))
+            remote = RemoteSettings(name=name, kind=TABLE, path=str(shown))
     else:
         same = [r for r in tables if r.path and (config.root / r.path).resolve() == shown.resolve()]
-        remote = same[0] if same else RemoteSettings(name=default_remote_name(shown), kind="table", path=str(shown))
+        remote = same[0] if same else RemoteSettings(name=default_remote_name(shown), kind=TABLE, path=str(shown))
     remote = remote.model_copy(update={"path": str(shown.resolve()), "url": None, "urls": []})
     return pull_remote(config, remote, dry_run=dry_run)
 
@@ -194,7 +194,8 @@ def remote_lock(root: Path, name: str) -> Iterator[None]:
         except OSError:
             os.close(fd)
             raise SourceError(
-                f"remote {name!r} is being pulled by another brief process ({path.name} in data/remote/ is locked); wait for it to finish"
+                f"remote {name!r} is being pulled by another brief process ({path.name} in data/remote/ is locked); "
+                "wait for it to finish"
             ) from None
         try:
             if os.fstat(fd).st_ino == os.stat(path).st_ino:
@@ -236,7 +237,7 @@ def _pull_locked(
             progress=progress,
         ) as fetcher:
             loader = _Downloader(config, remote, staging, folder, old_lock, fetcher, now)
-            raw_files = _COLLECT[remote.kind](loader, inputs)
+            raw_files = remote.importer.collect(loader, inputs)
             requests_made = fetcher.requests_made
         settings = _settings_key(remote)
         if loader.all_unchanged and old_lock.get("settings") == settings and (folder / "current").is_dir():
@@ -252,7 +253,8 @@ def _pull_locked(
             )
 
         # 2. Import into staging/current/.
-        imported = _convert(remote, raw_files)
+        imported = remote.importer.convert(remote.name, raw_files, remote.options)
+        _report_problems(remote, imported)
         for line in imported.skipped:
             log.warning("remote %r: %s", remote.name, line)
         origins = _write_current(staging / "current", imported, remote.name, config.relative(folder))
@@ -311,15 +313,8 @@ def _inputs(config: Config, remote: RemoteSettings) -> list[str]:
         raise ConfigError(f"brief.toml: remote {remote.name!r}: give url, urls or path (where to pull from)")
     if len(set(given)) != len(given):
         raise ConfigError(f"brief.toml: remote {remote.name!r}: a URL is listed twice")
-    if remote.kind == "brief" and len(given) != 1:
-        raise ConfigError(
-            f"brief.toml: remote {remote.name!r}: a brief data package has one manifest URL (got {len(given)})"
-        )
+    remote.importer.check_inputs(remote.name, given)
     return given
-
-
-def _is_url(location: str) -> bool:
-    return "://" in location or location.lower().startswith(("file:", "ftp:", "data:"))
 
 
 class _Downloader:
@@ -337,6 +332,7 @@ class _Downloader:
     ):
         self.config = config
         self.remote = remote
+        self.name = remote.name
         self.raw_dir = staging / "raw"
         self.folder = folder
         self.fetcher = fetcher
@@ -355,8 +351,9 @@ class _Downloader:
         """Return the previous raw copy of an entry when it is still there and intact."""
         if not entry or not isinstance(entry.get("raw"), str):
             return None
-        path = self.folder / entry["raw"]
-        if ".." in Path(entry["raw"]).parts or not path.is_file():
+        raw: str = entry["raw"]
+        path = self.folder / raw
+        if ".." in Path(raw).parts or not path.is_file():
             return None
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != (sha or entry.get("sha256")):
@@ -389,7 +386,7 @@ class _Downloader:
         target.parent.mkdir(parents=True, exist_ok=True)
         shown = label or location
         entry: dict[str, Any]
-        if _is_url(location):
+        if is_url(location):
             prev = self.old.get(location)
             reuse = self._previous(prev)
             if sha256 and sha256 in self.by_sha and self._previous(self.by_sha[sha256], sha256):
@@ -422,7 +419,8 @@ class _Downloader:
                 else:
                     if got.not_modified:
                         raise SourceError(
-                            f"remote {self.remote.name!r}: {location}: answered 304 Not Modified but the previous copy is gone; pull again"
+                            f"remote {self.remote.name!r}: {location}: answered 304 Not Modified but the previous "
+                            "copy is gone; pull again"
                         )
                     target.write_bytes(got.data)
                     data_sha, size, retrieved = got.sha256, len(got.data), self.now
@@ -462,97 +460,28 @@ class _Downloader:
             }
         if sha256 and data_sha != sha256:
             raise SourceError(
-                f"remote {self.remote.name!r}: {location}: SHA-256 {data_sha[:16]}... does not match the manifest's {sha256[:16]}... (changed or corrupted in transit)"
+                f"remote {self.remote.name!r}: {location}: SHA-256 {data_sha[:16]}... does not match the manifest's "
+                f"{sha256[:16]}... (changed or corrupted in transit)"
             )
         self.entries.append(entry)
-        return RawFile(raw_name, shown, target, data_sha, size, retrieved, _is_url(location))
+        return RawFile(raw_name, shown, target, data_sha, size, retrieved, is_url(location))
 
 
 def _SAFE_PART(part: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", part)) and part not in (".", "..")
 
 
-# How each kind turns its inputs (URLs or one local path) into staged raw files.
-
-
-def _collect_plain(exts: tuple[str, ...]) -> Callable[[_Downloader, list[str]], list[RawFile]]:
-    def collect(loader: _Downloader, inputs: list[str]) -> list[RawFile]:
-        out = []
-        for location in inputs:
-            if not _is_url(location) and loader.local_path(location).is_dir():
-                folder = loader.local_path(location)
-                found = sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(exts))
-                if not found:
-                    raise SourceError(
-                        f"remote {loader.remote.name!r}: {location}: no {' or '.join(exts)} files in this folder"
-                    )
-                for path in found:
-                    rel = path.relative_to(folder).as_posix()
-                    out.append(loader.fetch(str(Path(location) / rel), name=rel))
-            else:
-                out.append(loader.fetch(location))
-        return out
-
-    return collect
-
-
-def _collect_aiid(loader: _Downloader, inputs: list[str]) -> list[RawFile]:
-    if len(inputs) == 1 and not _is_url(inputs[0]) and loader.local_path(inputs[0]).is_dir():
-        folder = loader.local_path(inputs[0])
-        out = []
-        for wanted in WANTED:
-            hits = sorted(folder.rglob(wanted))
-            if hits:
-                out.append(loader.fetch(str(Path(inputs[0]) / hits[0].relative_to(folder).as_posix()), name=wanted))
-        return out
-    return [loader.fetch(location) for location in inputs]
-
-
-def _collect_package(loader: _Downloader, inputs: list[str]) -> list[RawFile]:
-
-    location = inputs[0]
-    if not _is_url(location) and loader.local_path(location).is_dir():
-        location = str(Path(location) / MANIFEST_NAME)
-    manifest = loader.fetch(location, name=MANIFEST_NAME, fmt="json")
-    members = parse_manifest(loader.remote.name, manifest.source, manifest.path.read_bytes())
-    out = [manifest]
-    for member in members:
-        where = urljoin(location, member.path) if _is_url(location) else str(Path(location).parent / member.path)
-        out.append(loader.fetch(where, name=f"files/{member.path}", sha256=member.sha256))
-    return out
-
-
-_COLLECT: dict[str, Callable[[_Downloader, list[str]], list[RawFile]]] = {
-    "brief": _collect_package,
-    "aiid": _collect_aiid,
-    "inspect": _collect_plain((".json", ".eval")),
-    "csv": _collect_plain((".csv",)),
-    "table": _collect_plain((".csv", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")),
-}
-
-
-def _convert(remote: RemoteSettings, raw_files: list[RawFile]) -> Imported:
-    if remote.kind == "aiid":
-        return import_aiid(remote.name, raw_files, Filters(set(remote.incidents), remote.since, remote.until))
-    if remote.kind == "inspect":
-        return import_logs(remote.name, raw_files)
-    if remote.kind == "csv":
-        return import_rows(remote.name, raw_files)
-    if remote.kind == "table":
-        return import_table(
-            remote.name,
-            raw_files,
-            remote.columns,
-            records=remote.records,
-            id_prefix=remote.id_prefix,
-            markdown=remote.markdown,
-            sheet=remote.sheet,
-            title=remote.title,
+def _report_problems(remote: RemoteSettings, imported: Imported) -> None:
+    """Log the warnings an importer found; raise a DataError listing all it found when any is an error."""
+    errors = sum(p.is_error for p in imported.problems)
+    if not errors:
+        log_warnings(imported.problems, log)
+    else:
+        raise DataError(
+            imported.problems,
+            summary=f"Aborted: remote {remote.name!r}: {errors} error{'s' if errors != 1 else ''} in the pulled files; "
+            "the previous data is unchanged.",
         )
-    out = Imported()
-    for raw in raw_files[1:]:  # the manifest comes first
-        out.files[raw.name.removeprefix("files/")] = raw.path.read_bytes()
-    return out
 
 
 # --- staging: write, validate, swap --------------------------------------------------------------
@@ -619,7 +548,7 @@ def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: di
         ("evaluation", {e.id: e for e in evaluations}, staged.evaluations),
     ):
         for record in ours:
-            if record.id in theirs:
+            if record.id in theirs and record.origin is not None:  # every staged record was loaded from a file
                 problems.append(
                     Problem(
                         Location(record.origin.path, record.origin.line, "id"),
@@ -642,7 +571,10 @@ def _validate(config: Config, remote: RemoteSettings, staging: Path, origins: di
     if errors:
         raise DataError(
             shown,
-            summary=f"Aborted: remote {remote.name!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the pulled data.",
+            summary=(
+                f"Aborted: remote {remote.name!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the pulled "
+                "data."
+            ),
         )
 
     log_warnings(shown, log)  # each, grouped by kind when many, or one count under -q
@@ -703,23 +635,7 @@ def _settings_key(remote: RemoteSettings) -> dict[str, Any]:
         "url": remote.url,
         "urls": list(remote.urls),
         "path": remote.path,
-        "incidents": sorted(remote.incidents),
-        "since": remote.since.isoformat() if remote.since else None,
-        "until": remote.until.isoformat() if remote.until else None,
-        **(
-            {
-                "table": {
-                    "columns": remote.columns,
-                    "records": remote.records,
-                    "id_prefix": remote.id_prefix,
-                    "markdown": remote.markdown,
-                    "sheet": remote.sheet,
-                    "title": remote.title,
-                }
-            }
-            if remote.kind == "table"
-            else {}
-        ),
+        "options": remote.options.model_dump(mode="json"),
     }
 
 

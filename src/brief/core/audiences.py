@@ -5,16 +5,22 @@ printed on its pages, its default marking (None: the brief's classification), a 
 `brief build` warns about, its place in lists, the template folder it renders from, and a relative
 layout cost (pages of the default brief) so that long renders start first.
 
-Adding an audience is one entry here plus `templates/<name>/brief.html`.
+Adding an audience is one entry in REGISTRY plus `templates/<name>/brief.html` (docs/extending.md).
+Every other module reads the audiences from here when it runs (NAMES is a view of REGISTRY, not a
+copy), so an entry added at run time, as tests/test_extend_audience.py does, is known everywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 
 @dataclass(frozen=True)
 class Audience:
+    """One audience a brief is written for."""
+
     name: str
     label: str
     reader: str  # who it is for, in the index page and the help text
@@ -24,6 +30,7 @@ class Audience:
 
     @property
     def template(self) -> str:
+        """Return the template this audience renders from, relative to a templates folder."""
         return f"{self.name}/brief.html"
 
 
@@ -37,7 +44,34 @@ REGISTRY: dict[str, Audience] = {
     )
 }
 
-NAMES: tuple[str, ...] = tuple(REGISTRY)
+
+class _Names(Sequence[str]):
+    """The names in REGISTRY, in its order, read from it on every use (a view, never a stale copy)."""
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        return tuple(REGISTRY)[index]
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+    def __contains__(self, name: object) -> bool:
+        return name in REGISTRY
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(tuple(REGISTRY))
+
+    def __repr__(self) -> str:
+        return repr(tuple(REGISTRY))
+
+
+NAMES: Sequence[str] = _Names()
+"""The audience names, in the order lists show them ("regulator", "executive", ...)."""
 
 
 def get(name: str) -> Audience:

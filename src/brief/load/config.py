@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from brief.core import audiences
 from brief.core.errors import ConfigError, DataError, Location, Problem, UsageError
+from brief.load.importers import Importer, NoOptions
+from brief.load.importers import registry as importers
 from brief.load.styles import style_names
 
 CONFIG_NAME = "brief.toml"
@@ -68,14 +80,17 @@ class ProjectSettings(BaseModel):
 
 
 class RemoteSettings(BaseModel):
-    """One [[remote]] table of brief.toml (used by `brief pull`)."""
+    """One [[remote]] table of brief.toml (used by `brief pull`).
+
+    The settings every kind takes are fields here; the rest of the table is the options of the
+    remote's importer (its `options` model, see brief.load.importers.registry), checked here too."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     """Folder name under data/remote/ and the name `brief pull --remote` takes."""
-    kind: Literal["brief", "aiid", "inspect", "csv", "table"]
-    """brief (another unit's data package), aiid (AI Incident Database CSVs), inspect (Inspect AI logs), csv (evaluation rows) or table (any incident table: CSV, JSON, JSON Lines, Excel)."""
+    kind: str
+    """The importer that reads the remote: one of brief.load.importers.registry.kinds()."""
     url: str | None = None
     """One URL to pull (https; http only for loopback hosts or with insecure = true)."""
     urls: list[str] = Field(default_factory=list)
@@ -84,32 +99,70 @@ class RemoteSettings(BaseModel):
     """A local file or folder instead of a URL; relative to the project root."""
     insecure: bool = False
     """Allow plain http to hosts other than loopback (never needed for https)."""
-    options: dict[str, Any] = Field(default_factory=dict)
-    incidents: list[int] = Field(default_factory=list)
-    """aiid: import only these incident ids (empty: all, within since/until)."""
-    since: dt.date | None = None
-    """aiid: import only incidents dated on or after this day."""
-    until: dt.date | None = None
-    """aiid: import only incidents dated on or before this day."""
-    # kind = "table" (sources/importers/table.py, issue 15):
-    columns: dict[str, str | list[str]] = Field(default_factory=dict)
-    """table: brief field = source column (a list joins several columns), e.g. summary = "description"."""
-    records: str | None = None
-    """table: the key of a JSON object that holds the list of records."""
-    id_prefix: str = ""
-    """table: put before each row's id, e.g. "genai-"."""
-    markdown: list[str] = Field(default_factory=list)
-    """table: brief fields whose column holds Markdown (the rest is plain text, printed literally)."""
-    sheet: str | None = None
-    """table: the Excel sheet to read (default: the first)."""
-    title: str | None = None
-    """table: the data set's name as printed in sources (default: the remote's name)."""
     timeout: float = Field(default=30.0, gt=0, le=600)
     """Seconds to wait for a connection or for the next bytes of a response."""
     retries: int = Field(default=3, ge=0, le=10)
     """Retries (with exponential backoff) after a 5xx answer, a timeout or a dropped connection."""
     max_bytes: int = Field(default=50 * 2**20, gt=0)
     """Largest download accepted, per file (default 50 MiB)."""
+    _options: BaseModel = PrivateAttr(default_factory=NoOptions)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in importers.REGISTRY:
+            raise ValueError(importers.unknown_kind(value))
+        return value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_options(cls, data: Any, handler: ModelWrapValidatorHandler[RemoteSettings]) -> RemoteSettings:
+        """Validate the common settings here and the rest with the options model of the remote's importer,
+        every problem of both at once (an unknown kind leaves the rest unchecked)."""
+        if not isinstance(data, dict):
+            return handler(data)
+        common = {k: v for k, v in data.items() if k in cls.model_fields}
+        rest = {k: v for k, v in data.items() if k not in cls.model_fields}
+        kind = data.get("kind")
+        importer = importers.REGISTRY.get(kind) if isinstance(kind, str) else None
+        errors: list[ErrorDetails] = []
+        remote = options = None
+        try:
+            remote = handler(common)
+        except ValidationError as exc:
+            errors += exc.errors()
+        if importer is not None:
+            try:
+                options = importer.options.model_validate(rest)
+            except ValidationError as exc:
+                errors += exc.errors()
+        if errors or remote is None:
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    InitErrorDetails(type=PydanticCustomError(e["type"], e["msg"]), loc=e["loc"], input=e["input"])
+                    for e in errors
+                ],
+            )
+        if options is not None:
+            remote._options = options
+        return remote
+
+    @property
+    def importer(self) -> Importer[Any]:
+        """Return the importer that reads this remote."""
+        return importers.get(self.kind)
+
+    @property
+    def options(self) -> BaseModel:
+        """Return the settings of this remote that its importer takes (an instance of its `options` model)."""
+        return self._options
+
+    @classmethod
+    def setting_names(cls, kind: Any) -> list[str]:
+        """Return the settings a [[remote]] of `kind` takes: the common ones, then its importer's."""
+        importer = importers.REGISTRY.get(kind) if isinstance(kind, str) else None
+        return list(cls.model_fields) + (list(importer.options.model_fields) if importer else [])
 
 
 class ConfigFile(BaseModel):
@@ -204,7 +257,7 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
                 known = (
                     list(ProjectSettings.model_fields)
                     if "project" in err["loc"]
-                    else list(RemoteSettings.model_fields)
+                    else RemoteSettings.setting_names(_remote_kind(raw, err["loc"]))
                     if "remote" in err["loc"]
                     else list(ConfigFile.model_fields)
                 )
@@ -282,6 +335,20 @@ def _check_values(path: Path, root: Path, settings: ProjectSettings, overridden:
     return problems
 
 
+def _remote_kind(raw: dict[str, Any], loc: tuple[int | str, ...]) -> Any:
+    """Return the `kind` of the [[remote]] table an error location ("remote", i, ...) points into."""
+    remotes = raw.get("remote")
+    index = loc[1] if len(loc) > 1 else None
+    if (
+        isinstance(remotes, list)
+        and isinstance(index, int)
+        and index < len(remotes)
+        and isinstance(remotes[index], dict)
+    ):
+        return remotes[index].get("kind")
+    return None
+
+
 def _toml_line(path: Path, key: str) -> int:
     """Return the first line of brief.toml that sets `key` (0 when not found)."""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -291,7 +358,7 @@ def _toml_line(path: Path, key: str) -> int:
     return 0
 
 
-def check_audience(name: str, allowed: tuple[str, ...] = AUDIENCES) -> list[str]:
+def check_audience(name: str, allowed: Sequence[str] = AUDIENCES) -> list[str]:
     """Return the audiences `name` stands for, or raise a UsageError listing the valid ones."""
     if name == "all":
         return list(allowed)

@@ -1,20 +1,26 @@
 """Importers for `brief pull`: turn pulled files into records in brief's own formats.
 
-Each importer takes the raw files of one remote and returns plain dicts (sources as CSL-JSON with
-our fields, incidents as YAML-ready mappings, evaluation rows with the Evaluation columns) plus
-every problem found. brief.pull writes them into the staging folder and validates them with the
-same models the loader uses.
+An importer is one `kind` of [[remote]] in brief.toml. It says which settings its [[remote]] table
+takes beyond the common ones (`options`, a pydantic model), which files to stage (`collect`) and how
+to turn them into records (`convert`): plain dicts (sources as CSL-JSON with our fields, incidents
+as YAML-ready mappings, evaluation rows with the Evaluation columns) plus every problem found.
+brief.pull writes them into the staging folder and validates them with the same models the loader
+uses. brief.load.importers.registry lists the importers brief knows; docs/extending.md shows how to
+add one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from brief.core.errors import Location, Problem
+from pydantic import BaseModel, ConfigDict
+
+from brief.core.errors import Location, Problem, SourceError
 
 
 @dataclass
@@ -81,7 +87,7 @@ _MD_LINE_START = re.compile(r"^([ \t]*)([-+=>]|\d+[.)])(?=\s|$)", re.M)
 
 
 def plain_markdown(text: str) -> str:
-    """Return plain text as Markdown that prints it literally (issue 15).
+    """Return plain text as Markdown that prints it literally.
 
     Imported descriptions are plain text: `__proto__` must not print as bold, "### Impact" must not
     become a heading, "@leanprover/x" or "[@x]" must not be read as a citation. Every character
@@ -106,3 +112,80 @@ def plain_markdown(text: str) -> str:
         )
         out.append(para)
     return "\n\n".join(out)
+
+
+# --- the importer protocol -----------------------------------------------------------------------
+
+
+class NoOptions(BaseModel):
+    """The options of an importer that takes no settings beyond the common ones (name, kind, url...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
+
+
+class Stager(Protocol):
+    """What `Importer.collect` is given: stages one URL or local file under the remote's raw/ folder."""
+
+    name: str
+    """The remote's name, for messages."""
+
+    def local_path(self, location: str) -> Path:
+        """Return a local location as an absolute path (relative ones are read from the project root)."""
+        ...
+
+    def fetch(
+        self, location: str, *, name: str | None = None, fmt: str | None = None, sha256: str | None = None
+    ) -> RawFile:
+        """Stage `location` as raw/<name> (default: its last part); return the staged file.
+
+        `fmt` is the format the answer must have (json, csv...: default from the name); `sha256`, when
+        given, must match. An unchanged URL costs one conditional request and reuses the last copy."""
+        ...
+
+
+class Importer(ABC, Generic[OptionsT]):
+    """One kind of [[remote]]: the settings it takes, the files it stages and how it reads them.
+
+    Subclasses set `kind` (the name brief.toml's `kind =` gives), `summary` (one line for the docs)
+    and `options` (a pydantic model with extra="forbid" of the settings it takes beyond the common
+    ones; NoOptions for none), and implement `collect` and `convert`."""
+
+    kind: str
+    summary: str
+    options: type[OptionsT]
+
+    def check_inputs(self, remote: str, inputs: list[str]) -> None:
+        """Raise a ConfigError when this kind cannot take these inputs (checked before anything is fetched)."""
+
+    @abstractmethod
+    def collect(self, stager: Stager, inputs: list[str]) -> list[RawFile]:
+        """Stage the remote's inputs (its URLs, or its one local path) with `stager`; return the staged files."""
+
+    @abstractmethod
+    def convert(self, remote: str, files: list[RawFile], options: OptionsT) -> Imported:
+        """Return the records read from the staged files (raise a BriefError when they cannot be read)."""
+
+
+def is_url(location: str) -> bool:
+    """Return True when a remote's location is a URL rather than a local path."""
+    return "://" in location or location.lower().startswith(("file:", "ftp:", "data:"))
+
+
+def collect_files(stager: Stager, inputs: list[str], exts: tuple[str, ...]) -> list[RawFile]:
+    """Stage each input; a local folder stands for every file in it (at any depth) whose name ends with `exts`."""
+    out = []
+    for location in inputs:
+        if not is_url(location) and stager.local_path(location).is_dir():
+            folder = stager.local_path(location)
+            found = sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(exts))
+            if not found:
+                raise SourceError(f"remote {stager.name!r}: {location}: no {' or '.join(exts)} files in this folder")
+            for path in found:
+                rel = path.relative_to(folder).as_posix()
+                out.append(stager.fetch(str(Path(location) / rel), name=rel))
+        else:
+            out.append(stager.fetch(location))
+    return out

@@ -17,10 +17,13 @@ import re
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from brief.core.errors import DataError, Location, Problem, SourceError
-from brief.load.importers import Imported, RawFile, csl_date, parse_day, plain_markdown
+from brief.load.importers import Imported, Importer, RawFile, Stager, csl_date, is_url, parse_day, plain_markdown
 
 INCIDENTS = "incidents.csv"
 REPORTS = "reports.csv"
@@ -77,7 +80,8 @@ def import_aiid(remote: str, files: list[RawFile], filters: Filters) -> Imported
     if INCIDENTS not in tables:
         names = ", ".join(f.source for f in files) or "(nothing)"
         raise SourceError(
-            f"remote {remote!r}: {names}: no {INCIDENTS} found (list it in urls, or point path at a snapshot folder or archive)"
+            f"remote {remote!r}: {names}: no {INCIDENTS} found (list it in urls, or point path at a snapshot folder "
+            "or archive)"
         )
     out = Imported()
     reports = _reports(remote, tables.get(REPORTS), out) if REPORTS in tables else None
@@ -93,14 +97,18 @@ def import_aiid(remote: str, files: list[RawFile], filters: Filters) -> Imported
     absent = sorted(filters.ids - {int(i["id"].removeprefix("aiid-")) for i in out.incidents})
     if absent:
         out.skipped.append(
-            f"{incidents_table.where}: incident id(s) {', '.join(map(str, absent))} listed in this remote's table but not imported (not in the file, or outside since/until)"
+            f"{incidents_table.where}: incident id(s) {', '.join(map(str, absent))} listed in this remote's table but "
+            "not imported (not in the file, or outside since/until)"
         )
     elif not out.incidents and not out.problems:
         out.skipped.append(f"{incidents_table.where}: no incident matches this remote's since/until filter")
     if any(p.is_error for p in out.problems):
         raise DataError(
             out.problems,
-            summary=f"Aborted: remote {remote!r}: {sum(p.is_error for p in out.problems)} error(s) in the AIID files; the previous data is unchanged.",
+            summary=(
+                f"Aborted: remote {remote!r}: {sum(p.is_error for p in out.problems)} error(s) in the AIID files; the "
+                "previous data is unchanged."
+            ),
         )
     return out
 
@@ -136,14 +144,15 @@ def _archive_members(remote: str, raw: RawFile) -> Iterator[tuple[str, bytes]]:
                 for member in archive:
                     if member.isfile() and member.name.rsplit("/", 1)[-1] in WANTED:
                         _check_size(remote, raw, member.name, member.size)
-                        handle = archive.extractfile(member)
-                        if handle is not None:
-                            yield member.name, handle.read(MAX_MEMBER_BYTES + 1)
+                        extracted = archive.extractfile(member)
+                        if extracted is not None:
+                            yield member.name, extracted.read(MAX_MEMBER_BYTES + 1)
             return
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise SourceError(f"remote {remote!r}: {raw.source}: cannot read the snapshot archive ({exc})") from None
     raise SourceError(
-        f"remote {remote!r}: {raw.source}: not an AIID file (expected {', '.join(WANTED)} or a snapshot archive holding them)"
+        f"remote {remote!r}: {raw.source}: not an AIID file (expected {', '.join(WANTED)} or a snapshot archive "
+        "holding them)"
     )
 
 
@@ -187,7 +196,8 @@ def _rows(remote: str, table: _Table, required: tuple[str, ...]) -> Iterator[tup
             if values and any(v.strip() for v in values):
                 if len(values) != len(header):
                     raise SourceError(
-                        f"remote {remote!r}: {table.where}:{line}: invalid CSV (row has {len(values)} cells, the header has {len(header)})"
+                        f"remote {remote!r}: {table.where}:{line}: invalid CSV (row has {len(values)} cells, the "
+                        f"header has {len(header)})"
                     )
                 yield line, dict(zip(header, values))
             line = reader.line_num + 1
@@ -281,7 +291,10 @@ def _incident(
             "accessed": csl_date(table.raw.retrieved),
             "reliability": "secondary",
             "verification": "listed",
-            "checked": f"Listed by the AI Incident Database ({table.where}, imported by brief pull on {table.raw.retrieved.isoformat()}); not read by an analyst.",
+            "checked": (
+                f"Listed by the AI Incident Database ({table.where}, imported by brief pull on "
+                f"{table.raw.retrieved.isoformat()}); not read by an analyst."
+            ),
         }
     )
     incident: dict[str, Any] = {
@@ -327,7 +340,10 @@ def _reports(remote: str, table: _Table | None, out: Imported) -> dict[int, dict
             "title": title,
             "reliability": "secondary",
             "verification": "listed",
-            "checked": f"Listed as report {number} in the AI Incident Database ({table.where}, retrieved {table.raw.retrieved.isoformat()}); not yet read by an analyst.",
+            "checked": (
+                f"Listed as report {number} in the AI Incident Database ({table.where}, retrieved "
+                f"{table.raw.retrieved.isoformat()}); not yet read by an analyst."
+            ),
         }
         authors = _json_list(row.get("authors", ""))
         names = [str(a).strip() for a in authors or [] if str(a).strip()]
@@ -362,3 +378,40 @@ def _mit(remote: str, table: _Table | None, out: Imported) -> dict[int, list[str
             if m and m.group(1) not in tags.setdefault(number, []):
                 tags[number].append(m.group(1))
     return tags
+
+
+class AiidOptions(BaseModel):
+    """The settings of a `kind = "aiid"` remote beyond the common ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    incidents: list[int] = Field(default_factory=list)
+    """Import only these incident ids (empty: all, within since/until)."""
+    since: dt.date | None = None
+    """Import only incidents dated on or after this day."""
+    until: dt.date | None = None
+    """Import only incidents dated on or before this day."""
+
+
+class AiidImporter(Importer[AiidOptions]):
+    """`kind = "aiid"`: AI Incident Database snapshot CSVs (or a snapshot archive)."""
+
+    kind = "aiid"
+    summary = "AI Incident Database snapshot CSVs: incidents, their press reports as sources, MIT risk tags"
+    options = AiidOptions
+
+    def collect(self, stager: Stager, inputs: list[str]) -> list[RawFile]:
+        """Stage each URL; a local folder stands for the snapshot CSVs found in it (the first of each name)."""
+        if len(inputs) == 1 and not is_url(inputs[0]) and stager.local_path(inputs[0]).is_dir():
+            folder = stager.local_path(inputs[0])
+            out = []
+            for wanted in WANTED:
+                hits = sorted(folder.rglob(wanted))
+                if hits:
+                    out.append(stager.fetch(str(Path(inputs[0]) / hits[0].relative_to(folder).as_posix()), name=wanted))
+            return out
+        return [stager.fetch(location) for location in inputs]
+
+    def convert(self, remote: str, files: list[RawFile], options: AiidOptions) -> Imported:
+        """Return the incidents the options select and the report sources they cite."""
+        return import_aiid(remote, files, Filters(set(options.incidents), options.since, options.until))

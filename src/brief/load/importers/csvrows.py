@@ -8,7 +8,7 @@ project already has (curated in data/sources.json, or pulled by another remote).
 from __future__ import annotations
 
 from brief.core.errors import SourceError
-from brief.load.importers import Imported, RawFile, slug
+from brief.load.importers import Imported, Importer, NoOptions, RawFile, Stager, collect_files, slug
 
 
 def import_rows(remote: str, files: list[RawFile]) -> Imported:
@@ -26,3 +26,19 @@ def import_rows(remote: str, files: list[RawFile]) -> Imported:
         used.add(name)
         out.files[f"evaluations/{name}.csv"] = data
     return out
+
+
+class CsvImporter(Importer[NoOptions]):
+    """`kind = "csv"`: evaluation rows in brief's own CSV columns."""
+
+    kind = "csv"
+    summary = "evaluation rows in the columns of data/evaluations/*.csv"
+    options = NoOptions
+
+    def collect(self, stager: Stager, inputs: list[str]) -> list[RawFile]:
+        """Stage each CSV file (a folder stands for the .csv files in it)."""
+        return collect_files(stager, inputs, (".csv",))
+
+    def convert(self, remote: str, files: list[RawFile], options: NoOptions) -> Imported:
+        """Return each CSV file staged as an evaluations file."""
+        return import_rows(remote, files)

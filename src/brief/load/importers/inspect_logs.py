@@ -16,10 +16,19 @@ import zipfile
 from typing import Any
 
 import zstandard
-from compression import zstd  # type: ignore[import-not-found]  # Python 3.14+
 
 from brief.core.errors import SourceError
-from brief.load.importers import Imported, RawFile, csl_date, parse_day, slug
+from brief.load.importers import (
+    Imported,
+    Importer,
+    NoOptions,
+    RawFile,
+    Stager,
+    collect_files,
+    csl_date,
+    parse_day,
+    slug,
+)
 
 MAX_HEADER_BYTES = 32 * 2**20
 """Largest uncompressed header.json accepted from an .eval archive (a zip bomb stops here)."""
@@ -135,12 +144,10 @@ def _raw_member(data: bytes, info: zipfile.ZipInfo) -> bytes:
 
 
 def _zstd(compressed: bytes, expected: int) -> bytes:
+    """Return a Zstandard member decompressed, refused past MAX_HEADER_BYTES."""
     limit = min(expected, MAX_HEADER_BYTES) + 1
-    try:
-        out = zstd.ZstdDecompressor().decompress(compressed, max_length=limit)
-    except ImportError:
-        with zstandard.ZstdDecompressor().stream_reader(compressed, read_across_frames=True) as reader:
-            out = reader.read(limit)
+    with zstandard.ZstdDecompressor().stream_reader(compressed, read_across_frames=True) as reader:
+        out: bytes = reader.read(limit)
     if len(out) > MAX_HEADER_BYTES:
         raise ValueError("decompressed member is over the size limit")
     return out
@@ -165,7 +172,10 @@ def _source(
         "medium": "Inspect AI evaluation log",
         "reliability": "primary",
         "verification": "consulted",
-        "checked": f"Read by brief pull from the log file {raw.source} on {raw.retrieved.isoformat()}; values copied from its results.",
+        "checked": (
+            f"Read by brief pull from the log file {raw.source} on {raw.retrieved.isoformat()}; values copied from "
+            "its results."
+        ),
     }
     if done:
         item["issued"] = csl_date(done)
@@ -205,6 +215,7 @@ def _rows(
             value = metric.get("value")
             number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             finite = number is not None and math.isfinite(number)
+            number = number if finite else None
             base = f"inspect-{slug(eval_id, 40)}-{slug(scorer, 30)}-{slug(name, 30)}"
             row_id, k = base, 2
             while row_id in used:
@@ -217,8 +228,8 @@ def _rows(
                     "model": model,
                     "condition": "; ".join(condition),
                     "metric": name,
-                    "value": number if finite else None,
-                    "unit": "proportion" if name == "accuracy" and finite and 0 <= number <= 1 else "score",
+                    "value": number,
+                    "unit": "proportion" if name == "accuracy" and number is not None and 0 <= number <= 1 else "score",
                     "value_text": None if finite else f"{value} (not a finite number in the log)",
                     "n": n if isinstance(n, int) and n >= 0 else None,
                     "n_note": None if isinstance(n, int) else "sample count not in the log",
@@ -236,3 +247,19 @@ def _rows(
 
 def _arg(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+class InspectImporter(Importer[NoOptions]):
+    """`kind = "inspect"`: Inspect AI logs, one evaluation row per scorer metric and one source per log."""
+
+    kind = "inspect"
+    summary = "Inspect AI logs (.eval and .json): one evaluation row per scorer metric, one source per log"
+    options = NoOptions
+
+    def collect(self, stager: Stager, inputs: list[str]) -> list[RawFile]:
+        """Stage each log (a folder stands for the .json and .eval files in it)."""
+        return collect_files(stager, inputs, (".json", ".eval"))
+
+    def convert(self, remote: str, files: list[RawFile], options: NoOptions) -> Imported:
+        """Return the evaluation rows and sources of the logs."""
+        return import_logs(remote, files)

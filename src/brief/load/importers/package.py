@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
-from brief.core.errors import SourceError
+from brief.core.errors import ConfigError, SourceError
+from brief.load.importers import Imported, Importer, NoOptions, RawFile, Stager, is_url
 
 FORMAT = "brief-data-package"
 VERSION = 1
@@ -114,3 +117,38 @@ def manifest_text(name: str, created: str, version: str, files: list[tuple[str, 
         "files": [{"path": p, "sha256": h, "bytes": n} for p, h, n in sorted(files)],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+class PackageImporter(Importer[NoOptions]):
+    """`kind = "brief"`: another project's data package, its files copied as they are once their hashes match."""
+
+    kind = "brief"
+    summary = "another project's data package, written by `brief export DIR` (url: its manifest.json)"
+    options = NoOptions
+
+    def check_inputs(self, remote: str, inputs: list[str]) -> None:
+        """Refuse more than one URL: a package is read from its one manifest."""
+        if len(inputs) != 1:
+            raise ConfigError(
+                f"brief.toml: remote {remote!r}: a brief data package has one manifest URL (got {len(inputs)})"
+            )
+
+    def collect(self, stager: Stager, inputs: list[str]) -> list[RawFile]:
+        """Stage the manifest (a folder stands for its manifest.json), then every file it lists, hash checked."""
+        location = inputs[0]
+        if not is_url(location) and stager.local_path(location).is_dir():
+            location = str(Path(location) / MANIFEST_NAME)
+        manifest = stager.fetch(location, name=MANIFEST_NAME, fmt="json")
+        members = parse_manifest(stager.name, manifest.source, manifest.path.read_bytes())
+        out = [manifest]
+        for member in members:
+            where = urljoin(location, member.path) if is_url(location) else str(Path(location).parent / member.path)
+            out.append(stager.fetch(where, name=f"files/{member.path}", sha256=member.sha256))
+        return out
+
+    def convert(self, remote: str, files: list[RawFile], options: NoOptions) -> Imported:
+        """Return the package's files as they are, under their paths in the package."""
+        out = Imported()
+        for raw in files[1:]:  # the manifest comes first
+            out.files[raw.name.removeprefix("files/")] = raw.path.read_bytes()
+        return out

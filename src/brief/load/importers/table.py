@@ -1,4 +1,4 @@
-"""Any incident table -> incidents (not yet assessed), one source per row (issue 15).
+"""Any incident table -> incidents (not yet assessed), one source per row.
 
 A `kind = "table"` remote (or `brief import FILE`) reads CSV, JSON (a list of records, or the list
 under `records = "key"`), JSON Lines or Excel with pandas; `[remote.columns]` maps brief fields
@@ -24,8 +24,10 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from brief.core.errors import ConfigError, DataError, Location, Problem, SourceError
-from brief.load.importers import Imported, RawFile, plain_markdown, slug
+from brief.load.importers import Imported, Importer, RawFile, Stager, collect_files, plain_markdown, slug
 from brief.load.model import ID_PATTERN, IncidentKind
 
 FIELDS = (
@@ -48,6 +50,8 @@ REQUIRED = ("id", "title", "date")
 LIST_FIELDS = ("tags", "nist", "rmf", "models")
 TEXT_FIELDS = ("summary", "title")  # fields that may be marked as Markdown
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "excel", ".xlsm": "excel"}
+KIND = "table"
+"""The kind of [[remote]] this module reads, and the one `brief import FILE` uses."""
 _ID_RE = re.compile(ID_PATTERN)
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?$")
 DEFAULT_COLUMNS = {"id": "id", "title": "title", "date": "date", "summary": "description", "url": "url"}
@@ -69,14 +73,15 @@ def check_mapping(remote: str, columns: dict[str, Any], markdown: Iterable[str])
     for name in markdown:
         if name not in TEXT_FIELDS:
             raise ConfigError(
-                f"brief.toml: remote {remote!r}: markdown: {name!r} cannot be Markdown (expected {' or '.join(TEXT_FIELDS)})"
+                f"brief.toml: remote {remote!r}: markdown: {name!r} cannot be Markdown (expected "
+                f"{' or '.join(TEXT_FIELDS)})"
             )
 
 
 def read_table(
     remote: str, raw: RawFile, records_key: str | None, sheet: str | None
 ) -> tuple[list[dict[str, Any]], str]:
-    """Read one table file into a list of row dicts (cells as pandas gives them); return (rows, how rows are numbered)."""
+    """Read one table file; return its rows as dicts (cells as pandas gives them) and how rows are numbered."""
     # pandas takes 0.3 s to import: only table imports load it
     import pandas as pd
 
@@ -116,7 +121,8 @@ def read_table(
         ) from None
     except Exception as exc:  # pandas' parsers raise their own types (ParserError, EmptyDataError, BadZipFile ...)
         raise SourceError(
-            f"remote {remote!r}: {raw.source}: cannot read the {fmt.upper()} table ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+            f"remote {remote!r}: {raw.source}: cannot read the {fmt.upper()} table ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:200]})"
         ) from None
     if records_key is not None:
         if not isinstance(doc, dict) or records_key not in doc:
@@ -197,7 +203,8 @@ def parse_date(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
-        return value.to_pydatetime().date().isoformat()
+        stamped: dt.date = value.to_pydatetime().date()
+        return stamped.isoformat()
     if (
         isinstance(value, (int, float))
         and not isinstance(value, bool)
@@ -277,7 +284,8 @@ def import_table(
                         else f"the table has: {', '.join(map(str, header))[:300]}"
                     )
                     raise SourceError(
-                        f"remote {remote!r}: {raw.source}: column {col!r} (mapped to {field_}) is not in the table ({hint})"
+                        f"remote {remote!r}: {raw.source}: column {col!r} (mapped to {field_}) is not in the table "
+                        f"({hint})"
                     )
         wanted = {f: [c for c in cols if c in header] for f, cols in wanted.items()}
         for index, data in enumerate(rows):
@@ -295,7 +303,10 @@ def import_table(
     if errors:
         raise DataError(
             out.problems,
-            summary=f"Aborted: remote {remote!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the table; the previous data is unchanged.",
+            summary=(
+                f"Aborted: remote {remote!r}: {len(errors)} error{'s' if len(errors) != 1 else ''} in the table; the "
+                "previous data is unchanged."
+            ),
         )
     return out
 
@@ -317,7 +328,8 @@ def _incident(
     if not _ID_RE.match(ident) or len(ident) > 120:
         row.bad(
             wanted["id"][0],
-            f"id {ident!r} is not usable (expected lower-case letters, digits, '.', '_' or '-', at most 120 characters)",
+            f"id {ident!r} is not usable (expected lower-case letters, digits, '.', '_' or '-', at most 120 "
+            "characters)",
         )
         return None, {}
     title_cell = _cell(row, wanted["title"])
@@ -361,7 +373,8 @@ def _incident(
         value = _text(severity)
         ratings.append({"source": source_id, "name": "severity", "value": value})
         paragraphs.append(
-            f"{plain_markdown(name)} rates its severity “{plain_markdown(value)}” (the data set's rating, not this unit's risk level) [@{source_id}]."
+            f"{plain_markdown(name)} rates its severity “{plain_markdown(value)}” (the data set's rating, not this "
+            f"unit's risk level) [@{source_id}]."
         )
     incident["summary"] = "\n\n".join(paragraphs)
     tags: dict[str, list[str]] = {
@@ -387,7 +400,10 @@ def _incident(
         "container-title": name,
         "reliability": "secondary",
         "verification": "listed",
-        "checked": f"Listed by the data set {name} ({where}, retrieved {row.raw.retrieved.isoformat()}); not read by an analyst.",
+        "checked": (
+            f"Listed by the data set {name} ({where}, retrieved {row.raw.retrieved.isoformat()}); not read by an "
+            "analyst."
+        ),
         "issued": _csl_date(day),
         "accessed": {"date-parts": [[row.raw.retrieved.year, row.raw.retrieved.month, row.raw.retrieved.day]]},
     }
@@ -413,3 +429,47 @@ def _csl_date(iso: str) -> dict[str, Any]:
 def default_remote_name(path: Path) -> str:
     """The remote name `brief import FILE` uses when brief.toml has none for it: the file's stem."""
     return slug(path.name.split(".")[0], 40).replace(".", "-") or "table"
+
+
+class TableOptions(BaseModel):
+    """The settings of a `kind = "table"` remote beyond the common ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+    """brief field = source column (a list joins several columns), e.g. summary = "description"."""
+    records: str | None = None
+    """The key of a JSON object that holds the list of records."""
+    id_prefix: str = ""
+    """Put before each row's id, e.g. "genai-"."""
+    markdown: list[str] = Field(default_factory=list)
+    """brief fields whose column holds Markdown (the rest is plain text, printed literally)."""
+    sheet: str | None = None
+    """The Excel sheet to read (default: the first)."""
+    title: str | None = None
+    """The data set's name as printed in sources (default: the remote's name)."""
+
+
+class TableImporter(Importer[TableOptions]):
+    """`kind = "table"`: any incident table (CSV, JSON, JSON Lines, Excel), mapped by `[remote.columns]`."""
+
+    kind = KIND
+    summary = "any incident table (CSV, JSON, JSON Lines, Excel), its columns mapped by [remote.columns]"
+    options = TableOptions
+
+    def collect(self, stager: Stager, inputs: list[str]) -> list[RawFile]:
+        """Stage each table (a folder stands for the table files in it)."""
+        return collect_files(stager, inputs, tuple(FORMATS))
+
+    def convert(self, remote: str, files: list[RawFile], options: TableOptions) -> Imported:
+        """Return one incident and one listed source per row of the tables."""
+        return import_table(
+            remote,
+            files,
+            options.columns,
+            records=options.records,
+            id_prefix=options.id_prefix,
+            markdown=options.markdown,
+            sheet=options.sheet,
+            title=options.title,
+        )
