@@ -1,4 +1,4 @@
-"""Import and validate a large incident table from one JSON file (issue 15): time and peak memory.
+"""Import and validate a large incident table from one JSON file: time and peak memory.
 
     python bench/import_table.py [DIR] [--records 15000] [--keep]
 

@@ -1,4 +1,4 @@
-"""Benchmark of issue 18 item 2: how long `brief preview` takes to show an edit. Not a test.
+"""Benchmark: how long `brief preview` takes to show an edit. Not a test.
 
     python bench/preview.py [--runs 5] [--audience regulator] [--json]
 

@@ -1,4 +1,4 @@
-"""Benchmarks of issue 8: print a table and write bench/results.json. Not tests.
+"""Benchmarks of a large project (load, validate, build): print a table and write bench/results.json. Not tests.
 
     python bench/run.py [--runs 5] [--only help,build,pandoc,noop,validate,compendium,jobs] [--keep DIR]
 

@@ -1,4 +1,4 @@
-"""Assessment overlays (issue 15): an AIID incident pulled, assessed, pulled again with a changed row.
+"""Assessment overlays: an AIID incident pulled, assessed, pulled again with a changed row.
 
 The assessment survives, validate names the changed fields, the next edition's what-changed says
 the incident needs reassessment, and a regulator brief focused on it builds. Loopback only.
@@ -10,7 +10,25 @@ import json
 from pathlib import Path
 
 import yaml
+from conftest import REPO
 from test_pull import INCIDENTS_CSV, Server, brief, listed, make_project, remote_table, serve_aiid, server  # noqa: F401 - fixture
+
+from brief.assess.curate import starter
+from brief.assess.risk import load_rubric, rubric_path
+from brief.load.config import load_config
+from brief.load.dataset import load_dataset
+
+
+def test_the_starter_lists_the_values_of_each_rubric_scale() -> None:
+    config = load_config(REPO)
+    incident = load_dataset(config, overlays=False)[0].incidents["anthropic-claude-opus-4-blackmail-2025-05"]
+    text = starter(incident, "x.yaml", load_rubric(rubric_path(config, "v0.1")), "v0.1")
+    assert "#   horizon_months: 12\n" in text
+    assert "#   severity:       # 1-5  Severity: 1 Negligible; 2 Minor; 3 Moderate; 4 Serious; 5 Critical\n" in text
+    assert "#   likelihood:     # 1-5  Likelihood: 1 ≤20%; 2 20–45%; 3 45–55%; 4 55–80%; 5 >80%\n" in text
+    assert "e.g. cbrn, loss_of_control, cyber_offence, harmful_manipulation\n" in text
+    assert "#   reversibility:  # 0-2  Reversibility: 0 Reversible; 1 Hard to reverse; 2 Irreversible\n" in text
+
 
 RISK = """\
 risk:
@@ -77,8 +95,8 @@ def test_assessment_survives_a_pull_and_names_changed_fields(tmp_path: Path, ser
     result = brief(root, "validate")
     assert result.exit_code == 0, result.output
     assert (
-        "data/assessments/aiid-1.yaml:45: upstream: warning: the pulled record of 'aiid-1' changed since this assessment "
-        "was written (title): reassess, then run `brief assess aiid-1 --accept-upstream`"
+        "data/assessments/aiid-1.yaml:45: upstream: warning: the pulled record of 'aiid-1' changed since this "
+        "assessment was written (title): reassess, then run `brief assess aiid-1 --accept-upstream`"
     ) in result.output
     assert {i["id"]: i for i in listed(root, "incidents")}["aiid-1"]["reassess"] == ["title"]
 
@@ -116,8 +134,8 @@ def test_overlay_for_an_incident_gone_upstream_is_kept_with_a_warning(tmp_path: 
     result = brief(root, "validate")
     assert result.exit_code == 0, result.output
     assert (
-        "data/assessments/aiid-1.yaml:6: id: warning: assessment of incident 'aiid-1', which no pulled or curated record has (removed upstream?): kept, not used"
-        in result.output
+        "data/assessments/aiid-1.yaml:6: id: warning: assessment of incident 'aiid-1', which no pulled or curated "
+        "record has (removed upstream?): kept, not used" in result.output
     )
     assert (root / "data/assessments/aiid-1.yaml").is_file()
 

@@ -1,4 +1,4 @@
-"""A corpus of bad inputs (issue 7): each is a small project made by write_project with overrides.
+"""A corpus of bad inputs: each is a small project made by write_project with overrides.
 
 Every case runs `brief build` in-process and must: exit 1 (data) or 2 (usage), print one line per
 problem naming file:line and field (the first line asserted exactly), show no traceback, write

@@ -1,4 +1,4 @@
-"""brief.toml is checked when it is loaded and by `brief validate` (issue 16): an unknown default
+"""brief.toml is checked when it is loaded and by `brief validate`: an unknown default
 audience, PDF variant or citation style is named with its line and the nearest valid value, and a
 relative .csl path is read from the project root, not the current folder."""
 

@@ -12,7 +12,7 @@ import pytest
 
 from brief.core.errors import DataError, RenderError
 from brief.load.markdown import markdown_inline, markdown_to_html
-from brief.load.markers import Citation, CiteItem, cite_keys, parse_markers
+from brief.load.markers import Citation, CiteItem, cite_keys, in_text_keys, parse_markers
 from brief.load.model import Reliability, Source
 from brief.load.styles import resolve_style
 from brief.render import citations as cit
@@ -79,6 +79,13 @@ def test_cite_keys_in_order_with_repeats():
 def test_marker_spanning_lines():
     [(_, _, citation)] = parse_markers("text [@key, sec.\n  4.1.1.2] more")
     assert citation.items[0].locator == "sec. 4.1.1.2"
+
+
+def test_in_text_citations_are_the_bare_keys_outside_markers():
+    assert in_text_keys("As @doe99 says, and @smith:2020.b shows [@a; see @b].") == ["doe99", "smith:2020.b"]
+    assert in_text_keys("@{odd/key}, then @first.") == ["odd/key", "first"]
+    assert in_text_keys("Mail press@example.org, not `@code`; [@a] is a marker.") == []
+    assert cite_keys("As @doe99 says.") == [] and in_text_keys("no citation") == []
 
 
 # --- fixture: ten varied CSL items -------------------------------------------------------------

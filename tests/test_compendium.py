@@ -1,4 +1,4 @@
-"""A long compendium laid out in parts, several processes at a time, and merged (render/chunked.py, issue 8).
+"""A long compendium laid out in parts, several processes at a time, and merged (render/chunked.py).
 
 A small generated project (bench/scale.py) with a small part size stands for the 1,000-incident
 compendium: 24 incidents in parts of 8 give five documents (front matter, three runs of incidents,

@@ -1,4 +1,4 @@
-"""Word output (issue 18): `brief build --format docx` writes a .docx per audience with real footnotes."""
+"""Word output: `brief build --format docx` writes a .docx per audience with real footnotes."""
 
 from __future__ import annotations
 

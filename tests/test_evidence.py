@@ -1,4 +1,4 @@
-"""Evidence integrity (issue 9): captures, quotes checked against them, link checks, cited numbers.
+"""Evidence integrity: captures, quotes checked against them, link checks, cited numbers.
 
 A real HTTP server on loopback serves an HTML page, a PDF with known text on known pages (made
 with WeasyPrint here), a text file, a redirect, a 404, a slow page and a page whose content
@@ -381,7 +381,7 @@ def test_capture_usage_errors(tmp_path: Path, site: Site, args: list[str], messa
 
 
 def evidence_note(out: list[str]) -> list[str]:
-    """Return the evidence lines of validate's note (the law-to-verify list of issue 16 follows them)."""
+    """Return the evidence lines of validate's note (the law-to-verify list follows them)."""
     end = next((i for i, line in enumerate(out) if line.startswith("Law to verify")), len(out))
     return out[1:end]
 
@@ -505,7 +505,7 @@ def test_normalisation_matches_typographic_variants(quote: str, text: str) -> No
 
 
 def test_default_data_quotes_have_captures_or_recorded_reasons() -> None:
-    """The done-criterion of issue 9 on the default data: every quote checked that can be, the rest explained."""
+    """On the default data: every quote checked that can be, the rest explained."""
     from brief.load.dataset import load_dataset
 
     config = load_config(REPO)

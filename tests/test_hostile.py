@@ -1,4 +1,4 @@
-"""Hostile content in curated and pulled text (issue 7): nothing in it is active in the HTML, and
+"""Hostile content in curated and pulled text: nothing in it is active in the HTML, and
 the PDF renderer reads no file outside the template folders and reaches no network.
 
 Every payload carries the URL of a loopback "trap" server; the trap must see zero requests. The

@@ -1,4 +1,4 @@
-"""Paths (issue 7): ids, brief, edition and remote names that try to leave their folder are refused,
+"""Paths: ids, brief, edition and remote names that try to leave their folder are refused,
 and nothing is ever written outside output/ (a build) or data/remote/ (a pull).
 """
 
@@ -16,6 +16,9 @@ from conftest import BRIEF, EVALUATIONS, INCIDENT, RECOMMENDATIONS, SOURCES, wri
 from typer.testing import CliRunner
 
 from brief.cli import app
+from brief.core.errors import UsageError
+from brief.core.writer import OutputRoot
+from brief.publish import editions
 
 runner = CliRunner()
 BAD_NAMES = ["../../x", "..", "/etc/x", "a/b", "x\x00y", ".hidden", "C:\\x"]
@@ -175,3 +178,92 @@ def test_remote_names_that_are_paths_are_refused(tmp_path: Path, name: str) -> N
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith("brief.toml:") and "remote.0.name" in result.stderr
     assert changed(before, files(tmp_path)) == set()
+
+
+# --- the writer of published output: OutputRoot refuses, by construction, any path leaving its folder
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["/etc/x", "../x", "a/../../x", "..", "a/..", "x\x00y", "", ".", "./"],
+)
+def test_the_output_writer_refuses_paths_that_leave_or_are_its_folder(tmp_path: Path, name: str) -> None:
+    root = tmp_path / "out"
+    root.mkdir()
+    writer = OutputRoot(root)
+    before = files(tmp_path)
+    for attempt in (
+        lambda: writer.write_bytes(name, b"x"),
+        lambda: writer.write_text(name, "x"),
+        lambda: writer.child(name).write_text("f.txt", "x"),
+    ):
+        with pytest.raises(UsageError, match="refusing to write"):
+            attempt()
+    assert changed(before, files(tmp_path)) == set()
+
+
+def test_the_output_writer_refuses_a_folder_link_that_leads_outside(tmp_path: Path) -> None:
+    root, outside = tmp_path / "out", tmp_path / "elsewhere"
+    root.mkdir()
+    outside.mkdir()
+    (root / "brief").symlink_to(outside, target_is_directory=True)
+    (root / "deep").mkdir()
+    (root / "deep/edition").symlink_to(outside, target_is_directory=True)
+    writer = OutputRoot(root)
+    for name in ("brief/index.html", "deep/edition/index.html", "brief/new/folder/x.pdf"):
+        with pytest.raises(UsageError, match=f"refusing to write outside {root.resolve()}: {outside.resolve()}"):
+            writer.write_text(name, "x")
+    with pytest.raises(UsageError, match="refusing to write outside"):
+        writer.child("brief")
+    with pytest.raises(UsageError, match="refusing to write outside"):
+        writer.child("deep").child("edition")
+    assert list(outside.iterdir()) == []
+
+
+def test_the_output_writer_replaces_a_file_link_instead_of_writing_through_it(tmp_path: Path) -> None:
+    root, secret = tmp_path / "out", tmp_path / "secret.txt"
+    root.mkdir()
+    secret.write_text("keep me")
+    (root / "index.html").symlink_to(secret)
+    written = OutputRoot(root).write_text("index.html", "<p>index</p>")
+    assert written == root.resolve() / "index.html"
+    assert secret.read_text() == "keep me"
+    assert not (root / "index.html").is_symlink() and (root / "index.html").read_text() == "<p>index</p>"
+
+
+def test_the_output_writer_writes_inside_its_folder_and_through_links_that_stay_inside(tmp_path: Path) -> None:
+    root = tmp_path / "out"
+    (root / "real").mkdir(parents=True)
+    (root / "alias").symlink_to(root / "real", target_is_directory=True)
+    writer = OutputRoot(root)
+    assert (
+        writer.write_bytes("example/2026-11/brief.html", b"<p>x</p>") == root.resolve() / "example/2026-11/brief.html"
+    )
+    assert (root / "example/2026-11/brief.html").read_bytes() == b"<p>x</p>"
+    assert writer.child("alias").write_text("note.txt", "hi") == root.resolve() / "real/note.txt"
+    assert writer.write_text("a/./c.txt", "ok") == root.resolve() / "a/c.txt"
+    assert not list(root.rglob("*.tmp")), "no temporary file is left behind"
+
+
+def test_an_edition_is_published_whole_through_the_writer_or_not_at_all(tmp_path: Path) -> None:
+    output = OutputRoot(tmp_path / "output")
+    folder = editions.publish_staged(
+        output, "example/2026-11", [("brief.html", b"<p>x</p>")], {"format": 1}, {"edition": {"id": "2026-11"}}
+    )
+    assert folder == (tmp_path / "output/example/2026-11").resolve()
+    assert sorted(p.name for p in folder.iterdir()) == ["brief.html", "manifest.json", "snapshot.json"]
+    assert editions.read_manifest(folder) == {"edition": {"id": "2026-11"}}
+
+    before = files(tmp_path)
+    with pytest.raises(UsageError, match="refusing to write outside"):
+        editions.publish_staged(output, "example/../../x", [("a.html", b"")], {}, {})
+    with pytest.raises(UsageError, match="refusing to write outside"):
+        editions.publish_staged(output, "example/2026-12", [("../../a.html", b"")], {}, {})
+    with pytest.raises(UsageError, match="refusing to write outside"):
+        editions.add_files(output.child("example/2026-11"), [("/etc/x", b"")], {})
+    assert changed(before, files(tmp_path)) == set()
+    assert not [p for p in (tmp_path / "output/example").iterdir() if p.name.startswith(".staging-")]
+
+    editions.add_files(output.child("example/2026-11"), [("brief.pdf", b"%PDF")], {"files": ["brief.pdf"]})
+    assert (folder / "brief.pdf").read_bytes() == b"%PDF"
+    assert editions.read_manifest(folder) == {"files": ["brief.pdf"]}

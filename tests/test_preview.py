@@ -1,4 +1,4 @@
-"""`brief preview`: the working draft served over loopback, re-rendered on save (issue 18, item 2).
+"""`brief preview`: the working draft served over loopback, re-rendered on save.
 
 Every wait is on a condition (the page shows the new text, the process has exited) with a
 generous deadline, never a fixed sleep.

@@ -1,4 +1,4 @@
-"""Print quality, read from the built PDFs page by page (issue 14).
+"""Print quality, read from the built PDFs page by page.
 
 - every note is printed on the page of its call, in order, none lost (default briefs, every
   audience, and a stress document with dense and long notes, tables, figures and page-final calls);

@@ -1,4 +1,4 @@
-"""Property-based tests over the loaders (issue 7): whatever the input, only the tool's own errors.
+"""Property-based tests over the loaders: whatever the input, only the tool's own errors.
 
 Random bytes, text, YAML structures and CSV text go to the parsing functions directly and, through
 a project on disk, to `validate` (which loads, validates, runs the rubric on every assessed

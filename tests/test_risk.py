@@ -78,7 +78,7 @@ def test_rubric_file_holds_the_tables_of_the_spec(rubric):
         2: ["Low", "Low", "Moderate", "Moderate", "High"],
         1: ["Low", "Low", "Low", "Moderate", "Moderate"],
     }
-    assert rubric.specified_risks == {"cbrn", "loss_of_control", "cyber_offence", "harmful_manipulation"}
+    assert rubric.specified_risks == ("cbrn", "loss_of_control", "cyber_offence", "harmful_manipulation")
     assert dict(rubric.default_likelihood) == {0: (1, 2), 1: (1, 2), 2: (2, 3), 3: (3, 4), 4: (4, 5)}
     assert [(f.code, f.level) for f in rubric.floors] == [
         ("F1", "High"),
@@ -127,6 +127,12 @@ def _broken(tmp_path, old: str, new: str) -> Path:
     return path
 
 
+def _line(text: str) -> int:
+    """The line of the rubric file that holds `text`."""
+    whole = RUBRIC_PATH.read_text(encoding="utf-8")
+    return whole[: whole.index(text)].count("\n") + 1
+
+
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
@@ -134,43 +140,113 @@ def _broken(tmp_path, old: str, new: str) -> Path:
             "when: {B: B2}",
             "when: {B: B2, Q: Q1}",
             [
-                "broken.yaml: amplifiers.rules.A1.when.Q: unknown condition (expected S, E, L, C, B or R, optionally with _at_least or _at_most; Cs_not; D_specified_risk; fatal_or_ci_or_widespread)"
+                "broken.yaml:{line}: amplifiers.rules.A1.when.Q: unknown condition (expected S, E, L, C, B or R, "
+                "optionally with _at_least or _at_most; Cs_not; D_specified_risk; fatal_or_ci_or_widespread)"
             ],
+        ),
+        (
+            "when: {R_at_least: R1}",
+            "when: {R_at_lest: R1}",
+            ["broken.yaml:{line}: amplifiers.rules.A2.when.R_at_lest: unknown condition (did you mean 'R_at_least'?)"],
         ),
         (
             "at_most: Moderate",
             "at_most: Medium",
             [
-                "broken.yaml: evidence_cap.at_most: 'Medium' is not a level (expected one of Low, Moderate, High, Critical)"
+                "broken.yaml:{line}: evidence_cap.at_most: 'Medium' is not a level "
+                "(expected one of Low, Moderate, High, Critical)"
             ],
         ),
         (
             "when: {E: E4, S_at_least: S4}",
             "when: {E: E5, S_at_least: S4}",
-            ["broken.yaml: floors.F1.when.E: 'E5' is not a valid E value (expected E0 to E4)"],
+            ["broken.yaml:{line}: floors.F1.when.E: 'E5' is not a valid E value (expected E0 to E4)"],
+        ),
+        (
+            "when: {D_specified_risk: true, C_at_least: C1}",
+            "when: {D_specified_risk: false, C_at_least: C1}",
+            [
+                "broken.yaml:{line}: amplifiers.rules.A3.when.D_specified_risk: False must be true "
+                "(leave the key out otherwise)"
+            ],
+        ),
+        (
+            'when: {C: C2, Cs_not: "yes"}',
+            "when: {C: C2, Cs_not: maybe}",
+            ["broken.yaml:{line}: floors.F3.when.Cs_not: unknown value 'maybe' (expected 'yes', 'no' or 'unknown')"],
+        ),
+        (
+            "E2: [L2, L3]",
+            "E2: [L2, L3, L4]",
+            ["broken.yaml:{line}: default_likelihood.E2: has 3 values (expected a range of two, [L<low>, L<high>])"],
         ),
     ],
 )
-def test_a_broken_rubric_reports_every_problem_with_its_field(tmp_path, old, new, expected):
+def test_a_broken_rubric_reports_the_problem_with_its_field_and_line(tmp_path, old, new, expected):
     path = _broken(tmp_path, old, new)
     with pytest.raises(DataError) as caught:
         load_rubric(path)
-    assert [line.replace(str(path), "broken.yaml") for line in caught.value.lines()[:-1]] == expected
+    shown = [line.replace(str(path), "broken.yaml") for line in caught.value.lines()[:-1]]
+    assert shown == [e.replace("{line}", str(_line(old))) for e in expected]
 
 
-def test_a_non_monotone_matrix_is_refused(tmp_path):
-    path = _broken(
-        tmp_path,
-        "L3: [Low,      Moderate, Moderate, High,     High]",
-        "L3: [Low,      Low,      Moderate, High,     Moderate]",
+def test_every_problem_of_a_rubric_is_reported_at_once(tmp_path):
+    path = _broken(tmp_path, "at_most: Moderate", "at_most: Medium")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("min_holding: 2", "min_holding: two").replace("S3: {label: Moderate}", "S6: {label: Moderate}"),
+        encoding="utf-8",
     )
     with pytest.raises(DataError) as caught:
         load_rubric(path)
     assert [line.replace(str(path), "broken.yaml") for line in caught.value.lines()] == [
-        "broken.yaml: matrix.L3[S5]: Moderate is below L2's High (expected the matrix to be monotone in L)",
-        "broken.yaml: matrix.L3[S5]: Moderate is below S4's High (expected the matrix to be monotone in S)",
+        f"broken.yaml:{_line('values:')}: scales.S.values.S3: required field is missing",
+        f"broken.yaml:{_line('S3: {label: Moderate}')}: scales.S.values.S6: unknown field 'S6' "
+        "(expected one of: S1, S2, S3, S4, S5)",
+        f"broken.yaml:{_line('min_holding: 2')}: amplifiers.min_holding: 'two' is not a number "
+        "(expected a whole number)",
+        f"broken.yaml:{_line('at_most: Moderate')}: evidence_cap.at_most: 'Medium' is not a level "
+        "(expected one of Low, Moderate, High, Critical)",
+        "Aborted: 4 errors in the data.",
+    ]
+
+
+def test_a_rubric_that_is_not_yaml_is_refused_with_its_line(tmp_path):
+    path = _broken(tmp_path, "  raise_steps: 1", "  raise_steps: 1\n  raise_steps: 2")
+    with pytest.raises(DataError) as caught:
+        load_rubric(path)
+    assert caught.value.lines()[0] == f"{path}:{_line('  raise_steps: 1') + 1}: duplicate key 'raise_steps'"
+
+
+def test_a_non_monotone_matrix_is_refused(tmp_path):
+    row = "L3: [Low,      Moderate, Moderate, High,     High]"
+    path = _broken(tmp_path, row, "L3: [Low,      Low,      Moderate, High,     Moderate]")
+    with pytest.raises(DataError) as caught:
+        load_rubric(path)
+    assert [line.replace(str(path), "broken.yaml") for line in caught.value.lines()] == [
+        f"broken.yaml:{_line(row)}: matrix.L3[S5]: Moderate is below L2's High "
+        "(expected the matrix to be monotone in L)",
+        f"broken.yaml:{_line(row)}: matrix.L3[S5]: Moderate is below S4's High "
+        "(expected the matrix to be monotone in S)",
         "Aborted: 2 errors in the data.",
     ]
+
+
+def test_a_matrix_row_names_its_levels_and_has_five(tmp_path):
+    row = "L3: [Low,      Moderate, Moderate, High,     High]"
+    path = _broken(tmp_path, row, "L3: [Low, Medium, Moderate, High]")
+    with pytest.raises(DataError) as caught:
+        load_rubric(path)
+    assert [line.replace(str(path), "broken.yaml") for line in caught.value.lines()[:-1]] == [
+        f"broken.yaml:{_line(row)}: matrix.L3[1]: 'Medium' is not a level "
+        "(expected one of Low, Moderate, High, Critical)",
+    ]
+    path.write_text(path.read_text(encoding="utf-8").replace("Medium", "Moderate"), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_rubric(path)
+    assert caught.value.lines()[0] == (
+        f"{path}:{_line(row)}: matrix.L3: ['Low', 'Moderate', 'Moderate', 'High'] must list five levels, one per S1..S5"
+    )
 
 
 def test_a_missing_rubric_file_is_a_data_error(tmp_path):
@@ -205,7 +281,10 @@ def test_worked_example_claude_opus_4_blackmail(rubric):
 
 
 def test_worked_example_sentences_and_inputs_table(rubric):
-    statement = "The evidence is the developer's own system card and a follow-up study by the same developer [@anthropic-2025-syscard]."
+    statement = (
+        "The evidence is the developer's own system card and a follow-up study by the same developer "
+        "[@anthropic-2025-syscard]."
+    )
     a = assess(
         inputs(statement=statement, rationale={"severity": "Coercion of an individual [@syscard]."}), COP, rubric
     )
@@ -293,7 +372,8 @@ def test_floor_trace_names_the_floor_and_what_it_changed(rubric):
     assert a.trace[-2] == Step("F1", "Floor F1 applies (E4, S5): at least High; the level stays Critical.", "Critical")
     a = assess(inputs(S=2, E=4, L=1, B=0, R=0, harm=True), NO_TAGS, rubric)
     assert a.trace[-2].text == (
-        "Floor F2 applies (E4, death, critical-infrastructure disruption or widespread infringement): Critical; raises Low to Critical."
+        "Floor F2 applies (E4, death, critical-infrastructure disruption or widespread infringement): Critical; "
+        "raises Low to Critical."
     )
     assert a.floor_levels == {"F2": "Critical"}
 
@@ -438,9 +518,8 @@ def test_a3_trace_says_why_it_does_not_hold(rubric):
     a = assess(inputs(E=2, C=1, domain="privacy"), NO_TAGS, rubric)
     assert a.trace[3].text == "A3 Frontier signal does not hold (no CoP specified systemic risk in the domain tags)."
     a = assess(inputs(E=2, C=0, domain=None), NO_TAGS, rubric)
-    assert (
-        a.trace[3].text
-        == "A3 Frontier signal does not hold (no CoP specified systemic risk in the domain tags; C0, needs C1 or higher)."
+    assert a.trace[3].text == (
+        "A3 Frontier signal does not hold (no CoP specified systemic risk in the domain tags; C0, needs C1 or higher)."
     )
     a = assess(inputs(B=1, R=0), COP, rubric)
     assert [s.text for s in a.trace[1:3]] == [
@@ -556,7 +635,8 @@ _ALL_LIKELIHOOD_WORDS = re.compile(
         (2, "We judge it unlikely (20–45%) that this behaviour causes real-world harm within 12 months."),
         (
             3,
-            "We judge there is a roughly even chance (45–55%) that this behaviour causes real-world harm within 12 months.",
+            "We judge there is a roughly even chance (45–55%) that this behaviour causes real-world harm "
+            "within 12 months.",
         ),
         (4, "We judge it likely (55–80%) that this behaviour causes real-world harm within 12 months."),
         (5, "We judge it very likely (>80%) that this behaviour causes real-world harm within 12 months."),
@@ -596,7 +676,9 @@ def test_likelihood_default_given_evidence(rubric):
 def _override(**kw) -> Override:
     base = dict(
         level="High",
-        justification="Real deployments give the model the access the scenario needed [@anthropic-agentic-misalignment-2025-06].",
+        justification=(
+            "Real deployments give the model the access the scenario needed [@anthropic-agentic-misalignment-2025-06]."
+        ),
         analyst="J. Analyst",
         date=dt.date(2025, 6, 5),
     )
@@ -627,7 +709,8 @@ def test_a_valid_override_has_no_problems(rubric):
 def test_override_without_justification_is_an_error(rubric):
     assert _lint(rubric, _override(justification="  ")) == [
         (
-            "data/incidents/example.yaml:12: risk.override.justification: missing (expected at least one sentence that justifies the override and cites evidence, e.g. [@source-id])",
+            "data/incidents/example.yaml:12: risk.override.justification: missing (expected at least one sentence "
+            "that justifies the override and cites evidence, e.g. [@source-id])",
             "error",
         ),
     ]
@@ -636,7 +719,8 @@ def test_override_without_justification_is_an_error(rubric):
 def test_override_justification_must_cite_evidence(rubric):
     assert _lint(rubric, _override(justification="The analyst thinks it matters more; mail a@b.org.")) == [
         (
-            "data/incidents/example.yaml:12: risk.override.justification: cites no evidence (expected at least one evidence id, e.g. [@source-id] or the id of one of the incident's sources)",
+            "data/incidents/example.yaml:12: risk.override.justification: cites no evidence (expected at least one "
+            "evidence id, e.g. [@source-id] or the id of one of the incident's sources)",
             "error",
         ),
     ]
@@ -651,11 +735,13 @@ def test_override_justification_must_cite_evidence(rubric):
 def test_override_needs_analyst_and_date(rubric):
     assert _lint(rubric, _override(analyst="", date=None)) == [
         (
-            "data/incidents/example.yaml:12: risk.override.analyst: missing (expected the name of the analyst who set the override)",
+            "data/incidents/example.yaml:12: risk.override.analyst: missing (expected the name of the analyst who set "
+            "the override)",
             "error",
         ),
         (
-            "data/incidents/example.yaml:12: risk.override.date: missing (expected the date the override was set, as YYYY-MM-DD)",
+            "data/incidents/example.yaml:12: risk.override.date: missing (expected the date the override was set, as "
+            "YYYY-MM-DD)",
             "error",
         ),
     ]
@@ -664,7 +750,8 @@ def test_override_needs_analyst_and_date(rubric):
 def test_override_of_more_than_one_step_needs_a_reviewer(rubric):
     assert _lint(rubric, _override(level="Critical")) == [
         (
-            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override moves the level 2 steps, from Moderate to Critical (expected a reviewer for an override of more than one step)",
+            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override moves the level 2 steps, "
+            "from Moderate to Critical (expected a reviewer for an override of more than one step)",
             "error",
         ),
     ]
@@ -676,7 +763,8 @@ def test_override_below_a_floor_needs_a_reviewer(rubric):
     floor_case = dict(S=1, E=1, L=1, C=2, Cs="unknown", B=0, R=0)  # F3: computed High
     assert _lint(rubric, _override(level="Moderate"), floor_case) == [
         (
-            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override sets Moderate, below the High that floor F3 requires (expected a reviewer for an override below a floor)",
+            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override sets Moderate, below the "
+            "High that floor F3 requires (expected a reviewer for an override below a floor)",
             "error",
         ),
     ]
@@ -685,22 +773,26 @@ def test_override_below_a_floor_needs_a_reviewer(rubric):
     both = dict(S=4, E=4, L=1, C=2, Cs="no", B=0, R=0)  # F1 and F3: computed High
     assert _lint(rubric, _override(level="Low"), both) == [
         (
-            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override moves the level 2 steps, from High to Low (expected a reviewer for an override of more than one step)",
+            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override moves the level 2 steps, "
+            "from High to Low (expected a reviewer for an override of more than one step)",
             "error",
         ),
         (
-            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override sets Low, below the High that floors F1 and F3 require (expected a reviewer for an override below a floor)",
+            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override sets Low, below the High "
+            "that floors F1 and F3 require (expected a reviewer for an override below a floor)",
             "error",
         ),
     ]
     critical = dict(S=5, E=4, L=5, C=3, Cs="no", B=0, R=0)  # F1 and F4: computed Critical
     assert _lint(rubric, _override(level="Moderate"), critical) == [
         (
-            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override moves the level 2 steps, from Critical to Moderate (expected a reviewer for an override of more than one step)",
+            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override moves the level 2 steps, "
+            "from Critical to Moderate (expected a reviewer for an override of more than one step)",
             "error",
         ),
         (
-            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override sets Moderate, below the Critical that floor F4 requires (expected a reviewer for an override below a floor)",
+            "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override sets Moderate, below the "
+            "Critical that floor F4 requires (expected a reviewer for an override below a floor)",
             "error",
         ),
     ]
@@ -709,7 +801,8 @@ def test_override_below_a_floor_needs_a_reviewer(rubric):
 def test_override_lint_accepts_a_computed_level_and_the_rubric(rubric):
     risk = inputs(S=1, E=1, L=1, C=2, Cs="unknown", B=0, R=0, override=_override(level="Moderate"))
     expected = [
-        "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override sets Moderate, below the High that floor F3 requires (expected a reviewer for an override below a floor)"
+        "data/incidents/example.yaml:12: risk.override.reviewer: missing: the override sets Moderate, below the High "
+        "that floor F3 requires (expected a reviewer for an override below a floor)"
     ]
     assert [str(p) for p in lint_override(risk, "High", WHERE, TODAY, rubric=rubric)] == expected
     assert lint_override(risk, "High", WHERE, TODAY) == []  # without the rubric the floors are unknown
@@ -718,7 +811,8 @@ def test_override_lint_accepts_a_computed_level_and_the_rubric(rubric):
 def test_expired_review_by_is_a_warning(rubric):
     assert _lint(rubric, _override(review_by=dt.date(2025, 6, 30))) == [
         (
-            "data/incidents/example.yaml:12: risk.override.review_by: warning: expired on 2025-06-30 (expected a review by then: confirm or withdraw the override and set a new review_by)",
+            "data/incidents/example.yaml:12: risk.override.review_by: warning: expired on 2025-06-30 (expected a "
+            "review by then: confirm or withdraw the override and set a new review_by)",
             "warning",
         ),
     ]
@@ -727,7 +821,8 @@ def test_expired_review_by_is_a_warning(rubric):
     assert _lint(rubric, _override(), today=dt.date(2025, 9, 3)) == []
     assert _lint(rubric, _override(), today=dt.date(2025, 9, 4)) == [
         (
-            "data/incidents/example.yaml:12: risk.override.review_by: warning: expired on 2025-09-03, 90 days after the override date (expected a review by then: confirm or withdraw the override and set review_by)",
+            "data/incidents/example.yaml:12: risk.override.review_by: warning: expired on 2025-09-03, 90 days after "
+            "the override date (expected a review by then: confirm or withdraw the override and set review_by)",
             "warning",
         ),
     ]
@@ -736,7 +831,8 @@ def test_expired_review_by_is_a_warning(rubric):
 def test_override_to_the_computed_level_is_a_warning(rubric):
     assert _lint(rubric, _override(level="Moderate")) == [
         (
-            "data/incidents/example.yaml:12: risk.override.level: warning: Moderate is the computed level already (expected a different level, or no override)",
+            "data/incidents/example.yaml:12: risk.override.level: warning: Moderate is the computed level already "
+            "(expected a different level, or no override)",
             "warning",
         ),
     ]

@@ -1,6 +1,6 @@
 """`brief assess ID`: write the starter overlay of a pulled incident, or record its new upstream state.
 
-The overlays themselves (merge, upstream fingerprints) are brief/overlays.py, which the loader reads.
+The overlays themselves (merge, upstream fingerprints) are load/overlays.py, which the loader reads.
 """
 
 from __future__ import annotations
@@ -9,24 +9,22 @@ import re
 from pathlib import Path
 from typing import Any
 
-from brief.assess.risk import rubric_path
+from brief.assess.risk import Rubric, load_rubric, rubric_path
 from brief.core.errors import UsageError
 from brief.core.words import suggest
+from brief.load.config import Config
 from brief.load.dataset import load_dataset
+from brief.load.model import Incident
 from brief.load.overlays import UPSTREAM_KEY, fingerprint, overlay_path
-from brief.load.yamlio import load_plain
 
 
-def _scale_comment(rubric: dict[str, Any], code: str, prefix: str) -> str:
-    scale = (rubric.get("scales") or {}).get(code) or {}
-    values = scale.get("values") or {}
-    parts = [
-        f"{str(k).removeprefix(prefix)} {v.get('label', '')}".strip() for k, v in values.items() if isinstance(v, dict)
-    ]
-    return f"{scale.get('name', code)}: " + "; ".join(parts)
+def _scale_comment(rubric: Rubric, code: str) -> str:
+    """Return a scale's values for a comment: "Severity: 1 Negligible; 2 Minor; ..."."""
+    values = "; ".join(f"{value} {label}" for value, label in rubric.labels[code].items())
+    return f"{rubric.names[code]}: {values}"
 
 
-def starter(incident: Any, upstream_file: str, rubric: dict[str, Any], rubric_version: str) -> str:
+def starter(incident: Incident, upstream_file: str, rubric: Rubric, rubric_version: str) -> str:
     """Return the text of a starter overlay: the rubric inputs, commented out, with their allowed values."""
     fp = fingerprint(incident)
     lines = [
@@ -39,17 +37,16 @@ def starter(incident: Any, upstream_file: str, rubric: dict[str, Any], rubric_ve
         f"# kind: {incident.kind.value}  # incident | hazard | research-finding",
         "# risk:",
         f"#   rubric: {rubric_version}",
-        f"#   horizon_months: {rubric.get('horizon_months', 12)}",
-        f"#   severity:       # 1-5  {_scale_comment(rubric, 'S', 'S')}",
-        f"#   evidence:       # 0-4  {_scale_comment(rubric, 'E', 'E')}",
-        f"#   likelihood:     # 1-5  {_scale_comment(rubric, 'L', 'L')}",
+        f"#   horizon_months: {rubric.horizon_months}",
+        f"#   severity:       # 1-5  {_scale_comment(rubric, 'S')}",
+        f"#   evidence:       # 0-4  {_scale_comment(rubric, 'E')}",
+        f"#   likelihood:     # 1-5  {_scale_comment(rubric, 'L')}",
         "#   capability:",
-        "#     domain:       # a CoP specified systemic risk, e.g. "
-        + ", ".join(map(str, rubric.get("specified_risks") or [])),
-        f"#     status: 0     # 0-3  {_scale_comment(rubric, 'C', 'C')}",
+        "#     domain:       # a CoP specified systemic risk, e.g. " + ", ".join(rubric.specified_risks),
+        f"#     status: 0     # 0-3  {_scale_comment(rubric, 'C')}",
         "#     safeguards_verified: unknown   # yes | no | unknown",
-        f"#   breadth:        # 0-2  {_scale_comment(rubric, 'B', 'B')}",
-        f"#   reversibility:  # 0-2  {_scale_comment(rubric, 'R', 'R')}",
+        f"#   breadth:        # 0-2  {_scale_comment(rubric, 'B')}",
+        f"#   reversibility:  # 0-2  {_scale_comment(rubric, 'R')}",
         "#   fatal_or_ci_or_widespread: false   # true: death, critical infrastructure, widespread infringement",
         "#   confidence:",
         "#     evidence:     # limited | medium | robust",
@@ -81,7 +78,7 @@ def upstream_block(fp: dict[str, Any]) -> list[str]:
 _BLOCK = re.compile(r"(?:^#[^\n]*\n)*^upstream:[^\n]*\n(?:^[ \t]+[^\n]*\n?)*", re.M)
 
 
-def accept_upstream(path: Path, incident: Any) -> None:
+def accept_upstream(path: Path, incident: Incident) -> None:
     """Record the pulled record's current state in an overlay (its other lines stay as they are)."""
     text = path.read_text(encoding="utf-8")
     block = "\n".join(upstream_block(fingerprint(incident))) + "\n"
@@ -92,7 +89,7 @@ def accept_upstream(path: Path, incident: Any) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_starter(config: Any, incident_id: str, accept: bool = False) -> Path:
+def write_starter(config: Config, incident_id: str, accept: bool = False) -> Path:
     """`brief assess ID`: write data/assessments/<id>.yaml, or (accept) record the new upstream state."""
     ds, _problems = load_dataset(config, overlays=False)
     incident = ds.incidents.get(incident_id)
@@ -110,15 +107,13 @@ def write_starter(config: Any, incident_id: str, accept: bool = False) -> Path:
         return path
     if path.exists():
         raise UsageError(
-            f"{config.relative(path)} already exists: edit it (or, after reviewing upstream changes, run `brief assess {incident_id} --accept-upstream`)"
+            f"{config.relative(path)} already exists: edit it (or, after reviewing upstream changes, "
+            f"run `brief assess {incident_id} --accept-upstream`)"
         )
 
     version = "v0.1"
-    try:
-        rubric = load_plain(rubric_path(config, version).read_text(encoding="utf-8")) or {}
-    except OSError:
-        rubric = {}
+    rubric = load_rubric(rubric_path(config, version))
     upstream = incident.origin.path if incident.origin else "?"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(starter(incident, upstream, rubric if isinstance(rubric, dict) else {}, version), encoding="utf-8")
+    path.write_text(starter(incident, upstream, rubric, version), encoding="utf-8")
     return path

@@ -36,6 +36,7 @@ from brief.check.linkcheck import load_cache
 from brief.core.errors import Location, Problem
 from brief.load.capture import load_captures
 from brief.load.config import Config
+from brief.load.dataset import Dataset
 from brief.load.model import ClaimStatus, Incident, SourceRef
 
 # --- normalisation -----------------------------------------------------------------------------
@@ -279,18 +280,24 @@ class EvidenceReport:
         if self.uncaptured:
             count = sum(n for n, _ in self.uncaptured.values())
             lines.append(
-                f"Not checked: {count} quote{'s' if count != 1 else ''} of {len(self.uncaptured)} source{'s' if len(self.uncaptured) != 1 else ''} without a capture:"
+                (
+                    f"Not checked: {count} quote{'s' if count != 1 else ''} of {len(self.uncaptured)} "
+                    f"source{'s' if len(self.uncaptured) != 1 else ''} without a capture:"
+                )
             )
             for key, (n, why) in sorted(self.uncaptured.items()):
                 lines.append(f"  {key} ({n} quote{'s' if n != 1 else ''}): {why}")
         if self.orphans:
             lines.append(
-                f"Captures of unknown sources (rename the folder under data/captures/ to a source id, or remove it): {', '.join(self.orphans)}."
+                (
+                    "Captures of unknown sources (rename the folder under data/captures/ to a source id, or "
+                    f"remove it): {', '.join(self.orphans)}."
+                )
             )
         return lines
 
 
-def quotes(ds: Any) -> Iterator[QuoteRef]:
+def quotes(ds: Dataset) -> Iterator[QuoteRef]:
     """Yield every quote of every claim (evidence sources and reported_by), in data order."""
     for inc in ds.incidents.values():
         for i, claim in enumerate(inc.claims):
@@ -300,11 +307,11 @@ def quotes(ds: Any) -> Iterator[QuoteRef]:
                         yield QuoteRef(inc, i, claim.id, claim.status, fld, j, ref)
 
 
-def verify(ds: Any, config: Config) -> EvidenceReport:
+def verify(ds: Dataset, config: Config) -> EvidenceReport:
     """Check every claim quote against the captures; return the problems and the counts."""
     captures, problems = load_captures(config)
     report = EvidenceReport(problems=list(problems), sources=len(ds.sources))
-    for key, capture in sorted(captures.items()):
+    for key, kept in sorted(captures.items()):
         if key not in ds.sources:  # listed in the note: a source that failed to load must not cascade
             report.orphans.append(key)
             continue
@@ -314,15 +321,21 @@ def verify(ds: Any, config: Config) -> EvidenceReport:
             report.problems.append(
                 Problem(
                     src.locate("capture"),
-                    f'source {key!r} records that no capture is available, but data/captures/{key}/ holds one (remove "capture" from the source)',
+                    (
+                        f"source {key!r} records that no capture is available, but data/captures/{key}/ holds "
+                        'one (remove "capture" from the source)'
+                    ),
                     "warning",
                 )
             )
-        if src.URL and capture.url and not capture.file and capture.url != src.URL:
+        if src.URL and kept.url and not kept.file and kept.url != src.URL:
             report.problems.append(
                 Problem(
                     src.locate("URL"),
-                    f"the capture of {key!r} was fetched from {capture.url}, not from the source's URL (capture again with `brief capture {key} --replace`)",
+                    (
+                        f"the capture of {key!r} was fetched from {kept.url}, not from the source's URL "
+                        f"(capture again with `brief capture {key} --replace`)"
+                    ),
                     "warning",
                 )
             )
@@ -364,8 +377,10 @@ def verify(ds: Any, config: Config) -> EvidenceReport:
             report.problems.append(
                 Problem(
                     src.locate("id"),
-                    f"no capture of {key!r}: the quotes of confirmed claim{'s' if len(claims) > 1 else ''} {shown} cannot be checked "
-                    f"(run `brief capture {key}`, or `brief capture {key} --file PATH` for a copy you have; if it cannot be captured, "
+                    f"no capture of {key!r}: the quotes of confirmed claim{'s' if len(claims) > 1 else ''} "
+                    f"{shown} cannot be checked "
+                    f"(run `brief capture {key}`, or `brief capture {key} --file PATH` for a copy you have; "
+                    "if it cannot be captured, "
                     'record why in the source: "capture": {"status": "unavailable", "reason": "..."})',
                     "warning",
                 )
@@ -385,7 +400,10 @@ def _check_quote(q: QuoteRef, key: str, text: Searchable) -> Problem | None:
         if elsewhere is not None:
             return Problem(
                 q.location("page" if q.ref.page else "locator"),
-                f"claim {q.claim_id!r}: the quote is on page {elsewhere} of the capture of {key!r}, not on {_pages_text(pages)} (fix the page locator)",
+                (
+                    f"claim {q.claim_id!r}: the quote is on page {elsewhere} of the capture of {key!r}, not on "
+                    f"{_pages_text(pages)} (fix the page locator)"
+                ),
             )
     missing = next(p for i, p in enumerate(parts) if not _in_order_somewhere(text, parts[: i + 1], pages))
     passage, page, ratio = text.closest(missing, pages)
@@ -402,7 +420,7 @@ def _in_order_somewhere(text: Searchable, parts: list[str], pages: set[int] | No
     return text.find(parts, pages) is not None
 
 
-def check(ds: Any, config: Config, prose: Any = None) -> list[Problem]:
+def check(ds: Dataset, config: Config, prose: numbers.ProseFacts | None = None) -> list[Problem]:
     """Return the evidence problems of a dataset: quotes against captures, uncited numbers in prose
     (`prose`: the numbers.ProseFacts the other checks share)."""
     return verify(ds, config).problems + numbers.check(ds, prose)
@@ -414,7 +432,8 @@ def check(ds: Any, config: Config, prose: Any = None) -> list[Problem]:
 def render_facts(config: Config) -> dict[str, dict[str, Any]]:
     """Return per source id what the sources list prints: capture date, and a dead original link.
 
-    {"dev-2025-card": {"captured": "2026-11-20", "dead": {"url": ..., "since": "2026-11-20", "reason": "HTTP 404 Not Found"}}}
+    {"dev-2025-card": {"captured": "2026-11-20",
+                       "dead": {"url": ..., "since": "2026-11-20", "reason": "HTTP 404 Not Found"}}}
     Only stable facts are included (the first day a link was found dead, not the last check), so
     that checking links again does not change the inputs of an edition.
     """

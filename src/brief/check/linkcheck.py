@@ -115,7 +115,10 @@ class LinkReport:
         line += f" ({cached} from the cache)." if cached else "."
         bare = [r for r in self.results if r.status in PROBLEM_STATUSES and not r.archived]
         if bare:
-            line += f" {len(bare)} dead, changed or failing link{'s have' if len(bare) != 1 else ' has'} no archived copy recorded."
+            line += (
+                f" {len(bare)} dead, changed or failing link{'s have' if len(bare) != 1 else ' has'} no "
+                "archived copy recorded."
+            )
         return line
 
     def lines(self) -> list[str]:
@@ -238,7 +241,10 @@ def classify(key: str, src: Any, entry: dict[str, Any], capture: Capture | None,
         same_kind = (capture.content_type or "") == (entry.get("content_type") or capture.content_type or "")
         if not same_kind:
             notes.append(
-                f"not compared with the capture: it is {capture.content_type}, the URL now serves {entry.get('content_type')}"
+                (
+                    f"not compared with the capture: it is {capture.content_type}, the URL now serves "
+                    f"{entry.get('content_type')}"
+                )
             )
         elif capture.sha256 != entry["sha256"]:
             result.status = "changed"
@@ -249,7 +255,10 @@ def classify(key: str, src: Any, entry: dict[str, Any], capture: Capture | None,
                 None: "no text to compare",
             }[result.text_changed]
             notes.append(
-                f"SHA-256 {entry['sha256'][:12]}… differs from the capture of {capture.retrieved[:10]}, {capture.sha256[:12]}…; {words}"
+                (
+                    f"SHA-256 {entry['sha256'][:12]}… differs from the capture of {capture.retrieved[:10]}, "
+                    f"{capture.sha256[:12]}…; {words}"
+                )
             )
     if entry.get("final_url"):
         if result.status == "ok":
@@ -288,8 +297,9 @@ def check_links(
 
     by_url: dict[str, list[str]] = {}
     for key in keys:
-        if ds.sources[key].URL:
-            by_url.setdefault(ds.sources[key].URL, []).append(key)
+        url = ds.sources[key].URL
+        if url:
+            by_url.setdefault(url, []).append(key)
     stale = [url for url in by_url if not _fresh(cache.get(url), now, max_age)]
     hosts = _Hosts(delay)
     options = {"timeout": timeout, "retries": retries, "max_bytes": max_bytes, "insecure": insecure}

@@ -20,14 +20,15 @@ import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 from brief.core.cache import MISSING, ContentCache, code_digest, text_digest
 from brief.core.errors import Problem
 from brief.load import markdown, markers
+from brief.load.dataset import Dataset
 from brief.load.markdown import markdown_to_html
 from brief.load.markers import cite_keys, parse_markers
-from brief.load.model import prose_fields
+from brief.load.model import Record, prose_fields
 
 MARK = "\ue010"  # stands for a citation marker in the rendered text
 MONTHS = frozenset(
@@ -98,7 +99,7 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 def _plain_blocks(markdown: str) -> list[str] | None:
     """Return the blocks of plain prose as the Markdown renderer would, or None when it has markup.
 
-    Rendering every prose field of a large data set is most of `brief validate`'s time (issue 8);
+    Rendering every prose field of a large data set is most of `brief validate`'s time;
     most fields are plain paragraphs with citation markers, whose blocks need no renderer.
     """
     markdown = markdown.replace("\r\n", "\n").replace("\r", "\n")
@@ -151,7 +152,7 @@ def _join_abbreviations(parts: list[str]) -> list[str]:
     out: list[str] = []
     for part in parts:
         # Abbreviations hold no space, so only the last word can end in one (and searching a
-        # whole paragraph for a "$"-anchored pattern costs a scan per split, issue 8).
+        # whole paragraph for a "$"-anchored pattern costs a scan per split).
         if out and _ABBREVIATION.search(out[-1].rsplit(None, 1)[-1] if out[-1].strip() else ""):
             out[-1] += " " + part
         else:
@@ -190,9 +191,10 @@ def stated_numbers(sentence: str) -> list[str]:
     return found
 
 
-def _prose(ds: Any) -> Iterator[tuple[Any, str, str]]:
+def _prose(ds: Dataset) -> Iterator[tuple[Record, str, str]]:
     """Yield (record, field path, Markdown) for every prose field a brief prints (model.prose_fields)."""
-    for record in [*ds.incidents.values(), *ds.recommendations.values(), *ds.briefs.values()]:
+    records: list[Record] = [*ds.incidents.values(), *ds.recommendations.values(), *ds.briefs.values()]
+    for record in records:
         for fld, text in prose_fields(record, sourced_events=False):  # an event with a source is cited by it
             yield record, fld, text
 
@@ -209,35 +211,39 @@ def uncited(markdown: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+# What ProseFacts reads from one text: its citation keys in order, and (sentence, numbers) per uncited sentence.
+ProseFact = tuple[tuple[str, ...], list[tuple[str, list[str]]]]
+
+
 class ProseFacts:
     """What the checks read from each prose text: its citation keys and its uncited numbers.
 
     Computed once per distinct text. Given a cache folder, a large project (MIN_TEXTS texts or
-    more) keeps them across runs in prose.marshal there (brief/cache.py), keyed by each text's
+    more) keeps them across runs in prose.marshal there (core/cache.py), keyed by each text's
     hash and by the hash of the code that computes them: at 15,000 incidents this reading was
-    a fifth of `brief validate` (issue 8)."""
+    a fifth of `brief validate`."""
 
     MIN_TEXTS = 10_000
 
     def __init__(self, cache_dir: Path | None = None):
-        self.memo: dict[str, tuple[tuple[str, ...], list[tuple[str, list[str]]]]] = {}
-        self.cache = (
+        self.memo: dict[str, ProseFact] = {}
+        self.cache: ContentCache[ProseFact] | None = (
             ContentCache(cache_dir / "prose.marshal", code_digest(markers, markdown, sys.modules[__name__]))
             if cache_dir
             else None
         )
 
-    def of(self, text: str) -> tuple[tuple[str, ...], list[tuple[str, list[str]]]]:
+    def of(self, text: str) -> ProseFact:
         """Return (citation keys in order, [(sentence, numbers)] of uncited sentences) for `text`."""
         got = self.memo.get(text)
         if got is None:
             digest = text_digest(text) if self.cache is not None else b""
-            got = self.cache.get(digest) if self.cache is not None else MISSING
-            if got is MISSING:
-                got = (tuple(cite_keys(text)), uncited(text))
+            kept = self.cache.get(digest) if self.cache is not None else MISSING
+            if kept is MISSING:
+                kept = (tuple(cite_keys(text)), uncited(text))
                 if self.cache is not None:
-                    self.cache.put(digest, got)
-            self.memo[text] = got
+                    self.cache.put(digest, kept)
+            got = self.memo[text] = kept
         return got
 
     def keys(self, text: str) -> tuple[str, ...]:
@@ -249,7 +255,7 @@ class ProseFacts:
             self.cache.save(self.MIN_TEXTS)
 
 
-def check(ds: Any, prose: ProseFacts | None = None) -> list[Problem]:
+def check(ds: Dataset, prose: ProseFacts | None = None) -> list[Problem]:
     """Return a warning for each prose sentence that states a number without a citation."""
     prose = prose or ProseFacts()
     problems = []
@@ -260,7 +266,10 @@ def check(ds: Any, prose: ProseFacts | None = None) -> list[Problem]:
             problems.append(
                 Problem(
                     record.locate(fld),
-                    f'sentence states {what} without a citation: "{shown}" (add a marker such as [@source-id, p. 27] to the sentence)',
+                    (
+                        f'sentence states {what} without a citation: "{shown}" (add a marker such as '
+                        "[@source-id, p. 27] to the sentence)"
+                    ),
                     "warning",
                 )
             )

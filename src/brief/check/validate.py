@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Iterable
+from typing import Callable, Iterable
 
 from brief.assess import regulatory, risk
 from brief.check import evidence, numbers, readability
@@ -16,7 +16,16 @@ from brief.core.words import suggest
 from brief.load.config import AUDIENCES, Config
 from brief.load.dataset import Dataset, load_dataset, paused_gc
 from brief.load.markers import cite_keys
-from brief.load.model import ClaimStatus, Incident, Reliability, Source, Verification, date_precision, prose_fields
+from brief.load.model import (
+    ClaimStatus,
+    Incident,
+    Record,
+    Reliability,
+    Source,
+    Verification,
+    date_precision,
+    prose_fields,
+)
 from brief.load.scope import incident_tags, scoped_incidents
 
 UNCHECKED = (Verification.unverified, Verification.listed)  # no analyst has read these sources
@@ -49,7 +58,8 @@ class Report:
             raise DataError(problems)
 
 
-def _at(record: Any, field: str) -> Location:
+def _at(record: Record, field: str) -> Location:
+    """Return the Location of `field` in `record`'s file."""
     return record.locate(field)
 
 
@@ -68,13 +78,13 @@ def check(
         return key not in known and key not in ds.broken and kind not in ds.unreadable
 
     # `where` may be a Location or a function returning one: finding a field's line can mean
-    # parsing the file again with line marks (sources/local.py), so it is done for problems only.
-    def located(where: Location | Any) -> Location:
+    # parsing the file again with line marks (load/dataset.py), so it is done for problems only.
+    def located(where: Location | Callable[[], Location]) -> Location:
         return where() if callable(where) else where
 
-    unread: dict[str, Source] = {}  # cited sources no analyst has read: one line for all (issue 15)
+    unread: dict[str, Source] = {}  # cited sources no analyst has read: one line for all
 
-    def cited(text: str, where: Location | Any) -> None:
+    def cited(text: str, where: Location | Callable[[], Location]) -> None:
         for key in prose.keys(text):
             if key not in sources:
                 if missing(key, "sources", sources):
@@ -82,7 +92,7 @@ def check(
             elif sources[key].verification in UNCHECKED:
                 unread.setdefault(key, sources[key])
 
-    def source_ref(key: str, where: Location | Any) -> Source | None:
+    def source_ref(key: str, where: Location | Callable[[], Location]) -> Source | None:
         if key not in sources:
             if missing(key, "sources", sources):
                 add(Problem(located(where), f"unknown source {key!r}{suggest(key, sources)}"))
@@ -91,7 +101,7 @@ def check(
 
     # Incidents and their claims.
     eval_names = {e.evaluation for e in ds.evaluations}
-    rubrics: dict[str, Any] = {}
+    rubrics: dict[str, risk.Rubric] = {}
     for inc in ds.incidents.values():
         for field, text in prose_fields(inc):
             cited(text, partial(_at, inc, field))
@@ -105,7 +115,10 @@ def check(
                 add(
                     Problem(
                         _at(inc, f + ".sources"),
-                        f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one source with a locator)",
+                        (
+                            f"claim {claim.id!r} has no source (a {claim.status.value} claim needs at least one "
+                            "source with a locator)"
+                        ),
                     )
                 )
             if not claim.sources and not claim.reported_by:
@@ -151,7 +164,10 @@ def check(
                     add(
                         Problem(
                             _at(inc, f"{f}.sources[{j}].id"),
-                            f"confirmed claim {claim.id!r} rests on {src.reliability.value} source {ref.id!r} (cite the primary source)",
+                            (
+                                f"confirmed claim {claim.id!r} rests on {src.reliability.value} source "
+                                f"{ref.id!r} (cite the primary source)"
+                            ),
                             "warning",
                         )
                     )
@@ -185,7 +201,10 @@ def check(
             add(
                 Problem(
                     _at(inc, "regulatory.harm_types"),
-                    f"reporting deadlines count days from the awareness date, and the incident date {inc.date} has no day: give regulatory.awareness_date (YYYY-MM-DD)",
+                    (
+                        "reporting deadlines count days from the awareness date, and the incident date "
+                        f"{inc.date} has no day: give regulatory.awareness_date (YYYY-MM-DD)"
+                    ),
                 )
             )
         if inc.status_source:
@@ -193,7 +212,7 @@ def check(
         if inc.risk:
             problems.extend(_risk_problems(inc, config, today, rubrics))
 
-    if unread:  # one line, not one warning per citing record (issue 15)
+    if unread:  # one line, not one warning per citing record
         first = next(iter(unread.values()))
         listed = sum(1 for src in unread.values() if src.verification == Verification.listed)
         kinds = ", ".join(
@@ -208,7 +227,11 @@ def check(
         add(
             Problem(
                 Location(getattr(origin, "path", "?"), 0, "verification"),
-                f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked ({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite checked sources",
+                (
+                    f"{len(unread)} cited source{'s' if len(unread) != 1 else ''} no analyst has checked "
+                    f"({kinds}), e.g. {first.id!r}: read them and set verification to consulted, or cite "
+                    "checked sources"
+                ),
                 "warning",
             )
         )
@@ -234,9 +257,9 @@ def check(
             add(Problem(_at(ev, "n"), "n is empty: give n, or n_note 'not disclosed'", "warning"))
 
     # Recommendations.
-    for rec in ds.recommendations.values():
-        for field, text in prose_fields(rec):
-            cited(text, partial(_at, rec, field))
+    for recommendation in ds.recommendations.values():
+        for field, text in prose_fields(recommendation):
+            cited(text, partial(_at, recommendation, field))
 
     # Sources.
     for src in sources.values():
@@ -318,16 +341,19 @@ def check(
 
 
 def _risk_problems(
-    inc: Incident, config: Config, today: dt.date, rubrics: dict[str, Any] | None = None
+    inc: Incident, config: Config, today: dt.date, rubrics: dict[str, risk.Rubric] | None = None
 ) -> list[Problem]:
-    rubrics = {} if rubrics is None else rubrics  # one check run finds and reads each rubric version once
-    if inc.risk.rubric not in rubrics:
-        rubrics[inc.risk.rubric] = risk.load_rubric(risk.rubric_path(config, inc.risk.rubric))
-    rubric = rubrics[inc.risk.rubric]
-    if inc.risk.override is None:  # lint_override checks an override only: no assessment needed
+    inputs = inc.risk
+    if inputs is None:  # not assessed: nothing to check
         return []
-    assessment = risk.assess(inc.risk, inc.tags, rubric)
-    return risk.lint_override(inc.risk, assessment, _at(inc, "risk"), today)
+    rubrics = {} if rubrics is None else rubrics  # one check run finds and reads each rubric version once
+    if inputs.rubric not in rubrics:
+        rubrics[inputs.rubric] = risk.load_rubric(risk.rubric_path(config, inputs.rubric))
+    rubric = rubrics[inputs.rubric]
+    if inputs.override is None:  # lint_override checks an override only: no assessment needed
+        return []
+    assessment = risk.assess(inputs, inc.tags, rubric)
+    return risk.lint_override(inputs, assessment, _at(inc, "risk"), today)
 
 
 def _all_tags(ds: Dataset) -> set[str]:
@@ -347,7 +373,7 @@ def validate(config: Config, today: dt.date | None = None) -> Report:
     return Report(ds, problems)
 
 
-# --- what a command prints (issue 15) ----------------------------------------------------------
+# --- what a command prints ----------------------------------------------------------------------
 
 GROUP_AFTER = 20  # more warnings than this are printed grouped by kind, one example each
 
@@ -383,7 +409,7 @@ def warning_lines(warnings: list[Problem], quiet: bool = False) -> list[str]:
     return [f"{len(warnings):,} warnings, grouped by kind (one example each):"] + summarise(warnings)
 
 
-def log_warnings(warnings: list[Problem], log: Any) -> None:
+def log_warnings(warnings: list[Problem], log: logging.Logger) -> None:
     """Log a command's warnings (quiet when the logger does not print INFO: `-q`)."""
     for line in warning_lines(warnings, quiet=not log.isEnabledFor(logging.INFO)):
         log.warning("%s", line)
@@ -413,8 +439,9 @@ def touched_paths(ds: Dataset, brief_ids: list[str]) -> tuple[set[str], set[str]
                     paths.add(ev.origin.path)
                 keys.add(ev.source)
             for rec in inc.recommendations:
-                if rec in ds.recommendations and ds.recommendations[rec].origin:
-                    paths.add(ds.recommendations[rec].origin.path)
+                origin = ds.recommendations[rec].origin if rec in ds.recommendations else None
+                if origin:
+                    paths.add(origin.path)
     return paths, keys
 
 

@@ -1,8 +1,8 @@
 """Content-addressed caches under output/.cache/: values computed from a text, by the text's hash.
 
 A large project spends most of `brief validate` recomputing the same things from the same text:
-parsing 15,000 incident files, splitting 75,000 prose fields into sentences and citation markers
-(issue 8). Both are pure functions of a file's or a field's text, so their results are kept here,
+parsing 15,000 incident files, splitting 75,000 prose fields into sentences and citation markers.
+Both are pure functions of a file's or a field's text, so their results are kept here,
 keyed by content hash, and reused while the text is unchanged. What a load does not use drops out
 when the file is written again. Small projects never write a cache (see `save`), so their output/
 holds only what builds publish.
@@ -21,12 +21,24 @@ import marshal
 import os
 import sys
 import tempfile
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Final, Generic, Literal, TypeVar
 
 log = logging.getLogger(__name__)
 
-MISSING = object()  # what `get` returns for a text it has no value for
+T = TypeVar("T")  # what a cache keeps per text
+
+
+class _Missing(Enum):
+    """The type of MISSING (an enum member, so `value is MISSING` narrows a lookup's type)."""
+
+    MISSING = 0
+
+
+MISSING: Final = _Missing.MISSING  # what `get` returns for a text it has no value for
+Missing = Literal[_Missing.MISSING]
 
 
 def text_digest(text: str) -> bytes:
@@ -34,24 +46,30 @@ def text_digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
 
 
-def code_digest(*modules: Any) -> str:
+def code_digest(*modules: ModuleType) -> str:
     """Return a hash of the source files of `modules`: values they compute change with their code."""
     h = hashlib.blake2b(digest_size=12)
     for module in modules:
+        source = module.__file__
         try:
-            h.update(Path(module.__file__).read_bytes())
+            if source is None:
+                raise OSError("no source file")
+            h.update(Path(source).read_bytes())
         except (OSError, TypeError, AttributeError):
             h.update(repr(module).encode())  # no readable source: a key no other run shares
             h.update(os.urandom(8))
     return h.hexdigest()
 
 
-class ContentCache:
-    """Values by content hash, read from and written to one file."""
+class ContentCache(Generic[T]):
+    """Values by content hash, read from and written to one file.
+
+    The values are what the file's key says (the key names the code that computed them); marshal
+    gives back the same plain values it was given."""
 
     FORMAT = 2  # 2: each entry marshalled on its own
 
-    def __init__(self, path: Path, *key: Any):
+    def __init__(self, path: Path, *key: str | int | None):
         self.path = path
         self.key = (self.FORMAT, sys.version_info[:2], *key)
         self.old: dict[bytes, bytes] | None = None  # read at the first lookup
@@ -69,7 +87,7 @@ class ContentCache:
             log.debug("ignoring unreadable cache %s (%s)", self.path, exc)
         return {}
 
-    def get(self, digest: bytes) -> Any:
+    def get(self, digest: bytes) -> T | Missing:
         """Return the value kept for the text whose hash is `digest`, or MISSING."""
         if self.old is None:
             self.old = self._read()
@@ -77,7 +95,7 @@ class ContentCache:
         blob = self.old.get(digest)
         if isinstance(blob, bytes):
             try:
-                value = marshal.loads(blob)
+                value: T = marshal.loads(blob)
             except (ValueError, EOFError, TypeError):  # a damaged entry: computed again
                 return MISSING
             self.used[digest] = blob
@@ -96,10 +114,10 @@ class ContentCache:
             self.old = self._read()
         self.old[digest] = blob
 
-    def put(self, digest: bytes, value: Any) -> None:
+    def put(self, digest: bytes, value: T) -> None:
         """Keep `value` for the text whose hash is `digest` (a value marshal cannot write is not kept)."""
         try:
-            self.used[digest] = marshal.dumps(value)
+            self.used[digest] = marshal.dumps(value)  # type: ignore[arg-type]  # T is a plain value marshal writes
         except ValueError:  # e.g. a YAML !!set: not cached, no harm
             pass
 

@@ -98,7 +98,10 @@ class PullError(SourceError):
         self.summary = (
             f"Aborted: pull failed for remote {names}; the previous data is unchanged."
             if total == 1
-            else f"Aborted: pull failed for {len(failures)} of {total} remotes ({names}); {whose} previous data is unchanged."
+            else (
+                f"Aborted: pull failed for {len(failures)} of {total} remotes ({names}); {whose} previous data "
+                "is unchanged."
+            )
         )
         super().__init__(self.summary)
 

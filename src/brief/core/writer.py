@@ -1,4 +1,10 @@
-"""Guarded, atomic writes: a path is checked against its root, and nothing half-written is ever visible."""
+"""Guarded, atomic writes: a path is checked against its root, and nothing half-written is ever visible.
+
+`OutputRoot(folder)` is the writer of published output: its methods take paths relative to the folder
+and refuse any that would land outside it (absolute, with '..', or through a symbolic link that
+leads out), so code holding one cannot write elsewhere. `atomic_write_bytes` and `atomic_write_text`
+are the unguarded primitives it writes with.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import os
 import re
 import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Iterator
 
 from brief.core.errors import BriefError, UsageError
@@ -28,24 +34,93 @@ def check_name(value: str, what: str) -> str:
 
 
 def safe_join(root: Path, *parts: str) -> Path:
-    """Join `parts` under `root`, refusing any result outside it."""
+    """Join `parts` under `root`; return the resolved path, refusing any result outside `root`."""
     base = root.resolve()
-    target = base.joinpath(*parts).resolve()
+    return _inside(base, base.joinpath(*parts).resolve())
+
+
+def _inside(base: Path, target: Path) -> Path:
+    """Return `target` (resolved) when it is `base` (resolved) or below it; raise UsageError otherwise."""
     if target != base and base not in target.parents:
         raise UsageError(f"refusing to write outside {base}: {target}")
     return target
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and an atomic rename."""
+class OutputRoot:
+    """A folder that output is written into, and only into.
+
+    Every method takes a path relative to the folder (`"example/2026-11/brief.html"`). A path that
+    is absolute, that holds a '..' part or a NUL, that names the folder itself, or whose folders
+    resolve outside the root (a symbolic link on the way leading out) is refused with a UsageError
+    before anything is written. A file that is itself a symbolic link is replaced by the new file,
+    never written through. Writes are atomic (`atomic_write_bytes`)."""
+
+    def __init__(self, root: Path, *, sync: bool = True):
+        """`sync`: flush each file to disk before it replaces the old one (off for a staging folder
+        that is itself renamed into place once complete)."""
+        self.root = root
+        self.sync = sync
+
+    def __repr__(self) -> str:
+        return f"OutputRoot({str(self.root)!r})"
+
+    def path(self, relative: str | PurePath) -> Path:
+        """Return where a file written at `relative` lands: its folder resolved (inside the root), then its name.
+
+        Raises UsageError when the path would leave the root."""
+        parts = self._parts(relative)
+        base = self.root.resolve()
+        folder = _inside(base, base.joinpath(*parts[:-1]).resolve())
+        return folder / parts[-1]
+
+    def folder(self, relative: str | PurePath) -> Path:
+        """Return the resolved path of the folder `relative` inside the root; raise UsageError when it leaves it."""
+        base = self.root.resolve()
+        return _inside(base, base.joinpath(*self._parts(relative)).resolve())
+
+    def _parts(self, relative: str | PurePath) -> tuple[str, ...]:
+        """Return the parts of a relative path; raise UsageError for one that is not plainly inside the root."""
+        text = str(relative)
+        parts = PurePath(text).parts
+        base = self.root.resolve()
+        if "\x00" in text:
+            raise UsageError(f"refusing to write outside {base}: {text!r} holds a NUL character")
+        if PurePath(text).is_absolute():
+            raise UsageError(f"refusing to write outside {base}: {text} is an absolute path")
+        if ".." in parts:
+            raise UsageError(f"refusing to write outside {base}: {text} climbs out with '..'")
+        if not parts:
+            raise UsageError(f"refusing to write over {base} itself: name a file inside it")
+        return parts
+
+    def child(self, relative: str | PurePath) -> OutputRoot:
+        """Return the writer of a folder inside this root (resolved and checked now; made when first written)."""
+        return OutputRoot(self.folder(relative), sync=self.sync)
+
+    def write_bytes(self, relative: str | PurePath, data: bytes) -> Path:
+        """Write `data` atomically to `relative` inside the root (making its folders); return the path written."""
+        target = self.path(relative)
+        atomic_write_bytes(target, data, sync=self.sync)
+        return target
+
+    def write_text(self, relative: str | PurePath, text: str) -> Path:
+        """Write UTF-8 `text` atomically to `relative` inside the root; return the path written."""
+        return self.write_bytes(relative, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write `data` to `path` via a temporary file in the same folder and an atomic rename.
+
+    `sync`: flush the file to disk before the rename (a crash then leaves the old file or the new one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; published files must be readable
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         try:
@@ -62,6 +137,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def _umask() -> int:
+    """Return the process's umask (reading it means setting it: it is set back at once)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -20,15 +20,16 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from brief import __version__
 from brief.core.errors import BriefError, Location, Problem, SourceError, UsageError
-from brief.core.writer import atomic_write_text, check_name, safe_join
+from brief.core.writer import OutputRoot, check_name
 from brief.load.config import Config
 from brief.load.dataset import load_dataset
 from brief.load.extract import PAGE_BREAK, extract, sniff
+from brief.load.model import Source
 from brief.load.remote import Fetcher
 
 CAPTURES_DIR = "captures"
@@ -102,7 +103,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
             problems.append(
                 Problem(
                     where,
-                    f"capture folder without {META_NAME} (an interrupted capture?): capture again with `brief capture {folder.name} --replace`, or remove the folder",
+                    (
+                        f"capture folder without {META_NAME} (an interrupted capture?): capture again with "
+                        f"`brief capture {folder.name} --replace`, or remove the folder"
+                    ),
                     "warning",
                 )
             )
@@ -114,7 +118,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
             problems.append(
                 Problem(
                     where,
-                    f"unreadable capture metadata ({str(exc)[:120]}): capture again with `brief capture {folder.name} --replace`",
+                    (
+                        f"unreadable capture metadata ({str(exc)[:120]}): capture again with `brief capture "
+                        f"{folder.name} --replace`"
+                    ),
                 )
             )
             continue
@@ -122,7 +129,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
             problems.append(
                 Problem(
                     Location(where.path, 0, "source"),
-                    f"capture of {capture.source!r} stored in the folder of {folder.name!r} (expected the folder named after the source id)",
+                    (
+                        f"capture of {capture.source!r} stored in the folder of {folder.name!r} (expected the "
+                        "folder named after the source id)"
+                    ),
                 )
             )
             continue
@@ -133,7 +143,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
                 problems.append(
                     Problem(
                         Location(config.relative(text_path)),
-                        f"cannot read the captured text ({exc}): capture again with `brief capture {folder.name} --replace`",
+                        (
+                            f"cannot read the captured text ({exc}): capture again with `brief capture "
+                            f"{folder.name} --replace`"
+                        ),
                     )
                 )
                 continue
@@ -141,7 +154,11 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
                 problems.append(
                     Problem(
                         Location(config.relative(text_path)),
-                        f"captured text does not match its SHA-256 in {META_NAME} (edited by hand?): a capture must stay as fetched; capture again with `brief capture {folder.name} --replace`",
+                        (
+                            f"captured text does not match its SHA-256 in {META_NAME} (edited by hand?): a "
+                            f"capture must stay as fetched; capture again with `brief capture {folder.name} "
+                            "--replace`"
+                        ),
                     )
                 )
                 continue
@@ -151,10 +168,10 @@ def load_captures(config: Config, with_text: bool = True) -> tuple[dict[str, Cap
 
 def write_capture(config: Config, capture: Capture) -> Path:
     """Write a capture atomically (text first, metadata last) and return its folder."""
-    folder = safe_join(captures_dir(config), check_name(capture.source, "source id"))
-    atomic_write_text(folder / TEXT_NAME, capture.text)
-    atomic_write_text(folder / META_NAME, json.dumps(capture.meta(), indent=2, ensure_ascii=False) + "\n")
-    return folder
+    folder = OutputRoot(captures_dir(config)).child(check_name(capture.source, "source id"))
+    folder.write_text(TEXT_NAME, capture.text)
+    folder.write_text(META_NAME, json.dumps(capture.meta(), indent=2, ensure_ascii=False) + "\n")
+    return folder.root
 
 
 def make_capture(
@@ -198,7 +215,7 @@ def parse_retrieved(value: str) -> str:
         raise UsageError(f"--retrieved {value!r} is not a date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)") from None
 
 
-def document_fetcher(label: str, *, timeout: float, retries: int, max_bytes: int, insecure: bool) -> Any:
+def document_fetcher(label: str, *, timeout: float, retries: int, max_bytes: int, insecure: bool) -> Fetcher:
     """Return the `brief pull` Fetcher set up for web pages, with messages worded for these commands."""
 
     class DocumentFetcher(Fetcher):
@@ -252,7 +269,7 @@ def capture_sources(
     max_bytes: int = DEFAULT_MAX_BYTES,
     insecure: bool = False,
     delay: float = 1.0,
-    progress: Any = None,
+    progress: Callable[[int, int, str], object] | None = None,
 ) -> list[CaptureResult]:
     """Capture the given sources (or every source with a URL) into data/captures/; one result each."""
     ids = list(dict.fromkeys(ids or []))
@@ -341,7 +358,7 @@ def _exists(capture: Capture) -> CaptureResult:
     )
 
 
-def _capture_file(config: Config, source: Any, path: Path, retrieved: str, max_bytes: int) -> CaptureResult:
+def _capture_file(config: Config, source: Source, path: Path, retrieved: str, max_bytes: int) -> CaptureResult:
     try:
         size = path.stat().st_size
         if size > max_bytes:

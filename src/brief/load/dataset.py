@@ -21,7 +21,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, TypeVar
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
@@ -30,12 +30,13 @@ from brief.core.cache import MISSING, ContentCache, text_digest
 from brief.core.cores import usable_cores
 from brief.core.errors import Location, Problem
 from brief.load.config import Config
-from brief.load.model import BriefSpec, Evaluation, Incident, Recommendation, Record, Source
+from brief.load.model import BriefSpec, Evaluation, Incident, Recommendation, Record, SharedFieldsSet, Source
 from brief.load.overlays import UPSTREAM_KEY, changed_fields, fingerprint, merge
 from brief.load.tables import close_field, field_path, kind_of, message
 from brief.load.yamlio import PLAIN_FORMAT, LinedDict, LinedList, YamlProblem, line_of, load_lined, load_plain
 
 log = logging.getLogger(__name__)
+R = TypeVar("R", bound=Record)  # the record class a call validates as
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 EVALUATION_COLUMNS = list(Evaluation.model_fields)
@@ -46,7 +47,7 @@ FREEZE_AFTER = 200_000  # objects allocated while the collector was paused (see 
 RESERVED_CHARS = "\ue000\ue001\ue002"  # brief's own placeholders while rendering (render/html.py)
 # Projects with at least this many YAML/JSON files keep their parsed documents in
 # output/.cache/parse.marshal, keyed by content hash: parsing is most of a large project's load
-# time (issue 8). Small projects never write it, so their output/ holds only what builds publish.
+# time. Small projects never write it, so their output/ holds only what builds publish.
 PARSE_CACHE_MIN_FILES = 1000
 PARSE_CACHE_MIN_BYTES = 2 * 2**20  # ... or a file at least this large
 PARALLEL_PARSE_MIN = 500  # files missing from the parse cache before they are parsed in worker processes
@@ -72,7 +73,7 @@ class Dataset:
     def evaluations_named(self, names: Iterable[str]) -> list[Evaluation]:
         """Return the evaluation rows whose `evaluation` is one of `names`, in data order."""
         # An index by name, made once (scanning every row per incident was 9.5 s of a 1,000-incident
-        # compendium over 100,000 rows, issue 8); made again if the list is replaced or grows.
+        # compendium over 100,000 rows); made again if the list is replaced or grows.
         key = (id(self.evaluations), len(self.evaluations))
         if self._by_name is None or self._by_name[0] != key:
             index: dict[str, list[int]] = {}
@@ -88,7 +89,7 @@ class _Lines:
 
     Loading parses without line marks (`load_plain`), which is much faster; the lines of a record
     are needed only for a problem, or when a record's `origin` or `locate()` is asked for. Then the
-    file is read again (its text is not kept: 100 MB at 15,000 incidents, issue 8) and parsed with
+    file is read again (its text is not kept: 100 MB at 15,000 incidents) and parsed with
     line marks, if it still has the content that was loaded; if it changed since, lines are unknown.
     `base` is where the loaded records sit in the document (e.g. ("references",) in CSL-YAML).
     """
@@ -154,10 +155,10 @@ class _Collector:
         self.lines: dict[Path, _Lines] = {}
         self.folded: dict[int, dict[str, str]] = {}  # per id dict: lower-cased id -> id (case clashes)
         self._rel: dict[Path, str] = {}
-        self.cache = ContentCache(
+        self.cache: ContentCache[Any] = ContentCache(  # parsed documents: whatever the files hold
             config.output_dir / ".cache" / "parse.marshal", yaml_version(), PLAIN_FORMAT
         )  # parsed documents
-        self.fields_sets: dict[frozenset[str], Any] = {}  # see Record.share_fields_set
+        self.fields_sets: dict[frozenset[str], SharedFieldsSet] = {}  # see Record.share_fields_set
 
     def rel(self, path: Path) -> str:
         """Return `path` as messages show it (Config.relative), resolving each folder once."""
@@ -193,7 +194,10 @@ class _Collector:
                         path,
                         0,
                         "",
-                        f"file is {size / 2**20:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit for a data file",
+                        (
+                            f"file is {size / 2**20:.1f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB limit "
+                            "for a data file"
+                        ),
                     )
                     return None
                 raw = fh.read()
@@ -223,7 +227,10 @@ class _Collector:
                 path,
                 line,
                 "",
-                f"file contains U+{ord(text[index]):04X}, a private-use character brief reserves for its own markers (remove it)",
+                (
+                    f"file contains U+{ord(text[index]):04X}, a private-use character brief reserves for its "
+                    "own markers (remove it)"
+                ),
             )
             return None
         if not text.strip():
@@ -239,7 +246,7 @@ class _Collector:
         doc = self.cache.get(digest)
         if (
             len(text) >= PARSE_CACHE_MIN_BYTES
-        ):  # one large file (a sources.json of 60,000 items) is worth caching on its own (issue 15)
+        ):  # one large file (a sources.json of 60,000 items) is worth caching on its own
             self.cache.lookups += PARSE_CACHE_MIN_FILES
         if doc is MISSING:
             try:
@@ -256,7 +263,7 @@ class _Collector:
     def preparse(self, paths: list[Path]) -> None:
         """Parse the files the parse cache lacks in worker processes, one per core, when there are many.
 
-        Parsing is most of a cold load (15,000 incident files: 6.5 s on one core, issue 8). Each
+        Parsing is most of a cold load (15,000 incident files: 6.5 s on one core). Each
         worker returns the marshalled document, which goes into the cache; the load then reads it
         from there. A file that cannot be read or parsed is left to the load, which reports it."""
         workers = min(usable_cores(), 8)
@@ -287,8 +294,8 @@ class _Collector:
                 self.cache.prime(digest, blob)
 
     def model(
-        self, cls: type[Record], data: Any, path: Path, prefix: tuple[Any, ...] = (), root: Any = None, line: int = 0
-    ) -> Record | None:
+        self, cls: type[R], data: Any, path: Path, prefix: tuple[Any, ...] = (), root: Any = None, line: int = 0
+    ) -> R | None:
         """Validate `data` as `cls`; report each pydantic error at its line; return the record or None.
 
         `line` fixes the line for data without line marks (a CSV row)."""
@@ -327,29 +334,29 @@ class _Collector:
         return self._placed(record, self.rel(path), data, prefix, root, line, lines)
 
     def _placed(
-        self, record: Record, shown: str, data: Any, prefix: tuple[Any, ...], root: Any, line: int, lines: _Lines | None
-    ) -> Record:
+        self, record: R, shown: str, data: Any, prefix: tuple[Any, ...], root: Any, line: int, lines: _Lines | None
+    ) -> R:
         """Share a validated record's field names and give it its origin (its line found on demand when it can be)."""
         record.share_fields_set(self.fields_sets)
         if lines is not None and not line:
-            return record.with_origin(_Origin(shown, lines, prefix), _Doc(lines, prefix))  # type: ignore[arg-type]
+            return record.with_origin(_Origin(shown, lines, prefix), _Doc(lines, prefix))
         line = line or getattr(data, "line", 0) or line_of(root, prefix)
         doc = _subdoc(root, prefix) if isinstance(root, (LinedDict, LinedList)) else None
         return record.with_origin(Location(shown, line, ""), doc)
 
     def models(
         self,
-        cls: type[Record],
+        cls: type[R],
         items: list[Any],
         path: Path,
         prefixes: list[tuple[Any, ...]],
         root: Any = None,
         lines: list[int] | None = None,
-    ) -> list[Record | None]:
+    ) -> list[R | None]:
         """Validate the items of one file as `cls`: what `model` gives item by item, in one call.
 
         A file of plain mappings that all validate goes to pydantic-core at once (per-record calls
-        were a fifth of loading 160,000 sources and rows, issue 8); anything else, item by item."""
+        were a fifth of loading 160,000 sources and rows); anything else, item by item."""
         at_lines = lines or [0] * len(items)
         if items and all(type(item) is dict for item in items):
             try:
@@ -377,8 +384,9 @@ def _parse_to_blob(text: str) -> bytes | None:
 
 
 @functools.cache
-def _list_adapter(cls: type[Record]) -> Any:
-    return TypeAdapter(list[cls])  # type: ignore[valid-type]
+def _list_adapter(cls: type[R]) -> TypeAdapter[list[R]]:
+    """Return the validator of a list of `cls` records, made once per class."""
+    return TypeAdapter(list[cls])  # type: ignore[valid-type]  # a list of a class known only at run time
 
 
 def _subdoc(root: Any, prefix: tuple[Any, ...]) -> Any:
@@ -438,7 +446,7 @@ def _add_unique(col: _Collector, into: dict[str, Any], record: Any, path: Path, 
         col.add(path, record.origin.line, "id", f"duplicate {what} id {key!r} (first defined at {first})")
         return
     folded = col.folded.get(id(into))
-    if folded is None or len(folded) != len(into):  # kept beside `into`, not rebuilt per record (issue 8)
+    if folded is None or len(folded) != len(into):  # kept beside `into`, not rebuilt per record
         folded = col.folded[id(into)] = {k.lower(): k for k in into}
     if key.lower() in folded:
         col.add(
@@ -481,7 +489,7 @@ def _load_incidents(col: _Collector, ds: Dataset, folder: Path) -> None:
 
 
 def _load_evaluations(col: _Collector, ds: Dataset, folder: Path) -> None:
-    seen: dict[str, Location] = {}
+    seen: dict[str, Location | None] = {}
     for path in _listed(folder, "*.csv"):
         ds.files.append(path)
         text = col.read_text(path)
@@ -649,7 +657,7 @@ def paused_gc() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a large data set is loaded or checked.
 
     Loading allocates hundreds of thousands of records and frees almost none, so every collection
-    would rescan all of them: at 15,000 incidents that was half of `brief validate` (issue 8).
+    would rescan all of them: at 15,000 incidents that was half of `brief validate`.
     Reference counting still frees everything as usual; only cycles wait for the next collection."""
     enabled = gc.isenabled()
     gc.disable()
@@ -673,7 +681,7 @@ def load_dataset(config: Config, overlays: bool = True) -> tuple[Dataset, list[P
 
 
 def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
-    """Merge each data/assessments/<id>.yaml over the incident it assesses (brief/overlays.py)."""
+    """Merge each data/assessments/<id>.yaml over the incident it assesses (load/overlays.py)."""
     if not folder.is_dir():
         return
     for path in _incident_files(folder):
@@ -709,7 +717,10 @@ def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
                     path,
                     line_of(top(), ("id",)),
                     "id",
-                    f"assessment of incident {key!r}, which no pulled or curated record has (removed upstream?): kept, not used",
+                    (
+                        f"assessment of incident {key!r}, which no pulled or curated record has (removed "
+                        "upstream?): kept, not used"
+                    ),
                     "warning",
                 )
             continue
@@ -728,7 +739,10 @@ def _load_assessments(col: _Collector, ds: Dataset, folder: Path) -> None:
                 path,
                 line_of(top(), (UPSTREAM_KEY,)),
                 UPSTREAM_KEY,
-                f"records no upstream state: run `brief assess {key} --accept-upstream` after checking it against the pulled record",
+                (
+                    f"records no upstream state: run `brief assess {key} --accept-upstream` after checking it "
+                    "against the pulled record"
+                ),
                 "warning",
             )
         elif changed:
@@ -795,7 +809,7 @@ def load_folder(config: Config, folder: Path) -> tuple[Dataset, list[Problem]]:
     """Load one remote-shaped folder (sources.json, incidents/, evaluations/) on its own."""
     col = _Collector(config)
     ds = Dataset()
-    col.preparse(_incident_files(folder / "incidents"))  # an imported table: thousands of incident files (issue 15)
+    col.preparse(_incident_files(folder / "incidents"))  # an imported table: thousands of incident files
     _load_remote(col, ds, folder)
     return ds, col.problems
 

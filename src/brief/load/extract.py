@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import Callable
 
 from brief.core.errors import SourceError
 
@@ -126,7 +126,10 @@ def pdf_pages(data: bytes) -> list[str]:
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 # Never part of the readable text: code, chrome and navigation.
 _SKIP = frozenset(
-    "script style noscript template svg math head nav header footer aside form button select iframe object canvas dialog".split()
+    (
+        "script style noscript template svg math head nav header footer aside form button select iframe object "
+        "canvas dialog"
+    ).split()
 )
 _BLOCK = frozenset(
     """address article aside blockquote body caption dd details div dl dt fieldset figcaption figure h1 h2 h3 h4
@@ -148,7 +151,7 @@ _AUTOCLOSE = {
 class _Node:
     tag: str
     attrs: dict[str, str]
-    children: list[Any]
+    children: list[_Node | str]  # elements and text, in document order
     parent: "_Node | None" = None
 
 
@@ -190,7 +193,7 @@ def _hidden(node: _Node) -> bool:
     )
 
 
-def _find(node: _Node, want: Any) -> list[_Node]:
+def _find(node: _Node, want: Callable[[_Node], bool]) -> list[_Node]:
     found = []
     for child in node.children:
         if isinstance(child, _Node):

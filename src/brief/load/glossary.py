@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from brief.core.errors import DataError, Location, Problem
 from brief.core.paths import table_path
@@ -94,7 +95,7 @@ def _load(path: str, _mtime: float) -> tuple[list[GlossaryTerm], list[Problem]]:
     return terms, found
 
 
-def _message(err: dict) -> str:
+def _message(err: ErrorDetails) -> str:
     if err["type"] == "missing":
         return "missing field (expected term, definition and optional aliases)"
     if err["type"] == "extra_forbidden":

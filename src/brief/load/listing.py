@@ -8,12 +8,14 @@ from typing import Any
 from brief.core.errors import UsageError
 from brief.load.config import Config
 from brief.load.dataset import load_dataset
+from brief.load.model import Record
 from brief.load.remote import read_lock
 
 
 def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
     """Return the records of one kind as plain dicts, each with its origin (file and line)."""
     ds, _problems = load_dataset(config)
+    records: list[tuple[Record, dict[str, Any]]]
     if kind == "briefs":
         records = [
             (b, b.model_dump(mode="json", exclude={"key_judgements", "bottom_line"})) for b in ds.briefs.values()
@@ -26,7 +28,7 @@ def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
             row["assessed"] = inc.assessed
             if inc.status:
                 row["status"] = inc.status
-            if inc.assessment_file:  # an assessment overlay (issue 15): where each field comes from
+            if inc.assessment_file:  # an assessment overlay: where each field comes from
                 row["assessment"] = inc.assessment_file
                 row["field_origins"] = {
                     name: inc.field_origin(name) for name in sorted(inc.model_fields_set | {"risk"})
@@ -50,7 +52,7 @@ def list_records(config: Config, kind: str) -> list[dict[str, Any]]:
     return out
 
 
-def natural_key(text: str) -> tuple[Any, ...]:
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """Sort key that orders the numbers inside ids by value: aiid-2 before aiid-10 before aiid-104."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
 
@@ -94,7 +96,7 @@ def render_table(kind: str, records: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):

@@ -9,9 +9,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 from brief.load.markers import MARKER_RE, Citation, parse_body
 
@@ -23,10 +27,18 @@ def safe_href(url: str) -> bool:
     return bool(_SAFE_HREF.match(url.strip()))
 
 
-_MD = None
+class _SafeMarkdown(MarkdownIt):
+    """CommonMark that keeps only the links `safe_href` allows; the rest stays text."""
+
+    def validateLink(self, url: str) -> bool:
+        """Return whether `url` may become a link."""
+        return safe_href(url)
 
 
-def _cite_rule(state: Any, silent: bool) -> bool:
+_MD: MarkdownIt | None = None
+
+
+def _cite_rule(state: StateInline, silent: bool) -> bool:
     if state.src[state.pos] != "[":
         return False
     m = MARKER_RE.match(state.src, state.pos)
@@ -43,17 +55,16 @@ def _cite_rule(state: Any, silent: bool) -> bool:
     return True
 
 
-def _render_cite(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+def _render_cite(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     cite = env.get("cite")
     token = tokens[idx]
     return cite(token.meta["citation"]) if cite else html.escape(token.content, quote=False)
 
 
-def _markdown() -> Any:
+def _markdown() -> MarkdownIt:
     global _MD
     if _MD is None:
-        md = MarkdownIt("commonmark", {"html": False})
-        md.validateLink = safe_href  # only http, https, mailto and #fragment; the rest stays text
+        md = _SafeMarkdown("commonmark", {"html": False})  # only http, https, mailto and #fragment links
         md.disable("image")  # no remote or local fetches from curated prose
         md.inline.ruler.before("link", "citation", _cite_rule)
         md.add_render_rule("citation", _render_cite)
@@ -63,9 +74,9 @@ def _markdown() -> Any:
 
 def markdown_to_html(text: str, cite: Callable[[Citation], str]) -> str:
     """Render Markdown to safe HTML, replacing each citation marker by cite(citation), unescaped."""
-    return _markdown().render(text, {"cite": cite})
+    return cast(str, _markdown().render(text, {"cite": cite}))
 
 
 def markdown_inline(text: str, cite: Callable[[Citation], str]) -> str:
     """Render one line of Markdown without the wrapping <p> (table cells, list items)."""
-    return _markdown().renderInline(text, {"cite": cite}).strip()
+    return cast(str, _markdown().renderInline(text, {"cite": cite})).strip()

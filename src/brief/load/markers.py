@@ -1,7 +1,8 @@
 """Citation markers in prose: the one grammar of `[@key, locator]` that every layer reads.
 
 Prose carries pandoc citation markers (`[@key, sec. 4.1.1.2]`, `[see @a; @b, p. 3]`). One marker
-is one `Citation`. Markers inside code spans and escaped brackets are not citations.
+is one `Citation`. Markers inside code spans and escaped brackets are not citations. Pandoc also
+reads an in-text citation, `@key` without brackets ("@doe99 says"): `in_text_keys` finds those.
 """
 
 from __future__ import annotations
@@ -54,12 +55,18 @@ _PART_RE = re.compile(r"(?P<prefix>(?:.*?\s)?)(?P<minus>-?)@" + _KEY + r"(?P<res
 _BACKTICKS = re.compile(r"`+")
 
 
+# A pandoc in-text citation: "@" and a key in running text. An "@" right after a word character, "."
+# or another "@" is part of an e-mail address or a handle (a@b.org), not a citation.
+IN_TEXT_RE = re.compile(r"(?<![\w.@])@" + _KEY)
+
+
 def squash(text: str) -> str:
-    return " ".join(text.split())  # runs of whitespace (str.isspace, as regex \s) to one space
+    """Return text with each run of whitespace (str.isspace, as regex \\s) made one space."""
+    return " ".join(text.split())
 
 
 # The common part, "@key" or "@key, locator" (one "@", first): what _PART_RE would match, without
-# its backtracking prefix (a tenth of `brief validate` at 15,000 incidents, issue 8).
+# its backtracking prefix (a tenth of `brief validate` at 15,000 incidents).
 _SIMPLE_PART_RE = re.compile(
     r"(?P<prefix>)(?P<minus>)@(?P<bkey>)(?P<key>\w+(?:[:.#$%&\-+?<>~/]+\w+)*)(?P<rest>(?:,.*)?)", re.DOTALL
 )
@@ -71,6 +78,7 @@ def _match_part(part: str) -> re.Match[str] | None:
 
 
 def parse_body(body: str) -> Citation | None:
+    """Return the citation a marker's body (the text inside its brackets) holds, or None if it is none."""
     items = []
     for part in body.split(";"):
         part = part.strip()
@@ -131,7 +139,8 @@ def parse_markers(text: str) -> list[tuple[int, int, Citation]]:
 
 @functools.lru_cache(maxsize=1 << 18)  # more than the prose fields of a large project: a scan must not evict itself
 def _markers(text: str) -> tuple[tuple[int, int, Citation], ...]:
-    # Cached: validation, the numbers check and the snapshot all read the markers of the same prose (issue 8).
+    """Return (start, end, citation) of each marker; cached, as validation, the numbers check and the
+    snapshot all read the markers of the same prose."""
     if "@" not in text:
         return ()
     spans = _code_spans(text) if "`" in text else []
@@ -153,17 +162,37 @@ def cite_keys(text: str) -> list[str]:
     return [item.key for _, _, citation in parse_markers(text) for item in citation.items]
 
 
+def in_text_keys(text: str) -> list[str]:
+    """Return the keys of pandoc's in-text citations in text (`@key` without brackets), in order.
+
+    Keys inside bracketed markers are `cite_keys`'s, not repeated here; an "@" in a code span or in
+    an e-mail address is no citation. `@{key}` gives the key inside the braces."""
+    if "@" not in text:
+        return []
+    taken = [(start, end) for start, end, _ in _markers(text)]
+    if "`" in text:
+        taken += _code_spans(text)
+    return [
+        m.group("bkey") or m.group("key")
+        for m in IN_TEXT_RE.finditer(text)
+        if not any(a <= m.start() < b for a, b in taken)
+    ]
+
+
 def marker_text(citation: Citation) -> str:
     """Write a citation back as a pandoc marker (the text pandoc sees)."""
     return "[" + "; ".join(item_text(item) for item in citation.items) + "]"
 
 
 def _md_text(text: str) -> str:
-    # Prefixes, locators and suffixes parsed from prose never hold these; programmatic ones might.
+    """Return text with the characters a marker gives meaning to (brackets, ";" and "\\") escaped.
+
+    Prefixes, locators and suffixes parsed from prose never hold these; programmatic ones might."""
     return re.sub(r"([\[\];\\])", r"\\\1", squash(text))
 
 
 def item_text(item: CiteItem) -> str:
+    """Return one cited item as it reads inside a marker: `see @key, p. 3`."""
     out = f"{_md_text(item.prefix)} " if item.prefix else ""
     out += "-" if item.suppress_author else ""
     out += "@" + (item.key if _KEY_RE.fullmatch(item.key) else "{" + item.key + "}")

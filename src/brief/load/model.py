@@ -1,4 +1,4 @@
-"""Typed records of the data model (DESIGN.md section 3). No I/O here.
+"""Typed records of the data model (docs/data-model.md). No I/O here.
 
 Every record loaded from a file carries `origin`, the Location it came from; loaders set it, and
 validation messages name it. Prose fields (summaries, claim notes, rationales) are Markdown with
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Iterator, Literal
+from typing import Annotated, Any, Callable, ClassVar, Iterator, Literal, NoReturn, Self, get_args
 
 from pydantic import (
     BaseModel,
@@ -31,9 +31,15 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 MARKING_PATTERN = r"[A-Z0-9][A-Z0-9 /:-]{0,40}"
 AUDIENCE_NAMES = audiences.NAMES
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=120)]
+OutputFormat = Literal["html", "pdf", "docx"]  # the files a brief is built as
 
 
-class SharedFieldsSet(set):  # type: ignore[type-arg]
+def _default_formats() -> list[OutputFormat]:
+    """Return the formats of a brief that names none: HTML and PDF."""
+    return ["html", "pdf"]
+
+
+class SharedFieldsSet(set[str]):
     """The `model_fields_set` of many records loaded with the same fields (see Record.share_fields_set)."""
 
 
@@ -44,7 +50,7 @@ class Record(BaseModel):
     # The origin (a Location, or a callable the loader defers it to) and the parsed document (for
     # the line of any field) live in the instance dict under "_origin" and "_doc", not in pydantic
     # private attributes: those cost an extra initialisation per nested record, about half the
-    # validation time of a large project (issue 8). Neither is a field: dumps and equality ignore them.
+    # validation time of a large project. Neither is a field: dumps and equality ignore them.
 
     @property
     def origin(self) -> Location | None:
@@ -59,7 +65,8 @@ class Record(BaseModel):
         self.__dict__["_overlay"] = place
         return self
 
-    def with_origin(self, origin: Location, doc: Any = None) -> "Record":
+    def with_origin(self, origin: Location | Callable[[], Location], doc: Any = None) -> Self:
+        """Give this record its origin (or a callable that finds it) and its parsed document; return the record."""
         self.__dict__["_origin"] = origin
         self.__dict__["_doc"] = doc
         return self
@@ -68,7 +75,7 @@ class Record(BaseModel):
         """Share this record's set of given field names with records of the same shape.
 
         pydantic keeps that set per instance: about 2 KB for a record with a dozen fields, a fifth
-        of a large project's memory (issue 8). Assigning a field gives the record its own set again."""
+        of a large project's memory. Assigning a field gives the record its own set again."""
         own = self.__pydantic_fields_set__
         key = frozenset(own)
         shared = pool.get(key)
@@ -83,16 +90,16 @@ class Record(BaseModel):
 
     def locate(self, field: str) -> Location:
         """Return the Location of a field path like `claims[1].sources[0].id` in this record's file."""
-        overlay = self.__dict__.get("_overlay")  # an assessment overlay's fields are in its own file (issue 15)
-        if overlay is not None and field and re.split(r"[.\[]", field, maxsplit=1)[0] in overlay.fields:
+        overlay: Record | None = self.__dict__.get("_overlay")  # an assessment overlay's fields are in its own file
+        if overlay is not None and field and re.split(r"[.\[]", field, maxsplit=1)[0] in overlay.__dict__["fields"]:
             return overlay.locate(field)
         base = self.origin or Location("?")
         line = base.line
         doc = self.__dict__.get("_doc")
-        if callable(doc):  # deferred by the loader (sources/local.py): parsed with line marks on demand
+        if callable(doc):  # deferred by the loader (load/dataset.py): parsed with line marks on demand
             doc = self.__dict__["_doc"] = doc()
         if doc is not None and field:
-            parts: list[Any] = []
+            parts: list[str | int] = []
             for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
                 parts.append(int(index) if index else name)
             line = line_of(doc, tuple(parts)) or line
@@ -104,7 +111,7 @@ class DateWithoutDay(ValueError):
 
 
 class PartialDate(dt.date):
-    """A date known to the month (`2023-04`) or the year (`2023`) only (issue 15).
+    """A date known to the month (`2023-04`) or the year (`2023`) only.
 
     It prints at its precision (`isoformat()` gives "2023-04"; render's long_date "April 2023"),
     sorts and compares by the start of its period (so it never counts as newer than a day within
@@ -112,6 +119,7 @@ class PartialDate(dt.date):
     to "April 2023" would invent a day."""
 
     __slots__ = ("precision",)
+    precision: str  # "month" or "year"
 
     def __new__(cls, year: int, month: int | None = None) -> "PartialDate":
         self = super().__new__(cls, year, month or 1, 1)
@@ -126,7 +134,7 @@ class PartialDate(dt.date):
     def __repr__(self) -> str:
         return f"PartialDate({self.isoformat()!r})"
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> tuple[type[PartialDate], tuple[int, int | None]]:
         return (PartialDate, (self.year, self.month if self.precision == "month" else None))
 
     def __eq__(self, other: object) -> bool:
@@ -141,7 +149,7 @@ class PartialDate(dt.date):
     def __hash__(self) -> int:
         return hash((self.year, self.month if self.precision == "month" else 0, self.precision))
 
-    def _no_days(self, other: Any) -> Any:
+    def _no_days(self, other: object) -> NoReturn:
         raise DateWithoutDay(
             f"the date {self.isoformat()} has no day: counting days from it needs a full date (expected YYYY-MM-DD)"
         )
@@ -179,13 +187,16 @@ def _date_not_number(value: Any) -> Any:
         raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)")
     if isinstance(value, str) and _PARTIAL_DATE.match(value.strip()):
         raise ValueError(
-            f"the date {value!r} has no day: this date counts days (a deadline or review), so it needs a full date (expected YYYY-MM-DD)"
+            (
+                f"the date {value!r} has no day: this date counts days (a deadline or review), so it needs a "
+                "full date (expected YYYY-MM-DD)"
+            )
         )
     return value
 
 
 def _date_at_precision(value: Any) -> Any:
-    # A year or a month is a date too (issue 15): 10,203 of 15,666 records of one data set give no day.
+    # A year or a month is a date too: 10,203 of 15,666 records of one data set give no day.
     value = parse_partial(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)")
@@ -254,7 +265,7 @@ class Source(Record):
     type: str
     title: str = Field(min_length=1)
     reliability: Reliability
-    verification: Verification  # no default: leaving it out must not claim the source was read (issue 15)
+    verification: Verification  # no default: leaving it out must not claim the source was read
     checked: str | None = None  # how it was checked, in words
     archived: str | None = None  # URL of an archived copy
     capture: CaptureNote | None = None  # why there is no capture to check quotes against (evidence.py)
@@ -294,7 +305,10 @@ class Source(Record):
     def _csl_type(cls, value: str) -> str:
         if value not in cls.CSL_TYPES:
             raise ValueError(
-                f"unknown CSL item type {value!r} (expected one of the CSL 1.0.2 types, e.g. report, webpage, article-newspaper, legislation)"
+                (
+                    f"unknown CSL item type {value!r} (expected one of the CSL 1.0.2 types, e.g. report, "
+                    "webpage, article-newspaper, legislation)"
+                )
             )
         return value
 
@@ -315,7 +329,7 @@ class Source(Record):
 
 
 class ClaimStatus(str, Enum):
-    """Verification status of one checkable statement (fact dossier section 0)."""
+    """Verification status of one checkable statement."""
 
     confirmed = "confirmed"
     partly_accurate = "partly-accurate"
@@ -347,7 +361,7 @@ class Claim(Record):
     # The public brief's correction of a press claim, in plain words (cited); the public brief lists
     # the press claims that have one.
     plain: str | None = None
-    as_of: Date | None = None  # a claim that can go stale: the date its source says it held (issue 16)
+    as_of: Date | None = None  # a claim that can go stale: the date its source says it held
 
 
 class IncidentKind(str, Enum):
@@ -435,11 +449,11 @@ class FrameworkReport(Record):
     source: Id  # the developer's report
     locator: str | None = None
     note: str | None = None  # Markdown with citations
-    as_of: Date | None = None  # the date of the developer's report: a status that can change (issue 16)
+    as_of: Date | None = None  # the date of the developer's report: a status that can change
 
 
 STATUS_FACTS = ("placed-on-market", "cop-signatory", "systemic-risk-designation", "deployment", "pending-determination")
-# The values of a status fact that establish what a recommendation may presuppose (issue 16).
+# The values of a status fact that establish what a recommendation may presuppose.
 ESTABLISHED_VALUES = frozenset({"yes", "designated", "notified", "presumed", "deployed", "pending"})
 
 
@@ -449,7 +463,7 @@ def _iso_value(value: Any) -> Any:
 
 
 class StatusFact(Record):
-    """A status fact that can go stale (issue 16): what held as of a date, per its source.
+    """A status fact that can go stale: what held as of a date, per its source.
 
     `text` says it in the present tense and `past` in the past tense; a brief prints `past` with its
     date once the fact is older than the brief's `stale_after_months` ("As of 22 May 2025, ...")."""
@@ -486,7 +500,7 @@ class RegulatoryFacts(Record):
     cop_signatory: bool | None = None  # the provider signed the GPAI Code of Practice
     disaster: bool = False  # OECD "AI disaster": disrupts the functioning of a community or society
     framework_reports: list[FrameworkReport] = Field(default_factory=list)
-    status: list[StatusFact] = Field(default_factory=list)  # dated, sourced status facts (issue 16)
+    status: list[StatusFact] = Field(default_factory=list)  # dated, sourced status facts
     rationale: dict[str, str] = Field(default_factory=dict)  # fact name -> cited sentence
 
 
@@ -534,7 +548,7 @@ class Incident(Record):
     regulatory: RegulatoryFacts | None = None  # inputs of the regulatory flags and clocks
     suppress: list[Suppression] = Field(default_factory=list)  # library recommendations withheld
     plain: PlainIncident | None = None  # the public brief's wording; None: not yet written
-    # Record status (issue 15): a retracted record stays in the data but leaves briefs unless named.
+    # Record status: a retracted record stays in the data but leaves briefs unless named.
     status: Literal["retracted", "disputed"] | None = None
     status_reason: str | None = None  # why (Markdown with citations); required with a status
     status_source: Id | None = None  # who retracted or disputes it
@@ -553,7 +567,7 @@ class Incident(Record):
 
     @property
     def reassess(self) -> list[str]:
-        """The upstream fields that changed since this incident's assessment overlay was written (issue 15)."""
+        """The upstream fields that changed since this incident's assessment overlay was written."""
         return list(self.__dict__.get("_reassess", ()))
 
     @property
@@ -667,7 +681,7 @@ class Recommendation(Record):
     clock: Literal["initial", "intermediate", "final"] | None = (
         None  # its deadline: this report of the incident's clock
     )
-    # Issue 16. The duties (data/regulatory/application.yaml ids) it rests on: while one does not yet
+    # The duties (data/regulatory/application.yaml ids) it rests on: while one does not yet
     # bind the provider at the edition date, the brief prints `request_text` (a request, never
     # enforcement) and no priority above 2.
     rests_on: list[str] = Field(default_factory=list)
@@ -687,7 +701,7 @@ class Scope(Record):
 
 
 # ICD 203's likelihood terms; the rubric's likelihood scale says which band each one prints with.
-LIKELIHOOD_WORDS = (
+Likelihood = Literal[
     "almost no chance",
     "very unlikely",
     "unlikely",
@@ -695,7 +709,8 @@ LIKELIHOOD_WORDS = (
     "likely",
     "very likely",
     "almost certain",
-)
+]
+LIKELIHOOD_WORDS: tuple[str, ...] = get_args(Likelihood)
 
 
 def _judgement_text(value: Any) -> Any:
@@ -707,7 +722,7 @@ class KeyJudgement(Record):
     """A key judgement (ICD 203): the statement, and where it is a judgement, its likelihood and confidence."""
 
     text: str = Field(min_length=1)  # Markdown with citations
-    likelihood: Literal[LIKELIHOOD_WORDS] | None = None  # type: ignore[valid-type]
+    likelihood: Likelihood | None = None
     confidence: Literal["low", "moderate", "high"] | None = None
 
 
@@ -753,7 +768,7 @@ class BriefSpec(Record):
     bottom_line: str | None = None
     citation_style: str | None = None  # overrides brief.toml
     # "compendium": one page per incident in scope (templates/compendium/), for large scopes; sources
-    # are referenced in the text and listed at the end instead of footnoted (issue 8).
+    # are referenced in the text and listed at the end instead of footnoted.
     layout: Literal["standard", "compendium"] = "standard"
     # Marking printed on every page, per audience; by default the classification, and PUBLIC for
     # the public brief (which carries no internal marking). E.g. {executive: "OFFICIAL-SENSITIVE"}.
@@ -765,18 +780,21 @@ class BriefSpec(Record):
     decisions: list[Decision] = Field(default_factory=list, max_length=3)
     # Page budget per audience, over the audience's default (`brief build` warns when a PDF exceeds it).
     pages: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
-    plain: PlainBrief | None = None  # the public brief's wording (brief/readability.py checks it)
-    # A status fact older than this is printed in the past tense with its date (issue 16).
+    plain: PlainBrief | None = None  # the public brief's wording (check/readability.py checks it)
+    # A status fact older than this is printed in the past tense with its date.
     stale_after_months: Int = Field(default=6, ge=1, le=120)
     # The files of each audience (`brief build --format` overrides): HTML always, PDF, Word (.docx).
-    formats: list[Literal["html", "pdf", "docx"]] = Field(default_factory=lambda: ["html", "pdf"], min_length=1)
+    formats: list[OutputFormat] = Field(default_factory=_default_formats, min_length=1)
 
     @field_validator("classification")
     @classmethod
     def _marking(cls, value: str) -> str:
         if not re.fullmatch(MARKING_PATTERN, value):
             raise ValueError(
-                f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. OFFICIAL)"
+                (
+                    f"classification marking {value!r} must be upper case letters, digits, spaces, '/', ':' or "
+                    "'-' (e.g. OFFICIAL)"
+                )
             )
         return value
 
@@ -801,7 +819,10 @@ class BriefSpec(Record):
         for audience, marking in value.items():
             if not re.fullmatch(MARKING_PATTERN, marking):
                 raise ValueError(
-                    f"marking {marking!r} for {audience} must be upper case letters, digits, spaces, '/', ':' or '-' (e.g. PUBLIC)"
+                    (
+                        f"marking {marking!r} for {audience} must be upper case letters, digits, spaces, '/', "
+                        "':' or '-' (e.g. PUBLIC)"
+                    )
                 )
         return value
 

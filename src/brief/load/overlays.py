@@ -1,7 +1,7 @@
 """Assessment overlays: an analyst's work on a pulled incident, kept beside the pull.
 
 `data/assessments/<incident-id>.yaml` holds any fields of an incident file, all optional except
-`id` (risk inputs, claims, tags, notes, corrected fields). The loader (sources/local.py) merges it
+`id` (risk inputs, claims, tags, notes, corrected fields). The loader (load/dataset.py) merges it
 over the pulled record: a field given here replaces the pulled one (`tags` and `regulatory` merge
 key by key). `brief pull` never writes there, so the assessment survives every pull.
 
@@ -23,7 +23,7 @@ UPSTREAM_KEY = "upstream"
 MERGED_BY_KEY = ("tags", "regulatory")  # mappings merged key by key; every other field is replaced
 
 
-def _digest(value: Any, size: int) -> str:
+def _digest(value: object, size: int) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:size]
 
@@ -42,7 +42,8 @@ def changed_fields(recorded: Any, current: dict[str, Any]) -> list[str] | None:
         return None
     if recorded["hash"] == current["hash"]:
         return []
-    old = recorded.get("fields") if isinstance(recorded.get("fields"), dict) else {}
+    fields = recorded.get("fields")
+    old: dict[str, Any] = fields if isinstance(fields, dict) else {}
     new = current["fields"]
     names = sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
     return names or ["(record)"]

@@ -139,7 +139,7 @@ class Fetcher:
     def __enter__(self) -> "Fetcher":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def fail(self, url: str, cause: str) -> SourceError:
@@ -156,7 +156,10 @@ class Fetcher:
         if scheme not in ("http", "https"):
             raise self.fail(
                 url,
-                f"scheme {scheme + ':' if scheme else '(none)'} is not allowed (use an https:// URL, or `path =` for a local file)",
+                (
+                    f"scheme {scheme + ':' if scheme else '(none)'} is not allowed (use an https:// URL, or "
+                    "`path =` for a local file)"
+                ),
             )
         if not parts.hostname:
             raise self.fail(url, "the URL has no host")
@@ -185,11 +188,14 @@ class Fetcher:
                     tries = f" (after {attempt} attempts)" if attempt > 1 else ""
                     raise self.fail(url, exc.cause + tries) from None
                 pause = min(BACKOFF_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX_SECONDS)
-                if exc.retry_after is not None:  # the server's Retry-After, honoured up to a cap (issue 15)
+                if exc.retry_after is not None:  # the server's Retry-After, honoured up to a cap
                     if exc.retry_after > RETRY_AFTER_MAX_SECONDS:
                         raise self.fail(
                             url,
-                            f"{exc.cause}; the server asks to retry after {exc.retry_after:.0f} s, more than the {RETRY_AFTER_MAX_SECONDS:g} s brief waits (pull again later)",
+                            (
+                                f"{exc.cause}; the server asks to retry after {exc.retry_after:.0f} s, more "
+                                f"than the {RETRY_AFTER_MAX_SECONDS:g} s brief waits (pull again later)"
+                            ),
                         ) from None
                     pause = max(pause, exc.retry_after)
                 log.info("remote %r: %s: %s; retrying in %.1f s", self.remote, url, exc.cause, pause)
@@ -263,14 +269,17 @@ class Fetcher:
                 )
         raise self.fail(url, f"more than {MAX_REDIRECTS} redirects")
 
-    def _read_body(self, url: str, response: Any) -> bytes:
+    def _read_body(self, url: str, response: requests.Response) -> bytes:
         requests = self._requests
         declared = response.headers.get("Content-Length")
         total = int(declared) if declared and declared.isdigit() else None
         if total is not None and total > self.max_bytes:
             raise self.fail(
                 url,
-                f"response is {_size(total)}, larger than the {_size(self.max_bytes)} limit (raise max_bytes in this remote's table)",
+                (
+                    f"response is {_size(total)}, larger than the {_size(self.max_bytes)} limit (raise "
+                    "max_bytes in this remote's table)"
+                ),
             )
         deadline = time.monotonic() + self.timeout * DEADLINE_FACTOR
         chunks: list[bytes] = []
@@ -281,7 +290,10 @@ class Fetcher:
                 if got > self.max_bytes:
                     raise self.fail(
                         url,
-                        f"response is larger than the {_size(self.max_bytes)} limit (raise max_bytes in this remote's table)",
+                        (
+                            f"response is larger than the {_size(self.max_bytes)} limit (raise max_bytes in "
+                            "this remote's table)"
+                        ),
                     )
                 chunks.append(chunk)
                 if self.progress:
@@ -304,7 +316,9 @@ class Fetcher:
 
 
 class _Retryable(Exception):
-    """A failure worth another attempt (5xx, timeout, dropped connection); `retry_after` in seconds when the server said."""
+    """A failure worth another attempt (5xx, timeout, dropped connection).
+
+    `retry_after`: the wait in seconds the server asked for, when it said."""
 
     def __init__(self, cause: str, retry_after: float | None = None):
         super().__init__(cause)
@@ -366,7 +380,10 @@ def read_local(remote: str, path: Path, max_bytes: int) -> bytes:
         size = path.stat().st_size
         if size > max_bytes:
             raise SourceError(
-                f"remote {remote!r}: {path}: file is {_size(size)}, larger than the {_size(max_bytes)} limit (raise max_bytes in this remote's table)"
+                (
+                    f"remote {remote!r}: {path}: file is {_size(size)}, larger than the {_size(max_bytes)} "
+                    "limit (raise max_bytes in this remote's table)"
+                )
             )
         return path.read_bytes()
     except OSError as exc:

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from brief.core.writer import atomic_write_text
-from brief.load.model import BriefSpec, Evaluation, Incident, Recommendation, Source
+from brief.load.model import BriefSpec, Evaluation, Incident, Recommendation, Record, Source
 
-SCHEMAS = {
+SCHEMAS: dict[str, tuple[type[Record], str]] = {
     "incident.schema.json": (Incident, "One incident (data/incidents/<id>.yaml)"),
     "sources.schema.json": (
         Source,

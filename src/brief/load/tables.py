@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from brief.core.errors import DataError, Location, Problem
 from brief.load.model import Source
@@ -36,7 +37,7 @@ def read_table(path: Path, model: type[M], shown: str | None = None) -> M:
     try:
         doc = load_lined(text)
     except YamlProblem as exc:
-        raise DataError([Problem(Location(shown, exc.line or None), str(exc))]) from None
+        raise DataError([Problem(Location(shown, exc.line), str(exc))]) from None
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
@@ -49,11 +50,11 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Any, sh
     for err in exc.errors():
         loc = tuple(err["loc"])
         line = line_of(doc, loc) if doc is not None else 0
-        out.append(Problem(Location(shown, line or None, field_path(loc)), message(model, dict(err))))
+        out.append(Problem(Location(shown, line, field_path(loc)), message(model, err)))
     return out
 
 
-def field_path(loc: tuple[Any, ...]) -> str:
+def field_path(loc: tuple[int | str, ...]) -> str:
     """Return a pydantic error location as a reader writes it: `claims[2].source`."""
     out = ""
     for part in loc:
@@ -66,7 +67,7 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def message(cls: type[BaseModel], err: dict[str, Any]) -> str:
+def message(cls: type[BaseModel], err: ErrorDetails) -> str:
     """Turn a pydantic error into `what is wrong (expected ...)` wording."""
     kind = err["type"]
     value = err.get("input")
@@ -74,7 +75,10 @@ def message(cls: type[BaseModel], err: dict[str, Any]) -> str:
         if (
             err["loc"] and err["loc"][-1] == "verification" and cls is Source
         ):  # no default may claim that a source was read
-            return "required field is missing (expected consulted, corroborated, listed or unverified: say whether an analyst read the source)"
+            return (
+                "required field is missing (expected consulted, corroborated, listed or unverified: say "
+                "whether an analyst read the source)"
+            )
         return "required field is missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
@@ -92,7 +96,10 @@ def message(cls: type[BaseModel], err: dict[str, Any]) -> str:
     if kind.startswith("date") or kind == "date_from_datetime_parsing":
         return f"bad date {value!r} (expected YYYY-MM-DD, a real calendar date)"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} is not a valid id (expected lower-case letters, digits, '.', '_' or '-', starting with a letter or digit)"
+        return (
+            f"{value!r} is not a valid id (expected lower-case letters, digits, '.', '_' or '-', starting with "
+            "a letter or digit)"
+        )
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         ctx = err.get("ctx", {})
         words = {"ge": "at least", "le": "at most", "gt": "more than", "lt": "less than"}
@@ -118,12 +125,15 @@ def message(cls: type[BaseModel], err: dict[str, Any]) -> str:
             "bool_parsing": "true or false",
         }[kind]
         if kind == "string_type" and isinstance(value, bool):
-            return f"wrong type: true/false (expected {wanted}; YAML reads an unquoted yes, no, on, off, true or false as true/false: quote it)"
+            return (
+                f"wrong type: true/false (expected {wanted}; YAML reads an unquoted yes, no, on, off, true or "
+                "false as true/false: quote it)"
+            )
         return f"wrong type: {kind_of(value)} (expected {wanted})"
     return str(err["msg"]).removeprefix("Value error, ")
 
 
-def kind_of(value: Any) -> str:
+def kind_of(value: object) -> str:
     """Name the type of a parsed value in a reader's words."""
     if value is None:
         return "null (no value)"
@@ -140,14 +150,14 @@ def kind_of(value: Any) -> str:
     return type(value).__name__
 
 
-def close_field(cls: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+def close_field(cls: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
     """Return the known field an unknown key at `loc` most likely meant, or None."""
     owner = _owner(cls, tuple(loc[:-1]))
     close = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1) if owner else []
     return close[0] if close else None
 
 
-def _owner(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _owner(cls: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """Return the model class that owns the field path `loc` inside `cls`."""
     owner: Any = cls
     for part in loc:

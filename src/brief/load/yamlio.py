@@ -10,21 +10,22 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-try:  # the C parser is ~10x faster; line marks work the same
-    _FastBase = yaml.CSafeLoader  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover
-    _FastBase = yaml.SafeLoader
+# The C parser is ~10x faster; line marks work the same. A PyYAML built without libyaml has none.
+if TYPE_CHECKING:
+    _FastBase = yaml.CSafeLoader
+else:
+    _FastBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ALIAS_RE = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+", re.M)
 _ANCHOR_RE = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]+", re.M)
 
 
 def _has_aliases(text: str) -> bool:
     """Tell whether a text may hold YAML aliases: an alias needs an anchor, so a '*' in a title alone
-    ("*exposed*") does not send a file to the pure-Python loader (10 times slower, issue 15). An alias
+    ("*exposed*") does not send a file to the pure-Python loader (10 times slower). An alias
     without an anchor is an error either loader reports."""
     return "*" in text and "&" in text and _ALIAS_RE.search(text) is not None and _ANCHOR_RE.search(text) is not None
 
@@ -32,7 +33,7 @@ def _has_aliases(text: str) -> bool:
 MAX_ALIASES = 100
 
 
-class LinedDict(dict):
+class LinedDict(dict[Any, Any]):
     """A dict that remembers its own line and the line of each key (1-based)."""
 
     __slots__ = ("line", "key_lines")
@@ -43,7 +44,7 @@ class LinedDict(dict):
         self.key_lines: dict[Any, int] = {}
 
 
-class LinedList(list):
+class LinedList(list[Any]):
     """A list that remembers its line and the line of each item (1-based)."""
 
     __slots__ = ("line", "item_lines")
@@ -63,29 +64,31 @@ class YamlProblem(Exception):
         self.line = line
 
 
-class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
+class _FastLoader(_FastBase):
     """The C loader, for documents without aliases."""
 
 
 class _Loader(yaml.SafeLoader):
     """The pure-Python loader, which counts aliases (used when a document has any)."""
 
-    def __init__(self, stream: Any):
+    def __init__(self, stream: str):
         super().__init__(stream)
         self._aliases = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # count aliases before expanding
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:  # count aliases before expanding
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+                mark = event.start_mark  # the parser marks every event; 0 (unknown line) is only a fallback
                 raise YamlProblem(
-                    f"more than {MAX_ALIASES} YAML aliases (refusing a possible alias bomb)", mark.line + 1
+                    f"more than {MAX_ALIASES} YAML aliases (refusing a possible alias bomb)",
+                    mark.line + 1 if mark is not None else 0,
                 )
         return super().compose_node(parent, index)
 
 
-def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LinedDict:
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LinedDict:
     loader.flatten_mapping(node)
     result = LinedDict()
     result.line = node.start_mark.line + 1
@@ -102,7 +105,7 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LinedDict:
     return result
 
 
-def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LinedList:
+def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LinedList:
     result = LinedList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -114,7 +117,7 @@ for _cls in (_FastLoader, _Loader):
     _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def _construct_timestamp_as_text(loader: Any, node: yaml.ScalarNode) -> str:
+def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     # Keep dates as text: pydantic parses them and reports bad ones with the field name.
     return loader.construct_scalar(node)
 
@@ -147,7 +150,7 @@ _NON_PRINTABLE_JSON = _NON_PRINTABLE
 _JSON_NUMBER_AS_TEXT = re.compile(r"[eE]")  # YAML 1.1 reads 1e3 and 1.0e3 as text, JSON as numbers
 
 
-def _plain_node(node: Any, loader: Any) -> Any:
+def _plain_node(node: yaml.Node, loader: _FastLoader) -> Any:
     """Turn a composed node into plain dicts, lists and scalars, as `load_lined` would (no line marks)."""
     kind = type(node)
     if kind is yaml.ScalarNode:
@@ -212,7 +215,7 @@ def load_plain(text: str) -> Any:
     try:
         head = text.lstrip()[:1]
         # JSON first: a '*' in a JSON string is no YAML alias, so the YAML-only checks below must not send
-        # a 7 MB sources.json to the pure-Python loader (11 s against 0.03 s, issue 15).
+        # a 7 MB sources.json to the pure-Python loader (11 s against 0.03 s).
         if head in ("[", "{") and "\\ud" not in text.lower() and not _NON_PRINTABLE_JSON.search(text):
             try:
                 return json.loads(
@@ -256,14 +259,21 @@ def load_lined(text: str) -> Any:
             "while scanning a quoted scalar": "quoted text",
         }.get(exc.context or "")
         if opened and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
-            what = f"{what} (in the {opened} opened at line {exc.context_mark.line + 1}: a missing comma, bracket or quote?)"
+            what = (
+                f"{what} (in the {opened} opened at line {exc.context_mark.line + 1}: a missing comma, bracket "
+                "or quote?)"
+            )
         if mark and "\t" in (text.splitlines()[mark.line : mark.line + 1] or [""])[0][: mark.column + 1]:
             what += " (a tab: indent YAML with spaces)"
         raise YamlProblem(f"invalid YAML: {what}", mark.line + 1 if mark else 0) from None
     except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
         line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else 0
         raise YamlProblem(
-            f"invalid YAML: character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} is not allowed in YAML (remove it)",
+            (
+                "invalid YAML: character "
+                f"U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} is not "
+                "allowed in YAML (remove it)"
+            ),
             line,
         ) from None
     except yaml.YAMLError as exc:

@@ -2,6 +2,7 @@
 
 A snapshot is the normalised data one brief's edition rests on (JSON, sorted keys). The diff of
 two snapshots is the "What changed since the last edition" section and `brief diff A B`.
+`publish_staged` and `add_files` write an edition's folder, only through an OutputRoot.
 """
 
 from __future__ import annotations
@@ -9,12 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, cast
 
+from brief.assess.risk import Assessment
 from brief.core.errors import BriefError, UsageError
+from brief.core.writer import OutputRoot
+from brief.load.dataset import Dataset
 from brief.load.markers import cite_keys
+from brief.load.model import BriefSpec, Incident, Recommendation
+from brief.render.context import Edition
 
 SNAPSHOT = "snapshot.json"
 MANIFEST = "manifest.json"
@@ -31,11 +40,58 @@ def canonical_json(data: Any) -> bytes:
     return (json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
+# --- writing an edition's folder ----------------------------------------------------------------
+
+
+def publish_staged(
+    output: OutputRoot,
+    folder: str,
+    files: list[tuple[str, bytes]],
+    snapshot: dict[str, Any],
+    manifest: dict[str, Any],
+) -> Path:
+    """Publish a new edition (or correction) at `folder` inside `output`; return the published folder.
+
+    The files, the snapshot and the manifest (last: it marks the edition complete) are written into
+    a hidden staging folder beside `folder`, which is then renamed into place: a reader sees the
+    whole edition or none of it."""
+    target = output.folder(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{target.name}-", dir=target.parent))
+    try:
+        os.chmod(staging, 0o755)
+        stage = OutputRoot(staging)
+        for name, data in files:
+            stage.write_bytes(name, data)
+        stage.write_bytes(SNAPSHOT, canonical_json(snapshot))
+        stage.write_bytes(MANIFEST, canonical_json(manifest))
+        try:
+            os.rename(staging, target)
+        except OSError as exc:
+            raise BriefError(f"{target}: cannot publish ({exc.strerror}); nothing was changed") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def add_files(edition: OutputRoot, files: list[tuple[str, bytes]], manifest: dict[str, Any]) -> list[Path]:
+    """Add files to a published edition, then write its new manifest (last); return the paths written."""
+    written = [edition.write_bytes(name, data) for name, data in files]
+    edition.write_bytes(MANIFEST, canonical_json(manifest))
+    return written
+
+
 # --- snapshots ---------------------------------------------------------------------------------
 
 
 def make_snapshot(
-    ds: Any, spec: Any, incidents: list[Any], assessments: dict[str, Any], recommendations: list[Any], edition: Any
+    ds: Dataset,
+    spec: BriefSpec,
+    incidents: list[Incident],
+    assessments: Mapping[str, Assessment],
+    recommendations: list[Recommendation],
+    edition: Edition,
 ) -> dict[str, Any]:
     """Return the normalised data a brief's edition is built from."""
     cited: set[str] = set()
@@ -44,7 +100,7 @@ def make_snapshot(
     eval_names: set[str] = set()
     for inc in incidents:
         data = inc.model_dump(mode="json", exclude_none=True)
-        if getattr(inc, "reassess", None):  # the pulled record changed under its assessment overlay (issue 15)
+        if getattr(inc, "reassess", None):  # the pulled record changed under its assessment overlay
             data["reassess"] = list(inc.reassess)
         a = assessments.get(inc.id)
         if a is not None:
@@ -87,7 +143,8 @@ def make_snapshot(
 class Change:
     """One line of a what-changed section."""
 
-    kind: str  # incident-added, incident-removed, risk-level, risk-input, claim-status, claim-added, evaluation-added, ...
+    # incident-added, incident-removed, risk-level, risk-input, claim-status, claim-added, evaluation-added, ...
+    kind: str
     text: str
     ref: str = ""  # the record id it concerns
 
@@ -149,7 +206,7 @@ def _risk_inputs(risk: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def _fmt_input(name: str, value: Any) -> str:
+def _fmt_input(name: str, value: object) -> str:
     code = INPUT_CODES.get(name)
     if code and isinstance(value, int):
         return f"{code}{value}"
@@ -173,7 +230,10 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> Diff:
             add(
                 Change(
                     "reassessment",
-                    f"{ni[key]['title']} ({key}) needs reassessment: its pulled record changed since it was assessed ({', '.join(stale)}).",
+                    (
+                        f"{ni[key]['title']} ({key}) needs reassessment: its pulled record changed since it was "
+                        f"assessed ({', '.join(stale)})."
+                    ),
                     key,
                 )
             )
@@ -229,7 +289,10 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> Diff:
                 add(
                     Change(
                         "claim-status",
-                        f"Claim “{cb[cid]['text']}” on {b['title']} changed from {ca[cid]['status']} to {cb[cid]['status']}.",
+                        (
+                            f"Claim “{cb[cid]['text']}” on {b['title']} changed from {ca[cid]['status']} to "
+                            f"{cb[cid]['status']}."
+                        ),
                         f"{key}/{cid}",
                     )
                 )
@@ -316,7 +379,13 @@ class Published:
         return int(self.manifest.get("revision", 0))
 
     def snapshot(self) -> dict[str, Any]:
-        return json.loads((self.folder / SNAPSHOT).read_text(encoding="utf-8"))
+        """Return the snapshot of the data this edition was built from."""
+        return _json_object(self.folder / SNAPSHOT)
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    """Return the JSON object a file of ours holds (a manifest or a snapshot: written by canonical_json)."""
+    return cast(dict[str, Any], json.loads(path.read_text(encoding="utf-8")))
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -325,7 +394,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _json_object(path)
     except (OSError, ValueError):
         return None
 
@@ -333,7 +402,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 def published(output_dir: Path, brief: str) -> list[Published]:
     """Return a brief's published editions and corrections, oldest first (by date, then id, then revision)."""
     root = output_dir / brief
-    found = []
+    found: list[Published] = []
     if not root.is_dir():
         return found
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -373,7 +442,7 @@ def resolve_snapshot(output_dir: Path, brief: str | None, ref: str) -> dict[str,
     """Return the snapshot named by `ref`: a path to snapshot.json, or an edition id of `brief`."""
     path = Path(ref)
     if path.suffix == ".json" and path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _json_object(path)
     if brief is None:
         raise UsageError(f"{ref!r} is not a snapshot file; give --brief ID to name an edition")
     pub = latest_revision(output_dir, brief, ref)

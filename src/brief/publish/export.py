@@ -18,6 +18,7 @@ from pathlib import Path
 from brief import __version__
 from brief.check.validate import validate
 from brief.core.errors import UsageError
+from brief.core.writer import OutputRoot
 from brief.load.config import Config
 from brief.load.importers.package import MANIFEST_NAME, check_member_path, manifest_text
 
@@ -50,19 +51,16 @@ def export(config: Config, out: Path, today: dt.date | None = None) -> Path:
     files = package_files(config)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    package = OutputRoot(staging, sync=False)  # the staging folder is renamed into place once complete
     try:
         entries = []
         for rel, path in files:
             check_member_path("export", str(path), rel)
             body = path.read_bytes()
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
+            package.write_bytes(rel, body)
             entries.append((rel, hashlib.sha256(body).hexdigest(), len(body)))
         day = today or _build_day()
-        (staging / MANIFEST_NAME).write_text(
-            manifest_text(config.settings.name, day.isoformat(), __version__, entries), encoding="utf-8"
-        )
+        package.write_text(MANIFEST_NAME, manifest_text(config.settings.name, day.isoformat(), __version__, entries))
         os.chmod(staging, 0o755)
         # Swap: the earlier export stays whole until the new one is complete.
         if out.exists():

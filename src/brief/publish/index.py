@@ -12,9 +12,9 @@ from brief import __version__
 from brief.core import audiences
 from brief.core.dates import long_date
 from brief.core.errors import BriefError
-from brief.core.writer import atomic_write_text
+from brief.core.writer import OutputRoot
 from brief.load.config import Config
-from brief.publish.editions import published
+from brief.publish.editions import Published, published
 from brief.render.templates import environment, read_asset
 
 
@@ -26,7 +26,7 @@ def write_index(config: Config) -> list[Path]:
         revisions = published(out, folder.name)
         if not revisions:
             continue
-        editions: dict[str, list[Any]] = {}
+        editions: dict[str, list[Published]] = {}
         for rev in revisions:
             editions.setdefault(rev.edition, []).append(rev)
         rows = []
@@ -83,8 +83,9 @@ def write_index(config: Config) -> list[Path]:
     except jinja2.TemplateError as exc:
         raise BriefError(f"index.html: template error: {exc}") from None
     feed = _atom(config, briefs)
-    atomic_write_text(out / "index.html", html)
-    atomic_write_text(out / "feed.xml", feed)
+    root = OutputRoot(out)
+    root.write_text("index.html", html)
+    root.write_text("feed.xml", feed)
     return [out / "index.html", out / "feed.xml"]
 
 
@@ -118,8 +119,10 @@ def _atom(config: Config, briefs: list[dict[str, Any]]) -> str:
             entries.append(
                 (
                     day,
-                    f"<entry>\n<id>urn:brief:{escape(brief['id'])}:{escape(rev.edition)}:{rev.revision}</id>\n<title>{escape(title)}</title>\n"
-                    f'<updated>{day}T00:00:00Z</updated>\n<link rel="alternate" href={quoteattr(href)}/>\n<summary>{escape(summary)}</summary>\n</entry>',
+                    f"<entry>\n<id>urn:brief:{escape(brief['id'])}:{escape(rev.edition)}:{rev.revision}</id>\n"
+                    f"<title>{escape(title)}</title>\n"
+                    f'<updated>{day}T00:00:00Z</updated>\n<link rel="alternate" '
+                    f"href={quoteattr(href)}/>\n<summary>{escape(summary)}</summary>\n</entry>",
                 )
             )
     entries.sort(key=lambda e: e[0], reverse=True)
@@ -127,8 +130,10 @@ def _atom(config: Config, briefs: list[dict[str, Any]]) -> str:
     self_link = f'<link rel="self" href={quoteattr(base + "/feed.xml")}/>\n' if base else ""
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
-        f"<id>urn:brief:{escape(config.settings.name)}</id>\n<title>{escape(config.settings.organisation)}: briefs</title>\n"
-        f"<updated>{updated}T00:00:00Z</updated>\n<author><name>{escape(config.settings.organisation)}</name></author>\n"
+        f"<id>urn:brief:{escape(config.settings.name)}</id>\n"
+        f"<title>{escape(config.settings.organisation)}: briefs</title>\n"
+        f"<updated>{updated}T00:00:00Z</updated>\n"
+        f"<author><name>{escape(config.settings.organisation)}</name></author>\n"
         f'{self_link}<link rel="alternate" href={quoteattr((base + "/" if base else "") + "index.html")}/>\n'
         + "\n".join(e[1] for e in entries)
         + "\n</feed>\n"
