@@ -203,7 +203,9 @@ def _plan_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
     # 4. Compute once per brief and edition date: risk, the law at the edition date, clocks and
     # recommendations (every audience reads these), the snapshot and the diff.
     computed = compute(config, ds, spec, ed.date)
-    snapshot = editions.make_snapshot(ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed)
+    snapshot = editions.make_snapshot(
+        ds, spec, computed.incidents, computed.assessments, computed.library_recommendations, ed
+    )
     previous = editions.previous_edition(config.output_dir, brief_id, ed_id, ed.date)
     if existing is not None and existing.manifest.get("previous"):
         # A published edition keeps the predecessor it was built against, even if that one was corrected since.

@@ -145,7 +145,7 @@ class Previewer:
         ed = Edition(edition_id(spec, day), day)
         computed = compute(config, ds, spec, ed.date)
         snapshot = editions.make_snapshot(
-            ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed
+            ds, spec, computed.incidents, computed.assessments, computed.library_recommendations, ed
         )
         previous = editions.previous_edition(config.output_dir, brief_id, ed.id, ed.date)  # read only
         changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None

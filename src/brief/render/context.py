@@ -15,7 +15,7 @@ from brief.core.dates import long_date
 from brief.load import glossary
 from brief.load.config import Config
 from brief.load.dataset import Dataset
-from brief.load.model import BriefSpec, ClaimStatus, Incident, Source
+from brief.load.model import BriefSpec, ClaimStatus, Incident, Recommendation, Source
 from brief.load.scope import scoped_incidents
 from brief.render import sections
 from brief.render.presentation import audience_context
@@ -81,6 +81,11 @@ class Computed:
             for rec in view.recommendations:
                 recs.setdefault(rec.id, rec)
         return list(recs.values())
+
+    @property
+    def library_recommendations(self) -> list[Recommendation]:
+        """Return the library recommendations behind `recommendations`, as an edition's snapshot records them."""
+        return [fired.recommendation for fired in self.recommendations]
 
 
 def compute(config: Config, ds: Dataset, spec: BriefSpec, as_of: dt.date | None = None) -> Computed:
