@@ -18,22 +18,24 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, NoReturn, NotRequired, TypedDict
 
 from brief import __version__
 from brief.check.evidence import render_facts
 from brief.check.validate import log_warnings, scoped_warnings, validate
 from brief.core import audiences
-from brief.core.errors import BriefError, DataError, EditionExistsError, UsageError
+from brief.core.errors import BriefError, DataError, EditionExistsError, Problem, UsageError
 from brief.core.writer import atomic_write_bytes, check_name, output_lock, safe_join
 from brief.load.config import Config, check_audience
+from brief.load.dataset import Dataset
+from brief.load.model import BriefSpec
 from brief.load.styles import resolve_style
 from brief.publish import editions
 from brief.publish.index import write_index
 from brief.render import chunked
 from brief.render import html as render_html
 from brief.render.citations import CitationEngine
-from brief.render.context import Edition, build_context, compute, edition_id
+from brief.render.context import Computed, Edition, build_context, compute, edition_id
 from brief.render.docx import reference_doc, write_docx
 from brief.render.pages import over_budget
 from brief.render.pdf import write_pdf
@@ -42,7 +44,12 @@ from brief.render.templates import template_source_dirs
 log = logging.getLogger(__name__)
 
 
-class RenderedFile(NamedTuple):
+# Called as (done, total, label) after each document a build renders.
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class RenderedFile:
     """One file of an edition, rendered in memory: its name, bytes, audience, format and PDF pages (0 otherwise)."""
 
     name: str
@@ -78,7 +85,7 @@ def build(
     pdf_variant: str | None = None,
     jobs: int = 1,
     formats: list[str] | None = None,
-    progress: Any = None,
+    progress: Progress | None = None,
 ) -> list[BuildResult]:
     """Build the requested briefs and audiences as editions; return what was done.
 
@@ -104,9 +111,7 @@ def build(
     report = validate(config, today=date or dt.date.today())
     report.raise_if_failed(strict=strict, briefs=briefs)
 
-    log_warnings(
-        scoped_warnings(report, briefs), log
-    )  # not fatal without --strict, but never silent: the briefs' own (issue 15)
+    log_warnings(scoped_warnings(report, briefs), log)  # not fatal without --strict, but never silent: the briefs' own
     ds = report.dataset
     ids = briefs or sorted(ds.briefs)
     for brief_id in ids:
@@ -120,21 +125,19 @@ def build(
     try:
         with output_lock(config.output_dir):
             _clean_stale(config.output_dir, ids)
-            planned = [
-                _build_brief(
-                    config,
-                    ds,
-                    brief_id,
-                    audience,
-                    edition,
-                    date,
-                    _formats(ds.briefs[brief_id], formats, pdf),
-                    force,
-                    correction,
-                    pdf_variant or config.settings.pdf_variant,
-                )
-                for brief_id in ids
-            ]
+            request = BuildRequest(
+                config=config,
+                dataset=ds,
+                audience=audience,
+                edition=edition,
+                date=date,
+                formats=formats,
+                pdf=pdf,
+                force=force,
+                correction=correction,
+                pdf_variant=pdf_variant,
+            )
+            planned = [_plan_brief(request, brief_id) for brief_id in ids]
             # 5-7. Render every (brief, audience) document, in parallel with --jobs; then 8. write, in brief order.
             _render_tasks(
                 [task for plan in planned if isinstance(plan, _Pending) for task in plan.tasks], jobs, progress
@@ -152,29 +155,36 @@ def build(
 FORMATS = ("html", "pdf", "docx")
 
 
-def _formats(spec: Any, formats: list[str] | None, pdf: bool) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class BuildRequest:
+    """What `brief build` was asked for, the same for every brief: the project, its data and the options."""
+
+    config: Config
+    dataset: Dataset
+    audience: str | None  # an audience, "all", or None: brief.toml's default
+    edition: str | None  # None: from each brief's cadence
+    date: dt.date | None  # None: the published edition's own date, else today
+    formats: list[str] | None  # --format; None: each brief's `formats`
+    pdf: bool  # False with --html-only
+    force: bool
+    correction: str | None  # the reason of a numbered correction
+    pdf_variant: str | None
+
+
+def _formats(spec: BriefSpec, formats: list[str] | None, pdf: bool) -> tuple[str, ...]:
     """The formats of one brief's files: --format, else the brief's `formats`; HTML always, no PDF with --html-only."""
-    wanted = set(formats or getattr(spec, "formats", None) or ("html", "pdf")) | {"html"}
+    wanted = set(formats or spec.formats or ("html", "pdf")) | {"html"}
     return tuple(f for f in FORMATS if f in wanted and (pdf or f != "pdf"))
 
 
-def _build_brief(
-    config: Config,
-    ds: Any,
-    brief_id: str,
-    audience: str | None,
-    edition: str | None,
-    date: dt.date | None,
-    formats: tuple[str, ...],
-    force: bool,
-    correction: str | None,
-    pdf_variant: str | None,
-) -> "BuildResult | _Pending":
-    """Plan one brief's edition: an up-to-date result, or the render tasks and how to publish them."""
+def _plan_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
+    """Plan one brief's edition: an up-to-date result, or the render jobs and how to publish them."""
+    config, ds, date, correction = request.config, request.dataset, request.date, request.correction
     spec = ds.briefs[brief_id]
-    requested = audience or config.settings.default_audience
+    formats = _formats(spec, request.formats, request.pdf)
+    requested = request.audience or config.settings.default_audience
     audiences = list(spec.audiences) if requested == "all" else check_audience(requested)
-    ed_id = edition or edition_id(spec, date or dt.date.today())
+    ed_id = request.edition or edition_id(spec, date or dt.date.today())
     brief_dir = safe_join(config.output_dir, brief_id)
     folder = safe_join(brief_dir, ed_id)
     existing = editions.latest_revision(config.output_dir, brief_id, ed_id)
@@ -193,7 +203,9 @@ def _build_brief(
     # 4. Compute once per brief and edition date: risk, the law at the edition date, clocks and
     # recommendations (every audience reads these), the snapshot and the diff.
     computed = compute(config, ds, spec, ed.date)
-    snapshot = editions.make_snapshot(ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed)
+    snapshot = editions.make_snapshot(
+        ds, spec, computed.incidents, computed.assessments, computed.library_recommendations, ed
+    )
     previous = editions.previous_edition(config.output_dir, brief_id, ed_id, ed.date)
     if existing is not None and existing.manifest.get("previous"):
         # A published edition keeps the predecessor it was built against, even if that one was corrected since.
@@ -205,89 +217,77 @@ def _build_brief(
     evidence = evidence_facts(config, snapshot)  # capture dates, dead links (evidence.py; files only, no network)
     key, inputs = _inputs_key(config, snapshot, previous, spec, evidence)
 
-    pdf = "pdf" in formats
+    def plan(corrections: list[Correction]) -> PlannedEdition:
+        """Return what every audience of this edition renders from, with its corrections."""
+        return PlannedEdition(
+            config=config,
+            dataset=ds,
+            spec=spec,
+            edition=ed,
+            computed=computed,
+            changes=changes,
+            previous=previous,
+            corrections=corrections,
+            formats=formats,
+            pdf_variant=request.pdf_variant or config.settings.pdf_variant,
+            snapshot=snapshot,
+            inputs=inputs,
+            evidence=evidence,
+        )
+
     if existing is not None and existing.manifest["inputs"]["key"] == key:
         have = {(f["audience"], f["format"]) for f in existing.manifest["files"]}
         missing = [a for a in audiences if any((a, fmt) not in have for fmt in formats)]
-        if not missing and not force:
+        if not missing and not request.force:
             log.info("%s edition %s is up to date (published %s); nothing to do", brief_id, ed_id, existing.date)
             return BuildResult(brief_id, ed_id, existing.folder, "unchanged", existing.revision)
-        targets = audiences if force else missing
+        targets = audiences if request.force else missing
         result = BuildResult(brief_id, ed_id, existing.folder, "extended" if missing else "built", existing.revision)
-        corrections = existing.manifest.get("corrections", [])
-        job = _Job(
-            config,
-            ds,
-            spec,
-            ed,
-            computed,
-            changes,
-            previous,
-            corrections,
-            pdf,
-            pdf_variant,
-            snapshot,
-            inputs,
-            evidence,
-            "docx" in formats,
-        )
-        tasks = [_Task(aud, job, result) for aud in targets]
+        planned = plan(existing.manifest.get("corrections", []))
+        published = existing
 
         def extend(rendered: list[RenderedFile]) -> None:
-            _extend(existing.folder, rendered, existing.manifest, result)
+            _extend(published.folder, rendered, published.manifest, result)
 
-        return _Pending(result, tasks, extend)
+        return _Pending(result, [_Task(RenderJob(planned, aud), result) for aud in targets], extend)
 
-    if existing is not None and correction is None:
-        raise EditionExistsError(
-            f"edition {ed_id} of {brief_id} is published (dated {existing.date}) and its inputs have changed; "
-            f"published editions are never overwritten. To publish the change as a numbered correction run: "
-            f'brief build --brief {brief_id} --edition {ed_id} --correction "<what was corrected and why>"'
-        )
-
-    corrections: list[dict[str, Any]] = []
+    corrections: list[Correction] = []
     revision = 0
     if existing is not None:
+        if correction is None:
+            raise EditionExistsError(
+                f"edition {ed_id} of {brief_id} is published (dated {existing.date}) and its inputs have changed; "
+                f"published editions are never overwritten. To publish the change as a numbered correction run: "
+                f'brief build --brief {brief_id} --edition {ed_id} --correction "<what was corrected and why>"'
+            )
         revision = existing.revision + 1
         fixed = editions.diff_snapshots(existing.snapshot(), snapshot)
         corrections = list(existing.manifest.get("corrections", [])) + [
-            {
-                "revision": revision,
-                "date": (date or dt.date.today()).isoformat(),
-                "reason": correction.strip(),
-                "changes": [c.as_dict() for c in fixed.changes],
-            }
+            Correction(
+                revision=revision,
+                date=(date or dt.date.today()).isoformat(),
+                reason=correction.strip(),
+                changes=[c.as_dict() for c in fixed.changes],
+            )
         ]
     target = (folder / f"correction-{revision}") if revision else folder
     result = BuildResult(brief_id, ed_id, target, "corrected" if revision else "built", revision)
-    job = _Job(
-        config,
-        ds,
-        spec,
-        ed,
-        computed,
-        changes,
-        previous,
-        corrections,
-        pdf,
-        pdf_variant,
-        snapshot,
-        inputs,
-        evidence,
-        "docx" in formats,
-    )
-    tasks = [_Task(aud, job, result) for aud in audiences]
+    planned = plan(corrections)
 
     def publish(rendered: list[RenderedFile]) -> None:
         manifest = _manifest(spec, ed, revision, inputs, corrections, rendered, previous)
         _publish_new(target, rendered, snapshot, manifest)
-        result.files = [target / name for name, _data, _aud, _fmt, _pages in rendered]
+        result.files = [target / f.name for f in rendered]
 
-    return _Pending(result, tasks, publish)
+    return _Pending(result, [_Task(RenderJob(planned, aud), result) for aud in audiences], publish)
 
 
 def _inputs_key(
-    config: Config, snapshot: dict[str, Any], previous: Any, spec: Any, evidence: dict[str, Any]
+    config: Config,
+    snapshot: dict[str, Any],
+    previous: editions.Published | None,
+    spec: BriefSpec,
+    evidence: dict[str, dict[str, Any]],
 ) -> tuple[str, dict[str, Any]]:
     """Return the content hash of everything an edition depends on, and its parts."""
     h = editions.sha256_bytes
@@ -320,32 +320,78 @@ def _inputs_key(
     return key, {"key": key, **inputs}
 
 
+class Correction(TypedDict):
+    """One numbered correction as the manifest lists it."""
+
+    revision: int
+    date: str  # ISO date
+    reason: str
+    changes: list[dict[str, str]]  # editions.Change.as_dict() of each change
+
+
 @dataclass(frozen=True)
-class _Job:
-    """What every audience of one brief's edition renders from (computed once, shared by its tasks)."""
+class PlannedEdition:
+    """What every audience of one brief's edition renders from (computed once, shared by its render jobs)."""
 
     config: Config
-    ds: Any
-    spec: Any
-    ed: Any
-    computed: Any
-    changes: Any
-    previous: Any
-    corrections: list[dict[str, Any]]
-    pdf: bool
+    dataset: Dataset
+    spec: BriefSpec
+    edition: Edition
+    computed: Computed
+    changes: editions.Diff | None  # against the previous edition
+    previous: editions.Published | None
+    corrections: list[Correction]
+    formats: tuple[str, ...]  # html, and pdf or docx as requested
     pdf_variant: str | None
-    snapshot: dict[str, Any]
-    inputs: dict[str, Any]
-    evidence: dict[str, Any]
-    docx: bool = False
+    snapshot: dict[str, Any]  # the normalised data (JSON), attached to a PDF/A-3 file
+    inputs: dict[str, Any]  # the inputs' hashes (JSON), attached to a PDF/A-3 file
+    evidence: dict[str, dict[str, Any]]  # per source id: capture date and dead link, as the sources list prints them
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One (brief, audience) document to render in memory: the same in this process, a worker process or
+    the preview."""
+
+    planned: PlannedEdition
+    audience: str
+
+    @property
+    def label(self) -> str:
+        """Return what the progress bar shows: "brief-id (audience)"."""
+        return f"{self.planned.spec.id} ({self.audience})"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A rendered document: its files (HTML first), its PDF's page count and the lines to log."""
+
+    files: list[RenderedFile]
+    pages: int | None  # None without a PDF
+    messages: list[tuple[int, str]]  # (logging level, message)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A worker's BriefError, as data: an exception with several arguments does not pickle back."""
+
+    kind: type[BriefError]
+    message: str
+    problems: list[Problem] | None = None  # a DataError's problems
+    summary: str | None = None  # a DataError's summary
+
+    def reraise(self) -> NoReturn:
+        """Raise the error again in this process."""
+        if self.problems is not None:
+            raise DataError(self.problems, self.summary)
+        raise self.kind(self.message)
 
 
 @dataclass
 class _Task:
-    """One (brief, audience) document to render: HTML, and PDF unless --html-only."""
+    """A render job of the running build, the result it counts towards, and its rendering once done."""
 
-    audience: str
-    job: _Job
+    job: RenderJob
     result: BuildResult
     output: list[RenderedFile] = field(default_factory=list)
 
@@ -356,95 +402,79 @@ class _Pending:
 
     result: BuildResult
     tasks: list[_Task]
-    publish: Any  # (rendered) -> None
+    publish: Callable[[list[RenderedFile]], None]
 
     def finish(self) -> BuildResult:
-        self.publish([item for task in self.tasks for item in task.output])  # audience order, as requested
+        """Publish the rendered files (in audience order, as requested); return the brief's result."""
+        self.publish([item for task in self.tasks for item in task.output])
         return self.result
 
 
-# The tasks of the running build, for worker processes: forked after they are set, so that the
+# The jobs of the running build, for worker processes: forked after they are set, so that the
 # dataset, the computed assessments and the configuration are inherited, never pickled.
-_TASKS: list[_Task] = []
+_JOBS: list[RenderJob] = []
 
 
-def _render_tasks(tasks: list[_Task], jobs: int, progress: Any = None) -> None:
+def _render_tasks(tasks: list[_Task], jobs: int, progress: Progress | None = None) -> None:
     """Render every task, in `jobs` processes when more than one; fill each task's output in place."""
-    global _TASKS
+    global _JOBS
     if progress is not None:
         progress(0, len(tasks), "")
     if jobs <= 1 or len(tasks) <= 1:
         for n, task in enumerate(tasks, 1):
-            _take(task, _render_one(task.audience, task.job))
+            _take(task, render(task.job))
             if progress is not None:
-                progress(n, len(tasks), f"{task.job.spec.id} ({task.audience})")
+                progress(n, len(tasks), task.job.label)
         return
 
-    _TASKS = tasks
+    _JOBS = [task.job for task in tasks]
     try:
         # Longest first (the regulator brief lays out the most pages), so that the last task to
         # start is a short one; each result is taken in task order whatever the finishing order.
-        order = sorted(
-            range(len(tasks)),
-            key=lambda i: (
-                (8 if tasks[i].job.spec.layout == "compendium" else audiences.get(tasks[i].audience).weight),
-                -i,
-            ),
-            reverse=True,
-        )
+        order = sorted(range(len(tasks)), key=lambda i: (_weight(tasks[i].job), -i), reverse=True)
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")
         ) as pool:
             futures = {i: pool.submit(_render_worker, i) for i in order}
             for i, task in enumerate(tasks):
-                _take(task, _reraise(futures[i].result()))
+                done = futures[i].result()
+                if isinstance(done, _Failed):
+                    done.reraise()
+                _take(task, done)
                 if progress is not None:
-                    progress(i + 1, len(tasks), f"{task.job.spec.id} ({task.audience})")
+                    progress(i + 1, len(tasks), task.job.label)
     finally:
-        _TASKS = []
+        _JOBS = []
 
 
-# Relative layout cost of the audiences (pages of the default brief), to start long tasks first.
+def _weight(job: RenderJob) -> int:
+    """Return the relative layout cost of a job (pages of the default brief), to start long jobs first."""
+    return 8 if job.planned.spec.layout == "compendium" else audiences.get(job.audience).weight
 
 
-def _take(task: _Task, done: tuple[list[RenderedFile], int | None, list[tuple[int, str]]]) -> None:
-    output, pages, messages = done
-    task.output = output
-    if pages is not None:
-        task.result.pages[task.audience] = pages
-    for level, message in messages:  # logged here, in task order, whichever process rendered it
+def _take(task: _Task, done: Rendering) -> None:
+    """Keep a task's files and page count; log its lines here, in task order, whichever process rendered it."""
+    task.output = done.files
+    if done.pages is not None:
+        task.result.pages[task.job.audience] = done.pages
+    for level, message in done.messages:
         log.log(level, "%s", message)
 
 
-def _render_worker(index: int) -> Any:
-    task = _TASKS[index]
+def _render_worker(index: int) -> Rendering | _Failed:
+    """Render the job `index` of the running build in a worker process; return its rendering or its error."""
     try:
-        return _render_one(task.audience, task.job)
-    except DataError as exc:  # its problems travel as data: an exception with several arguments does not pickle back
-        return ("DataError", exc.problems, exc.summary)
+        return render(_JOBS[index])
+    except DataError as exc:
+        return _Failed(DataError, str(exc), exc.problems, exc.summary)
     except BriefError as exc:
-        return ("BriefError", type(exc), str(exc))
+        return _Failed(type(exc), str(exc))
 
 
-def _reraise(done: Any) -> Any:
-    if done and done[0] == "DataError":
-        raise DataError(done[1], done[2])
-    if done and done[0] == "BriefError":
-        raise done[1](done[2])
-    return done
-
-
-def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, list[tuple[int, str]]]:
-    """Render one audience in memory; return its files (name, bytes, audience, format, pages), its page count and log lines."""
-    config, ds, spec, ed, computed, pdf, pdf_variant = (
-        job.config,
-        job.ds,
-        job.spec,
-        job.ed,
-        job.computed,
-        job.pdf,
-        job.pdf_variant,
-    )
+def render(job: RenderJob) -> Rendering:
+    """Render one audience's document in memory; return its files, its PDF's page count and its log lines."""
+    plan, aud = job.planned, job.audience
+    config, ds, spec, ed, pdf_variant = plan.config, plan.dataset, plan.spec, plan.edition, plan.pdf_variant
 
     engine = CitationEngine(
         ds.sources,
@@ -455,45 +485,47 @@ def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, li
     out = []
     messages: list[tuple[int, str]] = []
     pages = None
-    context = build_context(config, ds, spec, aud, ed, computed)
+    context = build_context(config, ds, spec, aud, ed, plan.computed)
     context.update(
-        changes=job.changes,
-        previous_edition=job.previous,
-        edition_corrections=job.corrections,
-        revision=len(job.corrections) and job.corrections[-1]["revision"],
-        evidence=job.evidence,
+        changes=plan.changes,
+        previous_edition=plan.previous,
+        edition_corrections=plan.corrections,
+        revision=len(plan.corrections) and plan.corrections[-1]["revision"],
+        evidence=plan.evidence,
     )
     names = [f"{aud}/{spec.id}.html", f"{aud}/brief.html", "brief.html"]
-    if getattr(spec, "layout", "standard") == "compendium":  # one page per incident, any audience's marking
+    if spec.layout == "compendium":  # one page per incident, any audience's marking
         names = [f"compendium/{spec.id}.html", f"compendium/{aud}.html", "compendium/brief.html"]
     rendered = render_html.render(config.templates_dir, context, engine, names)
     stem = f"{spec.id}-{aud}"
     out.append(RenderedFile(f"{stem}.html", rendered.html.encode("utf-8"), aud, "html", 0))
+    pdf = "pdf" in plan.formats
     if pdf:
         attachments = None
         if pdf_variant and pdf_variant.startswith("pdf/a-3"):
             attachments = [
                 (
                     "snapshot.json",
-                    editions.canonical_json(job.snapshot),
+                    editions.canonical_json(plan.snapshot),
                     "The normalised data this edition was built from",
                 ),
                 (
                     "inputs.json",
-                    editions.canonical_json(job.inputs),
+                    editions.canonical_json(plan.inputs),
                     "Hashes of every input of this edition (tool version, data, templates, configuration)",
                 ),
             ]
 
-        where = {
-            "base_dir": template_source_dirs(config.templates_dir)[0],
-            "allowed_dirs": template_source_dirs(config.templates_dir),
-        }
-        if rendered.print_parts is not None and chunked.splittable(
-            rendered.print_parts, pdf_variant
-        ):  # a long compendium
+        folders = template_source_dirs(config.templates_dir)
+        if rendered.print_parts is not None and chunked.splittable(rendered.print_parts, pdf_variant):
+            # a long compendium
             data, pages, refused = chunked.write_pdf_in_parts(
-                rendered.print_parts, rendered.print_css, variant=pdf_variant, created=ed.date, **where
+                rendered.print_parts,
+                rendered.print_css,
+                variant=pdf_variant,
+                created=ed.date,
+                base_dir=folders[0],
+                allowed_dirs=folders,
             )
         else:
             data, pages, refused = write_pdf(
@@ -502,7 +534,8 @@ def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, li
                 variant=pdf_variant,
                 created=ed.date,
                 attachments=attachments,
-                **where,
+                base_dir=folders[0],
+                allowed_dirs=folders,
             )
         for url in refused:
             messages.append((logging.WARNING, f"{stem}: the renderer was refused {url[:100]}"))
@@ -514,10 +547,11 @@ def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, li
             messages.append(
                 (
                     logging.WARNING,
-                    f"{stem}: {over_budget(data, pages, budget)} (set `pages: {{{aud}: N}}` in the brief to change the budget)",
+                    f"{stem}: {over_budget(data, pages, budget)} "
+                    f"(set `pages: {{{aud}: N}}` in the brief to change the budget)",
                 )
             )
-    if job.docx:
+    if "docx" in plan.formats:
         out.append(
             RenderedFile(
                 f"{stem}.docx",
@@ -534,18 +568,38 @@ def _render_one(aud: str, job: _Job) -> tuple[list[RenderedFile], int | None, li
             + (f", {pages} pages" if pdf else ""),
         )
     )
-    return out, pages, messages
+    return Rendering(out, pages, messages)
+
+
+class ManifestFile(TypedDict):
+    """A file's entry in an edition's manifest."""
+
+    name: str
+    audience: str
+    format: str
+    bytes: int
+    sha256: str
+    pages: NotRequired[int]  # a PDF's
+
+
+def _file_record(f: RenderedFile, digest: str) -> ManifestFile:
+    """Return a file's entry in the manifest: name, audience, format, size, SHA-256 and (a PDF's) pages."""
+    record = ManifestFile(name=f.name, audience=f.audience, format=f.format, bytes=len(f.data), sha256=digest)
+    if f.format == "pdf":
+        record["pages"] = f.pages
+    return record
 
 
 def _manifest(
-    spec: Any,
-    ed: Any,
+    spec: BriefSpec,
+    ed: Edition,
     revision: int,
     inputs: dict[str, Any],
-    corrections: list[dict[str, Any]],
+    corrections: list[Correction],
     rendered: list[RenderedFile],
-    previous: Any,
+    previous: editions.Published | None,
 ) -> dict[str, Any]:
+    """Return the manifest of a new edition (or correction): what it is, what it was built from, its files."""
     return {
         "tool": {"name": "brief", "version": __version__},
         "brief": {"id": spec.id, "title": spec.title, "subtitle": spec.subtitle},
@@ -554,17 +608,7 @@ def _manifest(
         "previous": {"edition": previous.edition, "revision": previous.revision} if previous else None,
         "corrections": corrections,
         "inputs": inputs,
-        "files": [
-            {
-                "name": name,
-                "audience": aud,
-                "format": fmt,
-                "bytes": len(data),
-                "sha256": editions.sha256_bytes(data),
-                **({"pages": pages} if fmt == "pdf" else {}),
-            }
-            for name, data, aud, fmt, pages in rendered
-        ],
+        "files": [_file_record(f, editions.sha256_bytes(f.data)) for f in rendered],
     }
 
 
@@ -576,8 +620,8 @@ def _publish_new(
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{target.name}-", dir=target.parent))
     try:
         os.chmod(staging, 0o755)
-        for name, data, _aud, _fmt, _pages in rendered:
-            atomic_write_bytes(staging / name, data)
+        for f in rendered:
+            atomic_write_bytes(staging / f.name, f.data)
         atomic_write_bytes(staging / editions.SNAPSHOT, editions.canonical_json(snapshot))
         atomic_write_bytes(staging / editions.MANIFEST, editions.canonical_json(manifest))  # last: marks it complete
         try:
@@ -592,25 +636,19 @@ def _publish_new(
 def _extend(folder: Path, rendered: list[RenderedFile], manifest: dict[str, Any], result: BuildResult) -> None:
     """Add audiences to a published edition whose inputs are unchanged (the manifest is written last)."""
     files = {f["name"]: f for f in manifest["files"]}
-    for name, data, aud, fmt, pages in rendered:
-        old = files.get(name)
-        digest = editions.sha256_bytes(data)
+    for f in rendered:
+        old = files.get(f.name)
+        digest = editions.sha256_bytes(f.data)
         if old is not None and old["sha256"] != digest:
             raise EditionExistsError(
-                f"{folder / name}: a rebuild with unchanged inputs gave different bytes (was the tool or WeasyPrint upgraded?); "
+                f"{folder / f.name}: a rebuild with unchanged inputs gave different bytes "
+                "(was the tool or WeasyPrint upgraded?); "
                 "the published file is kept. Issue a correction to publish a new rendering."
             )
         if old is None:
-            atomic_write_bytes(folder / name, data)
-            files[name] = {
-                "name": name,
-                "audience": aud,
-                "format": fmt,
-                "bytes": len(data),
-                "sha256": digest,
-                **({"pages": pages} if fmt == "pdf" else {}),
-            }
-        result.files.append(folder / name)
+            atomic_write_bytes(folder / f.name, f.data)
+            files[f.name] = _file_record(f, digest)
+        result.files.append(folder / f.name)
     manifest = dict(manifest, files=sorted(files.values(), key=lambda f: (f["audience"], f["format"])))
     atomic_write_bytes(folder / editions.MANIFEST, editions.canonical_json(manifest))
 
@@ -644,7 +682,7 @@ def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
                 pass
 
 
-def evidence_facts(config: Config, snapshot: dict[str, Any]) -> dict[str, Any]:
+def evidence_facts(config: Config, snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Return what the sources list shows from captures and link checks, for the sources of this edition."""
     cited = snapshot.get("sources", {})
     return {key: facts for key, facts in render_facts(config).items() if key in cited}

@@ -15,13 +15,16 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, NoReturn, Optional, ParamSpec, TypeVar
 
 import typer
 
 from brief import __version__
 from brief.core import audiences
 from brief.core.errors import BriefError, UsageError
+
+if TYPE_CHECKING:  # for the annotations only: rich loads when a bar is drawn
+    from rich.progress import Progress, TaskID
 
 app = typer.Typer(
     name="brief",
@@ -78,7 +81,9 @@ class _progress:
     rendered, capture prints each source's result), so logs and tests read plain lines."""
 
     def __init__(self, verb: str) -> None:
-        self.verb, self.bar, self.task = verb, None, None
+        self.verb = verb
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __call__(self, done: int, total: int, label: str) -> None:
         if total <= 1 or not sys.stderr.isatty():
@@ -88,7 +93,7 @@ class _progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(
+            bar = self.bar = Progress(
                 TextColumn(self.verb),
                 BarColumn(),
                 MofNCompleteColumn(),
@@ -97,27 +102,32 @@ class _progress:
                 console=Console(stderr=True),
                 transient=True,
             )
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
+            bar.start()
+            self.task = bar.add_task("", total=total)
+        assert self.task is not None  # added with the bar
         self.bar.update(self.task, completed=done, description=label)
         if done >= total:
             self.bar.stop()
             self.bar = None
 
 
-def _fail(exc: BriefError) -> None:
+def _fail(exc: BriefError) -> NoReturn:
     for line in exc.lines():
         typer.echo(line, err=True)
     raise typer.Exit(exc.exit_code)
 
 
-def _command(name: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _command(name: Optional[str] = None) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Register a command whose BriefError becomes its one-line-per-problem message and exit code
     (the one place the CLI maps errors; typer reads the command's signature through the wrapper)."""
 
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+    def register(function: Callable[_P, _R]) -> Callable[_P, _R]:
         @functools.wraps(function)
-        def run(*args: Any, **kwargs: Any) -> Any:
+        def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             try:
                 return function(*args, **kwargs)
             except BriefError as exc:
@@ -135,6 +145,13 @@ def _parse_date(value: Optional[str]) -> Optional[dt.date]:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"--date {value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+# --- The commands ------------------------------------------------------------------------------------
+# Each command imports brief's modules it needs inside its body, not at the top of this file: only
+# the command that runs loads its modules (and through them WeasyPrint, pandas, pydantic ...), so
+# `brief --help` and a mistyped option answer at once. Every command is registered by `_command`,
+# which maps its BriefError to the one-line messages and exit code.
 
 
 @_command()
@@ -155,7 +172,10 @@ def build(
         Optional[str],
         typer.Option(
             "--edition",
-            help="Edition id; default from the brief's cadence and the edition date (2026-11 monthly, 2026-Q4 quarterly).",
+            help=(
+                "Edition id; default from the brief's cadence and the edition date (2026-11 monthly, 2026-Q4 "
+                "quarterly)."
+            ),
         ),
     ] = None,
     date: Annotated[
@@ -167,7 +187,10 @@ def build(
         bool,
         typer.Option(
             "--force",
-            help="Render again even when nothing the edition depends on changed (published files are only verified, never changed).",
+            help=(
+                "Render again even when nothing the edition depends on changed (published files are only verified, "
+                "never changed)."
+            ),
         ),
     ] = False,
     correction: Annotated[
@@ -188,7 +211,10 @@ def build(
         Optional[str],
         typer.Option(
             "--pdf-variant",
-            help="PDF standard: pdf/ua-1 (tagged, accessible; the default from brief.toml) or pdf/a-3b (archival, with the data snapshot and manifest attached).",
+            help=(
+                "PDF standard: pdf/ua-1 (tagged, accessible; the default from brief.toml) or pdf/a-3b (archival, with "
+                "the data snapshot and manifest attached)."
+            ),
         ),
     ] = None,
     jobs: Annotated[
@@ -198,7 +224,10 @@ def build(
             "-j",
             min=1,
             max=64,
-            help="Render this many (brief, audience) documents at a time, one process each; the output is the same for any number.",
+            help=(
+                "Render this many (brief, audience) documents at a time, one process each; the output is the same for "
+                "any number."
+            ),
         ),
     ] = 1,
     fmt: Annotated[
@@ -206,7 +235,10 @@ def build(
         typer.Option(
             "--format",
             "-f",
-            help="Files to write per audience: html, pdf, docx (repeatable or comma list; HTML always). Default: the brief's `formats`, else html,pdf.",
+            help=(
+                "Files to write per audience: html, pdf, docx (repeatable or comma list; HTML always). Default: the "
+                "brief's `formats`, else html,pdf."
+            ),
         ),
     ] = None,
     strict: StrictOpt = False,
@@ -309,10 +341,7 @@ def validate(
         from brief.check.evidence import verify  # the evidence note: quotes verified, captures, why the rest have none
 
         typer.echo("\n".join(verify(ds, config).note()))
-        from brief.assess import (
-            currency,
-            regulatory,  # issue 16: stale facts with their age; law not yet verified
-        )
+        from brief.assess import currency, regulatory  # stale facts with their age; law not yet verified
         from brief.load.scope import scoped_incidents
 
         lines = currency.stale_lines(ds, dt.date.today(), scoped_incidents) + currency.unverified_lines(
@@ -399,7 +428,10 @@ def import_(
         typer.Option(
             "--remote",
             "-r",
-            help='Name of the [[remote]] (kind = "table") whose column mapping to use; default: the one whose path is this file, else the file\'s name.',
+            help=(
+                'Name of the [[remote]] (kind = "table") whose column mapping to use; default: the one whose path is '
+                "this file, else the file's name."
+            ),
         ),
     ] = None,
     dry_run: Annotated[
@@ -429,7 +461,10 @@ def assess(
         bool,
         typer.Option(
             "--accept-upstream",
-            help="Record that the assessment was reviewed against the pulled record as it is now (after validate named changed fields).",
+            help=(
+                "Record that the assessment was reviewed against the pulled record as it is now (after validate named "
+                "changed fields)."
+            ),
         ),
     ] = False,
     project: ProjectOpt = None,
@@ -608,7 +643,9 @@ def check_links(
         typer.Option(
             "--max-age",
             min=0,
-            help="Reuse results from data/captures/links.json younger than this many hours (0: check everything again).",
+            help=(
+                "Reuse results from data/captures/links.json younger than this many hours (0: check everything again)."
+            ),
         ),
     ] = 24.0,
     insecure: Annotated[
@@ -667,7 +704,7 @@ def main() -> None:
     """Run the CLI (console script entry point), then leave the process at once."""
     code = _run()
     # Leave without tearing the interpreter down object by object: after a large project that took
-    # 1.3 s of an 8 s `brief validate` (issue 8). Exit handlers still run and streams are flushed.
+    # 1.3 s of an 8 s `brief validate`. Exit handlers still run and streams are flushed.
 
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
@@ -695,7 +732,10 @@ def _run() -> int:
                 traceback.print_exc()
                 return 1
             print(
-                f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)",
+                (
+                    f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the "
+                    "traceback and report it)"
+                ),
                 file=sys.stderr,
             )
             return 1

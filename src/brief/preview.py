@@ -1,7 +1,7 @@
 """`brief preview`: serve the working draft's HTML on 127.0.0.1 and reload the page on save.
 
 The draft is rendered in memory exactly as `brief build` renders an audience's HTML before it
-publishes it (build._render_one, without the PDF), and nothing is written under output/<brief>/:
+publishes it (build.render, without the PDF), and nothing is written under output/<brief>/:
 the preview is not an edition. A watcher thread polls the project's inputs (data/, briefs/,
 templates/, brief.toml and the packaged templates) for changed modification times and sizes;
 when one changed, the draft is rendered again and its version number goes up. The page served
@@ -20,16 +20,17 @@ import datetime as dt
 import html
 import logging
 import os
+import socket
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from brief.build import _Job, _render_one, evidence_facts
+from brief.build import PlannedEdition, RenderJob, evidence_facts, render
 from brief.check.readability import grade
 from brief.check.validate import validate
 from brief.core.errors import BriefError, UsageError
@@ -73,7 +74,8 @@ class Draft:
 
 
 def watched_files(config: Config) -> dict[str, tuple[int, int, int]]:
-    """Return {path: (mtime_ns, size, inode)} of every input of a draft: brief.toml, data/, briefs/, templates (project and packaged)."""
+    """Return {path: (mtime_ns, size, inode)} of every input of a draft: brief.toml, data/, briefs/,
+    templates (project and packaged)."""
     roots = [config.data_dir, config.briefs_dir, *template_source_dirs(config.templates_dir)]
     seen: dict[str, tuple[int, int, int]] = {}
     toml = config.root / "brief.toml"
@@ -94,12 +96,12 @@ def watched_files(config: Config) -> dict[str, tuple[int, int, int]]:
             for name in filenames:
                 if name.startswith(".") or name.endswith((".swp", "~")):  # editors' temporary files
                     continue
-                path = os.path.join(dirpath, name)
+                file = os.path.join(dirpath, name)
                 try:
-                    st = os.stat(path)
+                    st = os.stat(file)
                 except OSError:
                     continue
-                seen[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+                seen[file] = (st.st_mtime_ns, st.st_size, st.st_ino)
     return seen
 
 
@@ -143,15 +145,28 @@ class Previewer:
         ed = Edition(edition_id(spec, day), day)
         computed = compute(config, ds, spec, ed.date)
         snapshot = editions.make_snapshot(
-            ds, spec, computed.incidents, computed.assessments, computed.recommendations, ed
+            ds, spec, computed.incidents, computed.assessments, computed.library_recommendations, ed
         )
         previous = editions.previous_edition(config.output_dir, brief_id, ed.id, ed.date)  # read only
         changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
         evidence = evidence_facts(config, snapshot)
-        job = _Job(config, ds, spec, ed, computed, changes, previous, [], False, None, snapshot, {}, evidence)
-        out, _pages, _messages = _render_one(aud, job)
-        (name, data, _aud, _fmt, _n) = out[0]
-        return data.decode("utf-8"), brief_id, aud
+        planned = PlannedEdition(
+            config=config,
+            dataset=ds,
+            spec=spec,
+            edition=ed,
+            computed=computed,
+            changes=changes,
+            previous=previous,
+            corrections=[],
+            formats=("html",),  # the draft's page only
+            pdf_variant=None,
+            snapshot=snapshot,
+            inputs={},
+            evidence=evidence,
+        )
+        page = render(RenderJob(planned, aud)).files[0]  # the HTML
+        return page.data.decode("utf-8"), brief_id, aud
 
     def refresh(self, changed: list[str] | None = None) -> Draft:
         """Render again (after `changed` files changed); publish the result as the next version."""
@@ -168,7 +183,8 @@ class Previewer:
             page, ok, title = error_page(problems), False, "errors"
         except Exception as exc:  # a bug must not stop the server: show it, keep watching
             problems = [
-                f"internal error: {type(exc).__name__}: {exc} (a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)"
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(a bug in brief; rerun with BRIEF_DEBUG=1 for the traceback and report it)"
             ]
             if os.environ.get("BRIEF_DEBUG"):
                 log.exception("render failed")
@@ -257,7 +273,7 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
         server_version = "brief-preview"
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # requests are not worth a line each
+        def log_message(self, format: str, *args: object) -> None:  # requests are not worth a line each
             pass
 
         def _send(self, status: int, body: bytes, ctype: str) -> None:
@@ -302,7 +318,9 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: tuple[str, int]
+    ) -> None:
         """A browser that closed its connection (a reload, a closed tab) is not worth a traceback."""
         exc = sys.exc_info()[1]
         if not isinstance(exc, (ConnectionError, TimeoutError)):
@@ -327,7 +345,7 @@ class PreviewServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}/"
 
     def start(self) -> None:
         """Render once, then serve and watch in background threads."""

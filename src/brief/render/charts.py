@@ -14,9 +14,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from markupsafe import Markup
+
+from brief.assess.risk import Assessment, Rubric
+from brief.render.views import EvaluationRow
 
 FONT = "'Brief Sans', 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif"
 INK = "#1b1f24"
@@ -34,7 +37,7 @@ def _x(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _e(text: Any) -> str:
+def _e(text: object) -> str:
     """Escape for text and double-quoted attributes (apostrophes stay readable)."""
     return html.escape(str(text), quote=False).replace('"', "&quot;")
 
@@ -59,7 +62,7 @@ def _svg(ident: str, width: int, height: int, title: str, body: Iterable[str], c
 # --- Risk matrix ---------------------------------------------------------------------------------
 
 
-def risk_matrix(rubric: Any, assessment: Any, ident: str, name: str = "the incident") -> Markup:
+def risk_matrix(rubric: Rubric, assessment: Assessment, ident: str, name: str = "the incident") -> Markup:
     """Draw the rubric's 5 x 5 likelihood x severity matrix with the incident's cell marked."""
     severity, likelihood = assessment.matrix_cell
     base = rubric.matrix[likelihood][severity - 1]
@@ -72,46 +75,56 @@ def risk_matrix(rubric: Any, assessment: Any, ident: str, name: str = "the incid
         y = top + row * cell_h
         band = rubric.likelihood[lvl]
         body.append(
-            f'<text x="{left - 8}" y="{_x(y + cell_h / 2 - 2)}" text-anchor="end" font-size="11" font-weight="bold" fill="{INK}">L{lvl}</text>'
+            f'<text x="{left - 8}" y="{_x(y + cell_h / 2 - 2)}" text-anchor="end" font-size="11" '
+            f'font-weight="bold" fill="{INK}">L{lvl}</text>'
         )
         body.append(
-            f'<text x="{left - 8}" y="{_x(y + cell_h / 2 + 10)}" text-anchor="end" font-size="9.5" fill="{MUTED}">{_e(band.band)}</text>'
+            f'<text x="{left - 8}" y="{_x(y + cell_h / 2 + 10)}" text-anchor="end" font-size="9.5" '
+            f'fill="{MUTED}">{_e(band.band)}</text>'
         )
         for col in range(5):
             level = rubric.matrix[lvl][col]
             x = left + col * cell_w
             body.append(
-                f'<rect x="{x}" y="{y}" width="{cell_w}" height="{cell_h}" fill="{LEVEL_FILL.get(level, "#eee")}" stroke="#fff" stroke-width="2"/>'
+                f'<rect x="{x}" y="{y}" width="{cell_w}" height="{cell_h}" fill="{LEVEL_FILL.get(level, "#eee")}" '
+                'stroke="#fff" stroke-width="2"/>'
             )
             body.append(
-                f'<text x="{_x(x + cell_w / 2)}" y="{_x(y + cell_h / 2 + 4)}" text-anchor="middle" font-size="9.5" fill="{LEVEL_INK.get(level, INK)}">{_e(level)}</text>'
+                f'<text x="{_x(x + cell_w / 2)}" y="{_x(y + cell_h / 2 + 4)}" text-anchor="middle" '
+                f'font-size="9.5" fill="{LEVEL_INK.get(level, INK)}">{_e(level)}</text>'
             )
     for col in range(5):
-        x = left + col * cell_w + cell_w / 2
+        centre = left + col * cell_w + cell_w / 2
         y = top + 5 * cell_h
         body.append(
-            f'<text x="{_x(x)}" y="{y + 14}" text-anchor="middle" font-size="11" font-weight="bold" fill="{INK}">S{col + 1}</text>'
+            f'<text x="{_x(centre)}" y="{y + 14}" text-anchor="middle" font-size="11" font-weight="bold" '
+            f'fill="{INK}">S{col + 1}</text>'
         )
         body.append(
-            f'<text x="{_x(x)}" y="{y + 26}" text-anchor="middle" font-size="9" fill="{MUTED}">{_e(rubric.labels["S"][col + 1])}</text>'
+            f'<text x="{_x(centre)}" y="{y + 26}" text-anchor="middle" font-size="9" '
+            f'fill="{MUTED}">{_e(rubric.labels["S"][col + 1])}</text>'
         )
     body.append(
-        f'<text x="{_x(left + 2.5 * cell_w)}" y="{top + 5 * cell_h + 44}" text-anchor="middle" font-size="10.5" fill="{INK}">Severity of the worst credible outcome →</text>'
+        f'<text x="{_x(left + 2.5 * cell_w)}" y="{top + 5 * cell_h + 44}" text-anchor="middle" font-size="10.5" '
+        f'fill="{INK}">Severity of the worst credible outcome →</text>'
     )
     body.append(
-        f'<text x="12" y="{_x(top + 2.5 * cell_h)}" text-anchor="middle" font-size="10.5" fill="{INK}" transform="rotate(-90 12 {_x(top + 2.5 * cell_h)})">Likelihood →</text>'
+        f'<text x="12" y="{_x(top + 2.5 * cell_h)}" text-anchor="middle" font-size="10.5" fill="{INK}" '
+        f'transform="rotate(-90 12 {_x(top + 2.5 * cell_h)})">Likelihood →</text>'
     )
     # The incident: a ring on its cell (shape, not colour alone, carries the meaning).
     cx = left + (severity - 1) * cell_w + cell_w / 2
     cy = top + (5 - likelihood) * cell_h + cell_h / 2
     body.append(
-        f'<rect x="{left + (severity - 1) * cell_w + 1.5}" y="{top + (5 - likelihood) * cell_h + 1.5}" width="{cell_w - 3}" height="{cell_h - 3}" fill="none" stroke="{INK}" stroke-width="3"/>'
+        f'<rect x="{left + (severity - 1) * cell_w + 1.5}" y="{top + (5 - likelihood) * cell_h + 1.5}" '
+        f'width="{cell_w - 3}" height="{cell_h - 3}" fill="none" stroke="{INK}" stroke-width="3"/>'
     )
     body.append(f'<circle cx="{_x(cx + cell_w / 2 - 9)}" cy="{_x(cy - cell_h / 2 + 9)}" r="5" fill="{INK}"/>')
     final = assessment.level
     title = (
         f"Risk matrix of rubric {rubric.version}: likelihood (L1 to L5, rows) by severity (S1 to S5, columns). "
-        f"{name[:1].upper() + name[1:]} sits at S{severity} {rubric.labels['S'][severity]}, L{likelihood} {rubric.likelihood[likelihood].band}, "
+        f"{name[:1].upper() + name[1:]} sits at S{severity} {rubric.labels['S'][severity]}, L{likelihood} "
+        f"{rubric.likelihood[likelihood].band}, "
         f"where the matrix gives {base}"
         + (
             f"; after the rubric's further steps its level is {final}."
@@ -168,7 +181,7 @@ def _differences(texts: Sequence[str], limit: int = 26) -> list[str]:
     return out
 
 
-def bars_for(rows: Sequence[dict[str, Any]]) -> tuple[list[Bar], str]:
+def bars_for(rows: Sequence[EvaluationRow]) -> tuple[list[Bar], str]:
     """Return the bars of an evaluation group (its most common proportion metric) and that metric."""
     shares = [r for r in rows if r["share"] is not None]
     if not shares:
@@ -187,7 +200,9 @@ def bars_for(rows: Sequence[dict[str, Any]]) -> tuple[list[Bar], str]:
     for r, label, more in zip(chosen, labels, extra):
         if label in dupes and more:
             label = f"{label} ({more})"
-        bars.append(Bar(label, float(r["share"]), r["value"], r["bounds"], r["n"], r["record"].verification == "P-fig"))
+        share = r["share"]
+        assert share is not None  # only rows with a share are charted
+        bars.append(Bar(label, float(share), r["value"], r["bounds"], r["n"], r["record"].verification == "P-fig"))
     # Highest first within the study (stable: equal values keep the data's order).
     return sorted(bars, key=lambda b: -b.share), metric
 
@@ -205,7 +220,8 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
     for tick in (0, 25, 50, 75, 100):
         x = label_w + plot_w * tick / 100
         body.append(
-            f'<line x1="{_x(x)}" y1="{top - 4}" x2="{_x(x)}" y2="{top + row_h * len(bars)}" stroke="{RULE}" stroke-width="{1 if tick else 1.4}"/>'
+            f'<line x1="{_x(x)}" y1="{top - 4}" x2="{_x(x)}" y2="{top + row_h * len(bars)}" stroke="{RULE}" '
+            f'stroke-width="{1 if tick else 1.4}"/>'
         )
         body.append(
             f'<text x="{_x(x)}" y="{top - 9}" text-anchor="middle" font-size="11" fill="{MUTED}">{tick}%</text>'
@@ -215,27 +231,30 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
         mid = y + row_h / 2
         label = bar.label if len(bar.label) <= 46 else bar.label[:45].rstrip() + "…"
         body.append(
-            f'<text x="{label_w - 8}" y="{_x(mid + 4)}" text-anchor="end" font-size="11" fill="{INK}">{_e(label)}</text>'
+            f'<text x="{label_w - 8}" y="{_x(mid + 4)}" text-anchor="end" font-size="11" '
+            f'fill="{INK}">{_e(label)}</text>'
         )
         w = max(plot_w * bar.share, 0.0)
         disclosed = bar.bounds is not None
         fill = ACCENT if disclosed else "#8da2c0"
         if w > 0 and bar.from_figure:  # read off a figure: outlined and hatched, never solid like a stated value
             body.append(
-                f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" fill="url(#{_e(ident)}-hatch)" stroke="{ACCENT}" stroke-width="1.2"/>'
+                f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" '
+                f'fill="url(#{_e(ident)}-hatch)" stroke="{ACCENT}" stroke-width="1.2"/>'
             )
         elif w > 0:
             body.append(f'<rect x="{label_w}" y="{_x(y + 5)}" width="{_x(w)}" height="{row_h - 10}" fill="{fill}"/>')
         end = label_w + w
-        if disclosed:
-            low, high = bar.bounds  # type: ignore[misc]
+        if bar.bounds is not None:  # disclosed
+            low, high = bar.bounds
             x1, x2 = label_w + plot_w * low, label_w + plot_w * high
             body.append(
                 f'<line x1="{_x(x1)}" y1="{_x(mid)}" x2="{_x(x2)}" y2="{_x(mid)}" stroke="{INK}" stroke-width="1.4"/>'
             )
             for xx in (x1, x2):
                 body.append(
-                    f'<line x1="{_x(xx)}" y1="{_x(mid - 5)}" x2="{_x(xx)}" y2="{_x(mid + 5)}" stroke="{INK}" stroke-width="1.4"/>'
+                    f'<line x1="{_x(xx)}" y1="{_x(mid - 5)}" x2="{_x(xx)}" y2="{_x(mid + 5)}" stroke="{INK}" '
+                    'stroke-width="1.4"/>'
                 )
             end = max(end, x2)
         note = (
@@ -247,8 +266,10 @@ def result_bars(bars: Sequence[Bar], ident: str, title: str, metric: str) -> Mar
     if any(b.from_figure for b in bars):
         body.insert(
             0,
-            f'<defs><pattern id="{_e(ident)}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-            f'<rect width="5" height="5" fill="#fff"/><line x1="0" y1="0" x2="0" y2="5" stroke="{ACCENT}" stroke-width="1.6"/></pattern></defs>',
+            f'<defs><pattern id="{_e(ident)}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
+            'patternTransform="rotate(45)">'
+            '<rect width="5" height="5" fill="#fff"/><line x1="0" y1="0" x2="0" y2="5" '
+            f'stroke="{ACCENT}" stroke-width="1.6"/></pattern></defs>',
         )
     described = "; ".join(
         f"{b.label} {b.value_text}"

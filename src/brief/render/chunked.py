@@ -1,7 +1,7 @@
 """Lay out a long print document in parts, several processes at a time, and merge one tagged PDF.
 
 A compendium of 1,000 incidents is 1,250 pages: WeasyPrint lays that out as one document in about
-two minutes and 2.8 GB (issue 8). Its template marks where the document may be cut (render/html.py
+two minutes and 2.8 GB. Its template marks where the document may be cut (render/html.py
 `PrintParts`); here the front matter, runs of incident pages and the sources list are laid out as
 documents of their own in fresh worker processes, one per usable core, and pikepdf (qpdf) merges
 them into one PDF/UA document: one structure tree, one parent tree, one name tree of destinations,
@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable, TypedDict
 
 from brief.core.cores import usable_cores
 from brief.core.errors import RenderError
@@ -61,7 +61,8 @@ def splittable(parts: PrintParts | None, variant: str | None) -> bool:
 
 
 def plan(parts: PrintParts, chunk_incidents: int | None = None) -> list[_Chunk]:
-    """Group the parts into documents: the front matter, runs of at most `chunk_incidents` incidents, the rest by kind."""
+    """Group the parts into documents: the front matter, runs of at most `chunk_incidents` incidents, the rest
+    by kind."""
     size = chunk_incidents or CHUNK_INCIDENTS
     chunks = [_Chunk("front", parts.front, "front matter", None)]
     runs: list[tuple[str, list[str]]] = []
@@ -114,8 +115,17 @@ def _first_pages(chunks: list[_Chunk], counts: list[int | None]) -> list[int]:
     return first
 
 
+class _PdfOptions(TypedDict):
+    """What write_pdf needs besides the document, the same for every part."""
+
+    base_dir: Path
+    allowed_dirs: list[Path]
+    variant: str | None
+    created: dt.date
+
+
 def _render_chunk(
-    index: int, html: str, css: str, options: dict[str, Any]
+    index: int, html: str, css: str, options: _PdfOptions
 ) -> tuple[int, bytes, int, list[str], float, int]:
     """Lay out one part (in a worker process); return (index, pdf, pages, refused URLs, seconds, peak RSS in MB)."""
     # POSIX only: loaded where the limit is read
@@ -149,7 +159,7 @@ def write_pdf_in_parts(
     check_weasyprint()  # here, with its message: the process server below would only die importing it
     started = time.perf_counter()
     chunks = plan(parts, chunk_incidents)
-    options = {"base_dir": base_dir, "allowed_dirs": list(allowed_dirs), "variant": variant, "created": created}
+    options = _PdfOptions(base_dir=base_dir, allowed_dirs=list(allowed_dirs), variant=variant, created=created)
     predicted = _first_pages(chunks, [c.pages for c in chunks])
     results: dict[int, tuple[int, bytes, int, list[str], float, int]] = {}
     # Longest first: the sources list (its own part, the longest), then the front matter and incidents in order.
@@ -214,7 +224,8 @@ def write_pdf_in_parts(
 
 
 def merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
-    """Merge the parts' PDFs (`pages` pages each; the first one's catalog, metadata and info kept) into one tagged PDF."""
+    """Return the parts' PDFs (`pages` pages each) merged into one tagged PDF, with the first one's catalog,
+    metadata and info."""
     try:
         return _merge(pdfs, pages, front_pages)
     except RenderError:
@@ -230,27 +241,29 @@ def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
 
     total = sum(pages)
     # The parent tree: pages first (key = page index, as WeasyPrint numbers them), then annotations.
-    page_entries: list[Any] = []
-    annot_entries: list[Any] = []
-    kids: list[Any] = []
-    names: dict[bytes, Any] = {}
-    outline: list[tuple[Any, int]] = []
+    page_entries: list[tuple[int, pikepdf.Object]] = []
+    annot_entries: list[tuple[int, pikepdf.Object]] = []
+    kids: list[pikepdf.Object] = []
+    names: dict[bytes, pikepdf.Object] = {}
+    outline: list[tuple[pikepdf.Object, int]] = []
     base = 0
     dst = pikepdf.open(
         io.BytesIO(pdfs[0])
     )  # its catalog stays: /Lang, /MarkInfo, /ViewerPreferences, XMP /Metadata, and the /Info
     try:
         root = dst.Root.get("/StructTreeRoot")
+        if root is None:  # the first part, which the merged file starts from
+            raise RenderError("PDF rendering failed: a part has no structure tree (not tagged)")
         for n, data in enumerate(pdfs):
             # One part open at a time besides the merged file: qpdf takes ~40 MB per 100 pages opened.
             pdf = pikepdf.open(io.BytesIO(data)) if n else dst
             try:
-                if root is None or "/StructTreeRoot" not in pdf.Root:
+                if "/StructTreeRoot" not in pdf.Root:
                     raise RenderError("PDF rendering failed: a part has no structure tree (not tagged)")
                 if len(pdf.pages) != pages[n]:
                     raise RenderError(f"PDF rendering failed: part {n + 1} has {len(pdf.pages)} pages, not {pages[n]}")
 
-                def local(obj: Any, n: int = n) -> Any:
+                def local(obj: pikepdf.Object, n: int = n) -> pikepdf.Object:
                     """The object in the merged file (qpdf copies a foreign object once, with what it refers to)."""
                     if n == 0 or not isinstance(obj, pikepdf.Object):
                         return obj
@@ -279,9 +292,9 @@ def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
                     kid.P = root.K[0]
                     kids.append(kid)
                 for j in range(pages[n]):
-                    page = dst.pages[base + j].obj
-                    page.StructParents = base + j
-                    for annot in page.get("/Annots", []):
+                    page_obj = dst.pages[base + j].obj
+                    page_obj.StructParents = base + j
+                    for annot in page_obj.get("/Annots", []):
                         if "/StructParent" in annot:
                             annot.StructParent = annot_keys[int(annot.StructParent)]
                 if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
@@ -316,8 +329,8 @@ def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
                 dest = annot.get("/Dest")
                 if isinstance(dest, String) and bytes(dest) not in names:
                     missing.add(bytes(dest).decode("utf-8", "replace"))
-        for name in sorted(missing):  # as WeasyPrint logs it for one document
-            log.warning("No anchor #%s for internal URI reference", name)
+        for anchor in sorted(missing):  # as WeasyPrint logs it for one document
+            log.warning("No anchor #%s for internal URI reference", anchor)
         dests = Array()
         for name in sorted(names):
             dests.append(String(name))
@@ -331,11 +344,11 @@ def _merge(pdfs: list[bytes], pages: list[int], front_pages: int) -> bytes:
             visible = 0
             for i, (item, count) in enumerate(outline):
                 item.Parent = top
-                for key, other in (("/Prev", i - 1), ("/Next", i + 1)):
+                for link, other in (("/Prev", i - 1), ("/Next", i + 1)):
                     if 0 <= other < len(outline):
-                        item[key] = outline[other][0]
-                    elif key in item:
-                        del item[key]
+                        item[link] = outline[other][0]
+                    elif link in item:
+                        del item[link]
                 visible += 1 + max(count, 0)  # an open item's /Count is its visible descendants
             top.First, top.Last, top.Count = outline[0][0], outline[-1][0], visible
             dst.Root.Outlines = top

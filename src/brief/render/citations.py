@@ -1,4 +1,4 @@
-"""Citations: pandoc-style markers in prose, rendered by pandoc's citeproc (DESIGN.md section 3).
+"""Citations: pandoc-style markers in prose, rendered by pandoc's citeproc.
 
 Prose carries pandoc citation markers (`[@key, sec. 4.1.1.2]`, `[see @a; @b, p. 3]`). One marker
 is one `Citation`, which becomes one footnote in note styles (Chicago notes-bibliography, OSCOLA)
@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import pypandoc  # heavy import (~0.1 s): only when the package layout is unexpected
 
@@ -84,8 +84,17 @@ class Rendered:
 
 # --- pandoc and styles ------------------------------------------------------------------------
 
+
+class RawCitations(TypedDict):
+    """pandoc's rendering of a document's citations, as cached (JSON): before sources are attached."""
+
+    notes: list[str]  # one HTML fragment per citation, in document order
+    bib: list[list[str]]  # [source key, HTML fragment] per bibliography entry
+    unprinted: NotRequired[list[str]]  # cited sources the style prints no entry for (absent in older caches)
+
+
 _LOCK = threading.RLock()
-_MEMO: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_MEMO: OrderedDict[str, RawCitations] = OrderedDict()
 _VERSIONS: dict[tuple[str, int, int], str] = {}
 
 
@@ -256,7 +265,7 @@ class CitationEngine:
 
     # Cache ------------------------------------------------------------------------------------
 
-    def _cached(self, digest: str) -> dict[str, Any] | None:
+    def _cached(self, digest: str) -> RawCitations | None:
         with _LOCK:
             if digest in _MEMO:
                 _MEMO.move_to_end(digest)
@@ -275,17 +284,18 @@ class CitationEngine:
             log.warning("citations: ignoring unreadable cache file %s (%s)", path, exc)
             return None
         log.debug("citations: cache-dir hit %s", digest[:12])
-        self._remember(digest, raw)
-        return raw
+        found = cast(RawCitations, raw)  # its layout is checked above
+        self._remember(digest, found)
+        return found
 
-    def _remember(self, digest: str, raw: dict[str, Any]) -> None:
+    def _remember(self, digest: str, raw: RawCitations) -> None:
         with _LOCK:
             _MEMO[digest] = raw
             _MEMO.move_to_end(digest)
             while len(_MEMO) > _MEMO_SIZE:
                 _MEMO.popitem(last=False)
 
-    def _store(self, digest: str, raw: dict[str, Any]) -> None:
+    def _store(self, digest: str, raw: RawCitations) -> None:
         self._remember(digest, raw)
         if self.cache_dir is None:
             return
@@ -304,7 +314,7 @@ class CitationEngine:
 
     # pandoc -----------------------------------------------------------------------------------
 
-    def _run(self, pandoc: Path, items_json: str, document: str, count: int) -> dict[str, Any]:
+    def _run(self, pandoc: Path, items_json: str, document: str, count: int) -> RawCitations:
         with tempfile.TemporaryDirectory(prefix="brief-citeproc-") as tmp:
             bib = Path(tmp) / "references.json"
             bib.write_text(items_json, encoding="utf-8")
@@ -333,7 +343,7 @@ class CitationEngine:
             (log.debug if "no printed form" in line else log.warning)("pandoc: %s", line)
         return self._parse(proc.stdout, count)
 
-    def _parse(self, output: str, count: int) -> dict[str, Any]:
+    def _parse(self, output: str, count: int) -> RawCitations:
         nodes = parse_html(output)
         elements = list(walk(nodes))
         footnotes = {
@@ -366,20 +376,26 @@ class CitationEngine:
                     bib.append([el.attrs["id"][4:], fragment])
                 else:  # e.g. Chicago (18th ed.) prints social-media posts in notes only, not in the bibliography
                     unprinted.append(el.attrs["id"][4:])
-        return {"notes": notes, "bib": bib, "unprinted": unprinted}
+        return {"notes": cast(list[str], notes), "bib": bib, "unprinted": unprinted}  # no note is None (above)
 
     def _unprinted(self, key: str) -> Problem:
         """Say why the style prints no bibliography entry for a cited source, at the source."""
         source = self.sources[key]
         item = source.csl()
         if item.get("type") == "post":
-            why = f"style {self.style} prints no bibliography entry for type 'post' (social-media posts are cited in notes only)"
+            why = (
+                f"style {self.style} prints no bibliography entry for type 'post' "
+                "(social-media posts are cited in notes only)"
+            )
             fix = "a type the Sources list shows, e.g. webpage"
         elif not any(
             item.get(v)
             for v in ("archive", "archive-place", "container-title", "DOI", "number", "publisher", "references", "URL")
         ):
-            why = f"style {self.style} prints no bibliography entry for a source without container-title, publisher, URL, DOI, number or archive"
+            why = (
+                f"style {self.style} prints no bibliography entry for a source without container-title, publisher, "
+                "URL, DOI, number or archive"
+            )
             fix = "one of those fields"
         else:
             why = f"style {self.style} prints no bibliography entry for this {item.get('type')} source"
@@ -390,7 +406,7 @@ class CitationEngine:
             f"cited source {key!r} would be missing from the Sources list: {why} (expected {fix})",
         )
 
-    def _finish(self, raw: dict[str, Any]) -> Rendered:
+    def _finish(self, raw: RawCitations) -> Rendered:
         if raw.get("unprinted"):  # a cited source must be listed: its notes link to its entry
             raise DataError([self._unprinted(k) for k in raw["unprinted"]])
         rank = {Reliability.primary: 0, Reliability.secondary: 1, Reliability.social: 2}

@@ -76,7 +76,8 @@ def contents_list(entries: list[Entry]) -> str:
         number = f"Annex {e.number}" if e.kind == "appendix" else e.number
         secno = f'<span class="secno">{number}</span> ' if number else ""
         items.append(
-            f'<li class="toc-{e.kind}"><a href="#{html.escape(e.target, quote=True)}">{secno}<span class="toc-title">{html.escape(e.title)}</span></a></li>'
+            f'<li class="toc-{e.kind}"><a href="#{html.escape(e.target, quote=True)}">{secno}'
+            f'<span class="toc-title">{html.escape(e.title)}</span></a></li>'
         )
     return '<ol class="toc-list">\n' + "\n".join(items) + "\n</ol>"
 

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from brief import __version__
-from brief.assess import currency, recommend, risk, stats
-from brief.assess.risk import rubric_path
+from brief.assess import currency, recommend, risk
+from brief.assess.recommend import Annex, Fired
+from brief.assess.risk import Assessment, rubric_path
 from brief.core.dates import long_date
 from brief.load import glossary
 from brief.load.config import Config
 from brief.load.dataset import Dataset
-from brief.load.model import BriefSpec, ClaimStatus, Evaluation, Incident, Recommendation
+from brief.load.model import BriefSpec, ClaimStatus, Incident, Recommendation, Source
 from brief.load.scope import scoped_incidents
 from brief.render import sections
 from brief.render.presentation import audience_context
+from brief.render.views import Groups, IncidentView, evaluation_row
 
 LEVEL_CLASS = {"Low": "low", "Moderate": "moderate", "High": "high", "Critical": "critical"}
 
@@ -45,48 +47,22 @@ def edition_id(spec: BriefSpec, day: dt.date) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
-@dataclass
-class IncidentView:
-    """An incident with its computed assessment and the rows the templates show."""
-
-    incident: Incident
-    assessment: Any | None
-    robustness: list[tuple[str, str]]
-    evaluations: list[Evaluation]
-    recommendations: list[Recommendation]
-
-    @property
-    def id(self) -> str:
-        return self.incident.id
-
-
-def _assess(config: Config, inc: Incident) -> tuple[Any | None, list[tuple[str, str]]]:
+def _assess(config: Config, inc: Incident) -> tuple[Assessment | None, list[tuple[str, str]]]:
+    """Return an incident's assessment by its rubric and how robust it is (None and [] when it has no risk inputs)."""
     if inc.risk is None:
         return None, []
     rubric = risk.load_rubric(rubric_path(config, inc.risk.rubric))
     return risk.assess(inc.risk, inc.tags, rubric), risk.robustness(inc.risk, inc.tags, rubric)
 
 
-def evaluation_row(ev: Evaluation) -> dict[str, Any]:
-    """Return one evaluation row as the table prints it."""
-    return {
-        "record": ev,
-        "value": stats.value_text(ev),
-        "n": stats.n_text(ev),
-        "interval": stats.interval_text(ev),
-        "bounds": stats.wilson_bounds(ev),
-        "share": ev.share,
-    }
-
-
 @dataclass
 class Computed:
     """What a brief computes once per edition, before any audience renders: assessments, the
     regulatory views at the edition date (flags, clocks, duties in time) and the recommendations
-    selected from them. Every audience and section reads these (issue 16)."""
+    selected from them. Every audience and section reads these."""
 
     views: list[IncidentView]
-    regulatory: Any = None  # recommend.Annex at `as_of`
+    regulatory: Annex  # at `as_of`
     as_of: dt.date | None = None  # the edition date it was computed for
 
     @property
@@ -94,16 +70,22 @@ class Computed:
         return [v.incident for v in self.views]
 
     @property
-    def assessments(self) -> dict[str, Any]:
+    def assessments(self) -> dict[str, Assessment]:
         return {v.id: v.assessment for v in self.views if v.assessment is not None}
 
     @property
-    def recommendations(self) -> list[Recommendation]:
-        recs: OrderedDict[str, Recommendation] = OrderedDict()
+    def recommendations(self) -> list[Fired]:
+        """Return the recommendations of every incident, each once (the first incident's), in brief order."""
+        recs: OrderedDict[str, Fired] = OrderedDict()
         for view in self.views:
             for rec in view.recommendations:
                 recs.setdefault(rec.id, rec)
         return list(recs.values())
+
+    @property
+    def library_recommendations(self) -> list[Recommendation]:
+        """Return the library recommendations behind `recommendations`, as an edition's snapshot records them."""
+        return [fired.recommendation for fired in self.recommendations]
 
 
 def compute(config: Config, ds: Dataset, spec: BriefSpec, as_of: dt.date | None = None) -> Computed:
@@ -141,7 +123,7 @@ def build_context(
     focus = next((v for v in views if v.id == spec.focus), views[0] if views else None)
 
     # Evaluation results, grouped by evaluation, in the order incidents list them.
-    groups: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+    groups: Groups = OrderedDict()
     seen: set[str] = set()
     for view in views:
         for ev in view.evaluations:
@@ -202,7 +184,7 @@ def build_context(
         "kind_words": sections.KIND_WORDS,
         "law_lines": sections.law_lines,
         "matrix_reasons": sections.matrix_reasons,
-        # Issue 16: as of when the brief speaks, the law in time, status facts (stale ones in the past tense).
+        # As of when the brief speaks, the law in time, status facts (stale ones in the past tense).
         **currency.context(ds, spec, computed, edition.date),
         "status_labels": {s.value: sections.STATUS_WORDS[s] for s in ClaimStatus},
         "level_class": LEVEL_CLASS,
@@ -222,7 +204,7 @@ def brief_rubric(config: Config, focus: IncidentView | None) -> risk.Rubric:
     return risk.load_rubric(rubric_path(config, version))
 
 
-def source_name(src: Any) -> str:
+def source_name(src: Source) -> str:
     """Return the short name of a source's outlet or author (Axios, Anthropic, ...)."""
     extra = src.model_extra or {}
     if extra.get("container-title"):

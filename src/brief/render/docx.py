@@ -98,13 +98,15 @@ def write_docx(print_html: str, reference: Path, created: dt.date) -> bytes:
 
 
 def _svg_image(match: re.Match[str]) -> str:
-    """An inline chart as an image pandoc embeds as it is (its reader would lower-case `viewBox`), its title as alt text."""
+    """Return an inline chart as an image pandoc embeds as it is (its reader would lower-case `viewBox`), its
+    title as alt text."""
     svg = match.group(0)
     alt = (
         " ".join(html.unescape(re.sub(r"<[^>]+>", "", t.group(1))).split()) if (t := _SVG_TITLE_RE.search(svg)) else ""
     )
     size = "".join(f' {k}="{v}"' for k, v in re.findall(r'\b(width|height)="(\d+(?:\.\d+)?)"', svg.split(">", 1)[0]))
-    return f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode("utf-8")).decode()}" alt="{html.escape(alt)}"{size}>'
+    data = base64.b64encode(svg.encode("utf-8")).decode()
+    return f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}"{size}>'
 
 
 def _finish(data: bytes, marking: str, created: dt.date, title: str = "", author: str = "") -> bytes:
@@ -189,7 +191,10 @@ def _add_marking(parts: dict[str, bytes], names: list[str], marking: str) -> Non
     ).encode()
     parts["[Content_Types].xml"] = types.replace(b"</Types>", overrides + b"</Types>")
     doc = parts["word/document.xml"]
-    refs = b'<w:headerReference w:type="default" r:id="rIdBriefMarkingHeader"/><w:footerReference w:type="default" r:id="rIdBriefMarkingFooter"/>'
+    refs = (
+        b'<w:headerReference w:type="default" r:id="rIdBriefMarkingHeader"/>'
+        b'<w:footerReference w:type="default" r:id="rIdBriefMarkingFooter"/>'
+    )
     at = doc.rfind(b"<w:sectPr")
     if at < 0:
         raise RenderError("pandoc's document has no section properties to put the marking in")

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Protocol
 
 import jinja2
 from markupsafe import Markup
@@ -25,8 +25,9 @@ from brief.core.dates import long_date
 from brief.core.errors import RenderError
 from brief.load.markdown import markdown_inline, markdown_to_html, safe_href
 from brief.load.markers import Citation, CiteItem
+from brief.load.model import Source
 from brief.render import contents
-from brief.render.citations import CitationEngine
+from brief.render.citations import CitationEngine, Rendered
 from brief.render.templates import environment, read_asset, select
 
 TOKEN = "\ue000{}\ue001"
@@ -86,7 +87,29 @@ class RenderedHTML:
     print_parts: PrintParts | None = None  # when the template marks where the print document may be cut
 
 
-def _filters(collector: Collector) -> dict[str, Any]:
+class Cited(Protocol):
+    """What `cites` reads of a reference: the source id and the locator."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def locator(self) -> str | None: ...
+
+
+class RefFunction(Protocol):
+    """`ref(key, locator)` of the templates: a compact source reference linked to its bibliography entry."""
+
+    def __call__(self, key: str, locator: str | None = None) -> Markup: ...
+
+
+# A filter that turns Markdown (or nothing) into HTML.
+MarkdownFilter = Callable[[str | None], Markup]
+
+
+def _filters(collector: Collector) -> dict[str, Callable[..., Markup | str]]:
+    """Return the filters whose citations become notes: md, mdi, cite, cites and longdate."""
+
     def md(text: str | None) -> Markup:
         return Markup(markdown_to_html(text or "", collector.token))
 
@@ -96,14 +119,14 @@ def _filters(collector: Collector) -> dict[str, Any]:
     def cite(key: str, locator: str | None = None) -> Markup:
         return Markup(collector.token(Citation((CiteItem(key, locator or None),))))
 
-    def cites(refs: Any) -> Markup:
+    def cites(refs: Iterable[Cited]) -> Markup:
         items = tuple(CiteItem(r.id, r.locator or None) for r in refs)
         return Markup(collector.token(Citation(items))) if items else Markup("")
 
     return {"md": md, "mdi": mdi, "cite": cite, "cites": cites, "longdate": long_date}
 
 
-def _ref_function(collector: Collector, sources: dict[str, Any]) -> Any:
+def _ref_function(collector: Collector, sources: dict[str, Source]) -> RefFunction:
     """Return `ref(key, locator)`: a compact source reference linked to its bibliography entry.
 
     Tables of claims and evaluation results use it instead of a footnote per cell: the row shows
@@ -120,8 +143,9 @@ def _ref_function(collector: Collector, sources: dict[str, Any]) -> Any:
     return ref
 
 
-def _table_filter(ref: Any) -> Any:
-    """Return the `mdr` filter: inline Markdown whose citations become in-text references, not notes.
+def _table_filters(ref: RefFunction) -> tuple[MarkdownFilter, MarkdownFilter]:
+    """Return the `mdr` and `mdrb` filters: Markdown (inline; paragraphs) whose citations become in-text
+    references, not notes.
 
     Table cells (rubric rationales, annex rows) use it, so a dense table does not fill the foot of
     the page with notes; each reference still links to its entry in the sources list.
@@ -137,11 +161,10 @@ def _table_filter(ref: Any) -> Any:
     def mdrb(text: str | None) -> Markup:  # the same for paragraphs (the compendium's summaries)
         return Markup(markdown_to_html(text or "", as_reference))
 
-    mdr.block = mdrb  # type: ignore[attr-defined]
-    return mdr
+    return mdr, mdrb
 
 
-def short_label(src: Any) -> str:
+def short_label(src: Source) -> str:
     """Return a short name for a source: 'Anthropic, System Card', 'Lynch et al., Agentic Misalignment'."""
     extra = src.model_extra or {}
     authors = extra.get("author") or []
@@ -173,8 +196,7 @@ def render(
     filters = _filters(collector)
     env = environment(config_templates, filters)
     ref = _ref_function(collector, context["sources"])
-    env.filters["mdr"] = _table_filter(ref)
-    env.filters["mdrb"] = env.filters["mdr"].block  # registered before the template compiles
+    env.filters["mdr"], env.filters["mdrb"] = _table_filters(ref)  # registered before the template compiles
     template, considered = select(env, names)
     ctx = dict(context)
     ctx.update(
@@ -264,7 +286,7 @@ def _note_ref(number: int) -> str:
     return f'<a class="noteref" href="#note-{number}" id="noteref-{number}" role="doc-noteref"><sup>{number}</sup></a>'
 
 
-def _source_links(citation: Citation, sources: dict[str, Any]) -> str:
+def _source_links(citation: Citation, sources: dict[str, Source]) -> str:
     """Link a note to its sources' entries (where their reliability is said, once)."""
     keys = [key for key in dict.fromkeys(item.key for item in citation.items) if key in sources]
     if not keys:
@@ -281,17 +303,21 @@ def _source_links(citation: Citation, sources: dict[str, Any]) -> str:
     return f' <span class="note-src">[{links}]</span>'
 
 
-def _notes_html(rendered: Any, collector: Collector, sources: dict[str, Any]) -> str:
+def _notes_html(rendered: Rendered, collector: Collector, sources: dict[str, Source]) -> str:
+    """Return the notes section of the screen HTML, each note linked to its sources' entries."""
     if not collector.citations:
         return ""
     items = []
     for number, (note, citation) in enumerate(zip(rendered.notes, collector.citations), start=1):
         items.append(
-            f'<li id="note-{number}" value="{number}"><span class="note-text">{note}</span>{_source_links(citation, sources)} '
-            f'<a class="backlink" href="#noteref-{number}" role="doc-backlink" aria-label="Back to the text of note {number}">↩</a></li>'
+            f'<li id="note-{number}" value="{number}"><span class="note-text">{note}</span>'
+            f"{_source_links(citation, sources)} "
+            f'<a class="backlink" href="#noteref-{number}" role="doc-backlink" '
+            f'aria-label="Back to the text of note {number}">↩</a></li>'
         )
     return (
-        '<section id="notes" class="notes-section" aria-labelledby="notes-title">\n<h2 id="notes-title" class="unnumbered">Notes</h2>\n'
+        '<section id="notes" class="notes-section" aria-labelledby="notes-title">\n'
+        '<h2 id="notes-title" class="unnumbered">Notes</h2>\n'
         '<ol class="notes">\n' + "\n".join(items) + "\n</ol>\n</section>"
     )
 
@@ -308,7 +334,10 @@ VERIFICATION_LABELS = {
 }
 
 
-def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, Any] | None = None) -> str:
+def _bibliography(
+    rendered: Rendered, sources: dict[str, Source], evidence: dict[str, dict[str, Any]] | None = None
+) -> str:
+    """Return the sources list, grouped primary / press / social, with what is known of each source."""
     groups: dict[str, list[str]] = {}
     for entry in rendered.bibliography:
         src = sources.get(entry.key)
@@ -323,11 +352,12 @@ def _bibliography(rendered: Any, sources: dict[str, Any], evidence: dict[str, An
                     src.checked or "not read by the curators",
                     flags=re.I,
                 )
-                extra += f' <span class="verification">[{html.escape(label)}: {html.escape(checked[:1].upper() + checked[1:])}]</span>'
+                shown = html.escape(checked[:1].upper() + checked[1:])
+                extra += f' <span class="verification">[{html.escape(label)}: {shown}]</span>'
             extra += bibliography_notes(
                 src, (evidence or {}).get(entry.key), entry.html
             )  # access date, dead original link (evidence.py)
-            if getattr(src, "licence", None):  # the record's own content licence (issue 15; the project declares none)
+            if src.licence:  # the record's own content licence (the project declares none)
                 extra += f' <span class="licence">Licence: {html.escape(src.licence)}.</span>'
 
             if src.archived:

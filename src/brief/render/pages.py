@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 
 def section_pages(pdf: bytes) -> list[tuple[str, int]]:
@@ -15,7 +16,12 @@ def section_pages(pdf: bytes) -> list[tuple[str, int]]:
 
     reader = PdfReader(io.BytesIO(pdf))
     total = len(reader.pages)
-    starts = [(o.title, reader.get_destination_page_number(o)) for o in reader.outline if not isinstance(o, list)]
+    # Every bookmark of ours has a title and a page (pypdf allows neither to be missing).
+    starts = [
+        (cast(str, o.title), cast(int, reader.get_destination_page_number(o)))
+        for o in reader.outline
+        if not isinstance(o, list)
+    ]
     spans = []
     for i, (title, start) in enumerate(starts):
         end = starts[i + 1][1] if i + 1 < len(starts) else total

@@ -13,12 +13,19 @@ import re
 import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 from urllib.parse import unquote, urlparse
 
 from brief.core.errors import RenderError, UsageError
 from brief.load.config import PDF_VARIANTS
 from brief.render.templates import packaged_templates
+
+if TYPE_CHECKING:  # for the annotations only: WeasyPrint loads with the PDF step (neither it nor pydyf has types)
+    from xml.etree import ElementTree
+
+    import pydyf
+    from weasyprint.document import Document, Page
+    from weasyprint.formatting_structure.boxes import Box
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +34,16 @@ log = logging.getLogger(__name__)
 # on every machine. print.css names them by these families only; no system font is needed or used.
 FONTS_DIR = packaged_templates() / "fonts"
 FONT_FACES = {
-    "Brief Serif": {("normal", "normal"): "LiberationSerif-Regular.ttf", ("bold", "normal"): "LiberationSerif-Bold.ttf",
-                    ("normal", "italic"): "LiberationSerif-Italic.ttf", ("bold", "italic"): "LiberationSerif-BoldItalic.ttf"},
-    "Brief Sans": {("normal", "normal"): "LiberationSans-Regular.ttf", ("bold", "normal"): "LiberationSans-Bold.ttf",
-                   ("normal", "italic"): "LiberationSans-Italic.ttf", ("bold", "italic"): "LiberationSans-BoldItalic.ttf"},
-    "Brief Mono": {("normal", "normal"): "LiberationMono-Regular.ttf", ("bold", "normal"): "LiberationMono-Bold.ttf"},
+    "Brief Serif": {("normal", "normal"): "LiberationSerif-Regular.ttf",
+                    ("bold", "normal"): "LiberationSerif-Bold.ttf",
+                    ("normal", "italic"): "LiberationSerif-Italic.ttf",
+                    ("bold", "italic"): "LiberationSerif-BoldItalic.ttf"},
+    "Brief Sans": {("normal", "normal"): "LiberationSans-Regular.ttf",
+                   ("bold", "normal"): "LiberationSans-Bold.ttf",
+                   ("normal", "italic"): "LiberationSans-Italic.ttf",
+                   ("bold", "italic"): "LiberationSans-BoldItalic.ttf"},
+    "Brief Mono": {("normal", "normal"): "LiberationMono-Regular.ttf",
+                   ("bold", "normal"): "LiberationMono-Bold.ttf"},
 }  # fmt: skip
 
 
@@ -44,7 +56,8 @@ def font_faces_css() -> str:
             if not path.is_file():
                 raise RenderError(f"packaged font {path} is missing: reinstall brief")
             rules.append(
-                f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); font-weight: {weight}; font-style: {style}; }}'
+                f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+                f"font-weight: {weight}; font-style: {style}; }}"
             )
     return "\n".join(rules) + "\n"
 
@@ -68,20 +81,32 @@ def check_weasyprint() -> None:
         ) from None
 
 
-def _fetcher_class() -> type:
+class Fetcher(Protocol):
+    """What brief reads of its URL fetcher besides what WeasyPrint calls: the URLs it refused and fetched."""
+
+    refused: list[str]
+    fetched: list[str]
+
+
+# A link of a laid-out page, as WeasyPrint lists them: (kind, target, rectangle, box).
+Link = tuple[str, str, tuple[float, float, float, float], "Box"]
+
+
+def _fetcher_class() -> Callable[[Iterable[Path]], Fetcher]:
+    """Return the class of brief's URL fetcher (defined on first use: its base class is WeasyPrint's)."""
     # WeasyPrint takes 0.5 s to import: only the PDF step loads it
     from weasyprint.urls import URLFetcher
 
-    class GuardedFetcher(URLFetcher):
+    class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint has no types: its classes are Any
         """A URL fetcher that serves data: URLs and files under allowed folders only."""
 
-        def __init__(self, allowed_dirs: Iterable[Path], **kwargs: Any):
+        def __init__(self, allowed_dirs: Iterable[Path], **kwargs: object):
             super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=5, **kwargs)
             self.allowed = [d.resolve() for d in allowed_dirs]
             self.refused: list[str] = []
             self.fetched: list[str] = []
 
-        def fetch(self, url: str, headers: Any = None) -> Any:
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:  # a URLFetcherResponse
             scheme = url.split(":", 1)[0].lower()
             if scheme == "data":
                 return super().fetch(url, headers)
@@ -101,7 +126,7 @@ def _fix_page_references() -> None:
 
     pydyf 0.11-0.13 rebuilds the tuple of every page's reference on each read, and WeasyPrint's
     PDF/UA tagging reads it once per structure element: quadratic in pages, 45 s of a 1,253-page
-    compendium (issue 8). The tuple is kept while the page list keeps its identity and length
+    compendium. The tuple is kept while the page list keeps its identity and length
     (pydyf only ever appends pages). Other pydyf versions are left alone."""
     # WeasyPrint's PDF writer, loaded with WeasyPrint by the PDF step only
     import pydyf
@@ -113,10 +138,11 @@ def _fix_page_references() -> None:
     pydyf.PDF.page_references = property(_page_references)
 
 
-def _page_references(pdf: Any) -> tuple[bytes, ...]:
+def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """Return the reference of every page ("3 0 R"), computed again only when a page was added."""
     kids = pdf.pages["Kids"]
     key = (id(kids), len(kids))
-    cached = pdf.__dict__.get("_brief_page_references")
+    cached: tuple[tuple[int, int], tuple[bytes, ...]] | None = pdf.__dict__.get("_brief_page_references")
     if cached is None or cached[0] != key:
         cached = pdf.__dict__["_brief_page_references"] = (
             key,
@@ -129,6 +155,7 @@ def _page_references(pdf: Any) -> tuple[bytes, ...]:
 # internals, checked against these releases only; on others the long document is laid out whole.
 PART_WEASYPRINT = ("70.",)
 _part_prefix: str | None = None  # set by write_pdf(part=...) while that part is written
+_part_hooks = False  # whether WeasyPrint's functions are wrapped (once per process)
 
 
 def parts_supported() -> bool:
@@ -152,22 +179,27 @@ def _install_part_hooks() -> None:
     import pydyf
     import weasyprint.pdf as wpdf
 
-    if getattr(wpdf.resolve_links, "brief_part_hook", False):
+    global _part_hooks
+    if _part_hooks:
         return
     resolve_links, add_tags = wpdf.resolve_links, wpdf.add_tags
 
-    def resolve_part_links(pages: Any) -> Any:
+    def resolve_part_links(pages: list[Page]) -> Iterator[tuple[list[Link], list[tuple[str, float, float]]]]:
+        """Yield each page's links and anchors."""
         if _part_prefix is None:
             yield from resolve_links(pages)
             return
         seen: set[str] = set()
         for page in pages:  # as WeasyPrint's: the first anchor of a name wins; but no link is dropped
-            anchors = [
-                (name, x, y) for name, (x, y, _, _) in page.anchors.items() if not (name in seen or seen.add(name))
-            ]
+            anchors = []
+            for name, (x, y, _, _) in page.anchors.items():
+                if name not in seen:
+                    seen.add(name)
+                    anchors.append((name, x, y))
             yield list(page.links), anchors
 
-    def add_part_tags(pdf: Any, *args: Any, **kwargs: Any) -> Any:
+    def add_part_tags(pdf: pydyf.PDF, *args: object, **kwargs: object) -> object:
+        """Tag the PDF as WeasyPrint does; in a part, prefix the table header IDs."""
         result = add_tags(pdf, *args, **kwargs)
         if _part_prefix is not None:
             for obj in pdf.objects:
@@ -175,13 +207,16 @@ def _install_part_hooks() -> None:
                     obj["ID"].string = _part_prefix + obj["ID"].string
         return result
 
-    resolve_part_links.brief_part_hook = True  # type: ignore[attr-defined]
     wpdf.resolve_links, wpdf.add_tags = resolve_part_links, add_part_tags
+    _part_hooks = True
 
 
 # Print typography: the text runs a line must not break inside (print.css: `.nobr { white-space: nowrap }`).
 # One filter over the print document's text (render/pdf.py), not hand edits of the data.
-_MODEL = r"(?:Claude|GPT|Gemini|Grok|Llama|Qwen|DeepSeek|Mistral|Kimi)(?:[ \-](?:Opus|Sonnet|Haiku|Pro|Flash|Ultra|mini|preview|[RV]\d(?:[\w.]*\w)?|\d(?:[\w.]*\w)?))+"
+_MODEL = (
+    r"(?:Claude|GPT|Gemini|Grok|Llama|Qwen|DeepSeek|Mistral|Kimi)"
+    r"(?:[ \-](?:Opus|Sonnet|Haiku|Pro|Flash|Ultra|mini|preview|[RV]\d(?:[\w.]*\w)?|\d(?:[\w.]*\w)?))+"
+)
 _NUMBER = r"[−\-]?\d[\d,]*(?:\.\d+)?"
 JOIN_RE = re.compile(
     "|".join(
@@ -253,7 +288,7 @@ def _join_notes(doc: str) -> str:
     return "".join(out)
 
 
-def note_placement(document: Any) -> dict[str, tuple[list[int], list[int]]]:
+def note_placement(document: Document) -> dict[str, tuple[list[int], list[int]]]:
     """Return {note id: (pages of its call, pages printing its text)} of a laid-out document, and
     make each note call a link to its note (a reader clicks "27" and lands on note 27).
 
@@ -265,7 +300,7 @@ def note_placement(document: Any) -> dict[str, tuple[list[int], list[int]]]:
 
     found: dict[str, tuple[list[int], list[int]]] = {}
 
-    def walk(box: Any, number: int, page: Any, in_area: bool) -> None:
+    def walk(box: Box, number: int, page: Page, in_area: bool) -> None:
         in_area = in_area or isinstance(box, boxes.FootnoteAreaBox)
         tag = getattr(box, "element_tag", "") or ""
         element = getattr(box, "element", None)
@@ -306,7 +341,8 @@ def misplaced_notes(placement: dict[str, tuple[list[int], list[int]]]) -> list[s
             problems.append(f"{note} is printed on page {printed[0]} without a call")
         elif printed != calls[:1]:
             problems.append(
-                f"{note} is called on page {calls[0]} and printed on page{'s' if len(printed) > 1 else ''} {', '.join(map(str, printed))}"
+                f"{note} is called on page {calls[0]} and printed on page{'s' if len(printed) > 1 else ''} "
+                f"{', '.join(map(str, printed))}"
             )
     return problems
 
@@ -317,11 +353,12 @@ _CALL_BLOCKS = {"p": None, "li": None, "dd": None, "dt": None, "blockquote": Non
                 "h2": None, "h3": None, "h4": None, "td": "tr", "th": "tr", "figcaption": "figure"}  # fmt: skip
 
 
-def _local(tag: Any) -> str:
+def _local(tag: object) -> str:
+    """Return a tag's local name, without its namespace (a comment's tag is a function)."""
     return str(tag).rsplit("}", 1)[-1]
 
 
-def _break_before_calls(root: Any, notes: list[str]) -> bool:
+def _break_before_calls(root: ElementTree.Element, notes: list[str]) -> bool:
     """Start the block of each given note's call on a new page; return whether any block changed.
 
     Where WeasyPrint 70 prints a note a page after its call, or drops it (its footnote-policy
@@ -342,7 +379,9 @@ def _break_before_calls(root: Any, notes: list[str]) -> bool:
         outer = _CALL_BLOCKS[_local(block.tag)]
         while outer and block is not None and _local(block.tag) != outer:
             block = parents.get(block)
-        style = (block.get("style") or "") if block is not None else "break-before: page"
+        if block is None:
+            continue
+        style = block.get("style") or ""
         if "break-before: page" not in style:
             block.set("style", (style + "; " if style else "") + "break-before: page")
             changed = True
@@ -416,7 +455,7 @@ def write_pdf(
                 f"a note would not be printed on the page of its call: {'; '.join(misplaced[:3])}"
                 + (f" (and {len(misplaced) - 3} more)" if len(misplaced) > 3 else "")
             )
-        options: dict[str, Any] = {"pdf_variant": variant} if variant else {}
+        options: dict[str, object] = {"pdf_variant": variant} if variant else {}
         if files:
             options["attachments"] = files
         data = document.write_pdf(**options)

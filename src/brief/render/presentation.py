@@ -20,6 +20,7 @@ from brief.core import audiences
 from brief.load.config import Config
 from brief.load.model import BriefSpec
 from brief.render import charts
+from brief.render.views import EvaluationRow, Groups, IncidentView
 
 # Risk levels in plain words, for the public brief.
 LEVEL_WORDS = {
@@ -41,13 +42,19 @@ class Figure:
     sources: list[tuple[str, str | None]] = field(default_factory=list)  # (source id, locator)
 
 
+class DetailRow(EvaluationRow):
+    """An evaluation row with its condition's label (C1, C2 ...)."""
+
+    condition_label: str
+
+
 @dataclass
 class EvaluationDetail:
     """One evaluation as the technical brief reports it."""
 
     name: str
     ident: str
-    rows: list[dict[str, Any]]  # the context's rows, each with "condition_label"
+    rows: list[DetailRow]
     conditions: list[tuple[str, str]]  # (label, what sets this condition apart)
     metrics: list[str]
     evaluators: list[str]
@@ -80,7 +87,7 @@ def marking(spec: BriefSpec, audience: str) -> str:
     return spec.marking(audience)
 
 
-def risk_matrices(config: Config, views: Sequence[Any]) -> dict[str, Figure]:
+def risk_matrices(config: Config, views: Sequence[IncidentView]) -> dict[str, Figure]:
     """Return a risk-matrix figure for every assessed incident, by incident id."""
     out: dict[str, Figure] = {}
     for view in views:
@@ -91,12 +98,16 @@ def risk_matrices(config: Config, views: Sequence[Any]) -> dict[str, Figure]:
         ident = f"matrix-{view.id}"
         svg = charts.risk_matrix(rubric, a, ident, name="this finding")
         s, lk = a.matrix_cell
-        caption = f"{view.incident.short_title or view.incident.title} in the rubric {rubric.version} matrix: S{s}, L{lk}, base level {rubric.matrix[lk][s - 1]}, final level {a.level}."
+        caption = (
+            f"{view.incident.short_title or view.incident.title} in the rubric {rubric.version} matrix: "
+            f"S{s}, L{lk}, base level {rubric.matrix[lk][s - 1]}, final level {a.level}."
+        )
         out[view.id] = Figure(ident, svg, caption)
     return out
 
 
-def _chart(name: str, rows: Sequence[dict[str, Any]], min_bars: int = 2) -> Figure | None:
+def _chart(name: str, rows: Sequence[EvaluationRow], min_bars: int = 2) -> Figure | None:
+    """Return the bar chart of an evaluation's results, or None with fewer than `min_bars` bars."""
     bars, metric = charts.bars_for(rows)
     if len(bars) < min_bars:
         return None
@@ -120,7 +131,7 @@ def _chart(name: str, rows: Sequence[dict[str, Any]], min_bars: int = 2) -> Figu
     return Figure(ident, svg, caption, name, sources)
 
 
-def headline_chart(groups: "OrderedDict[str, list[dict[str, Any]]]", keywords: Sequence[str] = ()) -> Figure | None:
+def headline_chart(groups: Groups, keywords: Sequence[str] = ()) -> Figure | None:
     """Return the brief's main chart: the evaluation with the most charted results, preferring one
     whose name or metric names the focus incident's topics (e.g. "blackmail"); ties: brief order."""
     words = {w.lower() for w in keywords if len(w) > 3}
@@ -135,7 +146,7 @@ def headline_chart(groups: "OrderedDict[str, list[dict[str, Any]]]", keywords: S
     return _chart(chosen, groups[chosen]) if chosen else None
 
 
-def focus_chart(focus: Any, groups: "OrderedDict[str, list[dict[str, Any]]]") -> Figure | None:
+def focus_chart(focus: IncidentView | None, groups: Groups) -> Figure | None:
     """Return a chart of the focus finding's own evaluation results (its own numbers, not another study's)."""
     if focus is None:
         return None
@@ -147,7 +158,7 @@ def focus_chart(focus: Any, groups: "OrderedDict[str, list[dict[str, Any]]]") ->
     return None
 
 
-def evaluation_details(groups: "OrderedDict[str, list[dict[str, Any]]]") -> list[EvaluationDetail]:
+def evaluation_details(groups: Groups) -> list[EvaluationDetail]:
     """Return every evaluation with its conditions de-duplicated (C1, C2 ...) and its caveats."""
     details = []
     for name, rows in groups.items():
@@ -155,7 +166,7 @@ def evaluation_details(groups: "OrderedDict[str, list[dict[str, Any]]]") -> list
         for r in rows:
             labels.setdefault(r["record"].condition, f"C{len(labels) + 1}")
         common, apart = split_conditions(list(labels))
-        out_rows = [dict(r, condition_label=labels[r["record"].condition]) for r in rows]
+        out_rows = [DetailRow(**r, condition_label=labels[r["record"].condition]) for r in rows]
         metrics = list(OrderedDict((r["record"].metric, None) for r in rows))
         evaluators = list(
             OrderedDict(
@@ -199,7 +210,7 @@ class Headline:
     locator: str | None
 
 
-def headline(focus: Any, groups: "OrderedDict[str, list[dict[str, Any]]]") -> Headline | None:
+def headline(focus: IncidentView | None, groups: Groups) -> Headline | None:
     """Return the first stated number of the focus finding's own evaluations, said with its condition."""
     if focus is None:
         return None
@@ -219,9 +230,9 @@ def audience_context(
     config: Config,
     spec: BriefSpec,
     audience: str,
-    views: Sequence[Any],
-    groups: "OrderedDict[str, list[dict[str, Any]]]",
-    focus: Any,
+    views: Sequence[IncidentView],
+    groups: Groups,
+    focus: IncidentView | None,
 ) -> dict[str, Any]:
     """Return the context keys the audience templates add to build_context's."""
     keywords = list(focus.incident.tags.topics) if focus is not None else []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Iterator
 
 from brief.load.markdown import safe_href
 from brief.load.markers import squash
@@ -22,17 +22,25 @@ def html_to_text(fragment: str) -> str:
 
 @dataclass
 class Element:
+    """An HTML element: its tag, attributes and child nodes."""
+
     tag: str
     attrs: dict[str, str]
-    children: list[Any] = field(default_factory=list)  # Element or Text
+    children: list[Node] = field(default_factory=list)
 
     def cls(self) -> list[str]:
+        """Return the element's classes."""
         return self.attrs.get("class", "").split()
 
 
 @dataclass
 class Text:
+    """A run of text between tags."""
+
     raw: str  # HTML-escaped text, exactly as it should be written back
+
+
+Node = Element | Text  # a node of a parsed fragment
 
 
 _VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
@@ -69,20 +77,23 @@ class _TreeBuilder(HTMLParser):
         self.stack[-1].children.append(Text(f"&#{name};"))
 
 
-def parse_html(text: str) -> list[Any]:
+def parse_html(text: str) -> list[Node]:
+    """Return the nodes of an HTML fragment."""
     builder = _TreeBuilder()
     builder.feed(text)
     builder.close()
     return builder.root.children
 
 
-def node_text(node: Any) -> str:
+def node_text(node: Node) -> str:
+    """Return the plain text of a node (character references resolved)."""
     if isinstance(node, Text):
         return html.unescape(node.raw)
     return "".join(node_text(child) for child in node.children)
 
 
-def walk(nodes: list[Any]):
+def walk(nodes: list[Node]) -> Iterator[Element]:
+    """Yield every element of the nodes, depth first, in document order."""
     for node in nodes:
         if isinstance(node, Element):
             yield node
@@ -100,7 +111,8 @@ def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def serialise(nodes: list[Any]) -> str:
+def serialise(nodes: list[Node]) -> str:
+    """Return the nodes as HTML, with only the allowed tags and safe links."""
     out = []
     for node in nodes:
         if isinstance(node, Text):
@@ -127,7 +139,7 @@ def serialise(nodes: list[Any]) -> str:
     return "".join(out)
 
 
-def unwrap_p(nodes: list[Any]) -> list[Any]:
+def unwrap_p(nodes: list[Node]) -> list[Node]:
     """Return the children of a lone <p> (pandoc wraps each footnote in one)."""
     elements = [n for n in nodes if isinstance(n, Element)]
     texts = [n for n in nodes if isinstance(n, Text) and n.raw.strip()]

@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Sequence
 
+from brief.assess.recommend import Annex, Deadline, Fired
+from brief.assess.regulatory import Flag, InTime, Ref
 from brief.core.dates import long_date
 from brief.load.model import Addressee, BriefSpec, Claim, ClaimStatus
+from brief.render.views import Groups, IncidentView
 
 # How soon each priority asks for action, counted from the edition date (days), and its words.
 PRIORITY_HORIZON = {1: 30, 2: 90, 3: None}
@@ -51,11 +54,11 @@ def owner(spec: BriefSpec, addressee: Addressee) -> str:
     return spec.owners.get(addressee.value) or ADDRESSEE_NAMES[addressee]
 
 
-def by_when(priority: int, edition_date: dt.date, deadline: Any = None) -> tuple[dt.date | None, str]:
+def by_when(priority: int, edition_date: dt.date, deadline: Deadline | None = None) -> tuple[dt.date | None, str]:
     """Return the date a recommendation is due by and its words: a reporting deadline where one
     runs, else the priority's horizon from the edition date; priority 3: the next edition."""
     if deadline is not None:  # a reporting clock runs: its report is due by its own date
-        return getattr(deadline, "due", None), deadline.text
+        return deadline.due, deadline.text
     days = PRIORITY_HORIZON.get(priority)
     if days is None:
         return None, "Review at the next edition"
@@ -77,12 +80,17 @@ class Decision:
 
 
 def decisions(
-    spec: BriefSpec, recs: Sequence[Any], focus: Any, edition_date: dt.date, audience: str, limit: int = 3
+    spec: BriefSpec,
+    recs: Sequence[Fired],
+    focus: IncidentView | None,
+    edition_date: dt.date,
+    audience: str,
+    limit: int = 3,
 ) -> list[Decision]:
     """Return at most `limit` decisions: those the brief names, else the recommendations of the
     focus incident addressed to this audience's readers (by priority), then the brief's others."""
     by_id = {r.id: r for r in recs}
-    chosen: list[Any] = []
+    chosen: list[Fired] = []
     if spec.decisions:
         chosen = [by_id[d.recommendation] for d in spec.decisions if d.recommendation in by_id]
     else:
@@ -102,10 +110,11 @@ def decisions(
     named = {d.recommendation: d for d in spec.decisions}
     for rec in chosen[:limit]:
         d = named.get(rec.id)
+        due: dt.date | None
         if d is not None and d.by:
             due, text = d.by, long_date(d.by)
         else:
-            due, text = by_when(rec.priority, edition_date, getattr(rec, "deadline", None))
+            due, text = by_when(rec.priority, edition_date, rec.deadline)
         who = (d.owner if d is not None and d.owner else None) or owner(spec, rec.addressee)
         out.append(Decision(rec.id, rec.text, who, due, text, rec.priority, PRIORITY_WORDS[rec.priority]))
     return out
@@ -116,6 +125,8 @@ def decisions(
 
 @dataclass
 class NumberedClaim:
+    """A claim with its number in the register."""
+
     number: int
     claim: Claim
     status: str  # the status in words
@@ -124,7 +135,9 @@ class NumberedClaim:
 
 @dataclass
 class ClaimGroup:
-    view: Any
+    """A finding's claims, numbered."""
+
+    view: IncidentView
     claims: list[NumberedClaim] = field(default_factory=list)
 
 
@@ -133,7 +146,7 @@ def press_error(claim: Claim) -> bool:
     return claim.kind == "press" and claim.status in (ClaimStatus.partly_accurate, ClaimStatus.contradicted)
 
 
-def claims_register(views: Sequence[Any]) -> list[ClaimGroup]:
+def claims_register(views: Sequence[IncidentView]) -> list[ClaimGroup]:
     """Number every claim of the brief once (1, 2 ... across findings, in brief order)."""
     groups, n = [], 0
     for view in views:
@@ -148,6 +161,8 @@ def claims_register(views: Sequence[Any]) -> list[ClaimGroup]:
 
 @dataclass
 class PressRow:
+    """A press claim the sources do not support as stated."""
+
     number: int
     outlets: list[str]  # source ids of whoever reported it (linked), may be empty
     claim: Claim
@@ -173,7 +188,9 @@ INPUT_CODES = ("S", "E", "L", "C", "B", "R")
 
 @dataclass
 class DerivationRow:
-    view: Any
+    """A finding's risk derivation, as one row of the table."""
+
+    view: IncidentView
     inputs: list[tuple[str, str]]  # (input name, value label)
     codes: list[str]  # the value code of each of INPUT_CODES ("S3"), "—" when not given
     base: str
@@ -182,7 +199,7 @@ class DerivationRow:
     confidence: str
 
 
-def derivation_rows(views: Sequence[Any], names: dict[str, str] | None = None) -> list[DerivationRow]:
+def derivation_rows(views: Sequence[IncidentView], names: dict[str, str] | None = None) -> list[DerivationRow]:
     """Return every assessed finding's derivation as one table row (`names`: the rubric's rule names by code)."""
     names = names or {}
     rows = []
@@ -201,7 +218,8 @@ def derivation_rows(views: Sequence[Any], names: dict[str, str] | None = None) -
         if a.floors:
             moved.append(
                 "; ".join(
-                    f"capability floor {f}{'' if names.get(f, f) == f else ' (' + names[f].lower() + ')'} sets at least {a.floor_levels.get(f) or a.floor_level}"
+                    f"capability floor {f}{'' if names.get(f, f) == f else ' (' + names[f].lower() + ')'} "
+                    f"sets at least {a.floor_levels.get(f) or a.floor_level}"
                     for f in a.floors
                 )
             )
@@ -241,6 +259,8 @@ STATE_WORDS = {"yes": "Applies", "no": "Does not apply", "conditional": "Conditi
 
 @dataclass
 class MatrixColumn:
+    """A provision family of the regulatory matrix."""
+
     family: str
     label: str  # "AI Act Art. 3(49): serious incident"
     anchor: str
@@ -248,6 +268,8 @@ class MatrixColumn:
 
 @dataclass
 class MatrixCell:
+    """A finding's verdict under one provision family."""
+
     state: str
     words: str  # "Applies: loss of control"
     rationale: tuple[str, ...] = ()  # the analyst's recorded reasons (Markdown with citations)
@@ -255,11 +277,13 @@ class MatrixCell:
 
 @dataclass
 class MatrixRow:
-    view: Any
+    """A finding's row of the regulatory matrix (None: the family does not concern it)."""
+
+    view: IncidentView
     cells: list[MatrixCell | None]
 
 
-def _short_verdict(flag: Any) -> str:
+def _short_verdict(flag: Flag) -> str:
     """Return a flag's verdict in a few words: its state, and what it applies as ("Applies: Loss of control")."""
     words = STATE_WORDS.get(flag.state, flag.state_label)
     if flag.state == "yes" and ":" in flag.code:
@@ -272,7 +296,9 @@ def _short_verdict(flag: Any) -> str:
 
 @dataclass
 class Reason:
-    findings: list[Any]  # the views whose verdict it explains
+    """An analyst's recorded reason for verdicts of the matrix."""
+
+    findings: list[IncidentView]  # the views whose verdict it explains
     column: str  # the provision's label
     text: str  # Markdown with citations
 
@@ -302,14 +328,14 @@ def _reference(name: str) -> str:
     return name
 
 
-def regulatory_matrix(views: Sequence[Any], regulatory: Any) -> tuple[list[MatrixColumn], list[MatrixRow]]:
+def regulatory_matrix(views: Sequence[IncidentView], regulatory: Annex) -> tuple[list[MatrixColumn], list[MatrixRow]]:
     """Return the findings x provisions matrix: one column per provision family, in first-seen order;
     a cell per finding with a short verdict ("Undetermined" where the inputs are missing)."""
     columns: dict[str, MatrixColumn] = {}
-    per_view: list[tuple[Any, dict[str, list[Any]]]] = []
+    per_view: list[tuple[IncidentView, dict[str, list[Flag]]]] = []
     for view in views:
         reg = regulatory[view.id]
-        fams: dict[str, list[Any]] = {}
+        fams: dict[str, list[Flag]] = {}
         for flag in reg.flags:
             fams.setdefault(flag.family, []).append(flag)
             if flag.family not in columns:
@@ -337,6 +363,8 @@ def regulatory_matrix(views: Sequence[Any], regulatory: Any) -> tuple[list[Matri
 
 @dataclass
 class MethodFacts:
+    """What the method note counts."""
+
     claims: int
     claim_counts: list[tuple[str, int]]  # (status in words, count), statuses that occur
     evaluation_rows: int
@@ -344,7 +372,7 @@ class MethodFacts:
     unassessed: int
 
 
-def method_facts(views: Sequence[Any], register: Sequence[ClaimGroup], groups: Any) -> MethodFacts:
+def method_facts(views: Sequence[IncidentView], register: Sequence[ClaimGroup], groups: Groups) -> MethodFacts:
     """Return what the method note says the brief contains, counted from the brief itself."""
     counts: dict[str, int] = {}
     for g in register:
@@ -365,17 +393,19 @@ def method_facts(views: Sequence[Any], register: Sequence[ClaimGroup], groups: A
 
 @dataclass
 class LawLine:
+    """A duty in time, as the annex prints it."""
+
     state: str
     text: str
-    refs: tuple[Any, ...]
+    refs: tuple[Ref, ...]
     caveat: str = ""
 
 
-def law_lines(items: Sequence[Any]) -> list[LawLine]:
+def law_lines(items: Sequence[InTime]) -> list[LawLine]:
     """Return the duties in time as the annex prints them: one line per duty and model, except that
     the models whose placing date is unknown share one line (the rule is said once, not per model)."""
     out: list[LawLine] = []
-    unknown: dict[str, list[Any]] = {}
+    unknown: dict[str, list[InTime]] = {}
     for t in items:
         if t.binds is None and t.model:
             unknown.setdefault(t.duty, []).append(t)
@@ -383,7 +413,7 @@ def law_lines(items: Sequence[Any]) -> list[LawLine]:
             out.append(LawLine(t.state, t.text, tuple(t.refs), t.caveat))
     for group in unknown.values():
         first = group[0]
-        models = [t.model for t in group]
+        models = [t.model for t in group if t.model]  # every one has a model (see above)
         rest = first.text.split(". ", 1)[1] if ". " in first.text else ""
         who = models[0] if len(models) == 1 else ", ".join(models[:-1]) + " and " + models[-1]
         head = f"Undetermined for {who}: " + (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, Mapping
 
 import jinja2
 
@@ -44,7 +44,7 @@ def _environment(project_dir: str | None) -> jinja2.Environment:
     return env
 
 
-def environment(project_templates: Path | None, filters: dict[str, Callable[..., Any]]) -> jinja2.Environment:
+def environment(project_templates: Path | None, filters: Mapping[str, Callable[..., object]]) -> jinja2.Environment:
     """Return a Jinja environment for a project with the given filters registered."""
     project_dir = str(project_templates) if project_templates and project_templates.is_dir() else None
     base = _environment(project_dir)
