@@ -318,7 +318,8 @@ def _check_values(path: Path, root: Path, settings: ProjectSettings, overridden:
             problems.append(
                 Problem(
                     where("citation_style"),
-                    f"the style file {style!r} was not found (looked for {resolved}; a relative path is read from the project root)",
+                    f"the style file {style!r} was not found (looked for {resolved}; "
+                    "a relative path is read from the project root)",
                 )
             )
     else:
@@ -328,7 +329,8 @@ def _check_values(path: Path, root: Path, settings: ProjectSettings, overridden:
             problems.append(
                 Problem(
                     where("citation_style"),
-                    f"unknown citation style {style!r} (expected a CSL style name such as chicago-notes-bibliography or apa, or the path to a .csl file)"
+                    f"unknown citation style {style!r} (expected a CSL style name such as "
+                    "chicago-notes-bibliography or apa, or the path to a .csl file)"
                     + (f"; did you mean {close[0]!r}?" if close else ""),
                 )
             )
