@@ -30,14 +30,14 @@ runner = CliRunner()
 PDF_EVERY = 3  # with the PDF, the build is killed at every 3rd of its steps; without, at every step
 
 # `brief build` in a child process whose writing steps are counted: opening a temporary file, its
-# fsync, and the renames that publish a file (writer.py) or an edition's folder (build.py). With
+# fsync, and the renames that publish a file (core/writer.py) or an edition's folder (publish/editions.py). With
 # BRIEF_TEST_KILL_AT=n the child kills itself with SIGKILL just before its n-th step, so each kill
 # lands at a chosen point of the writing, whatever the machine's speed or load. With
 # BRIEF_TEST_STEPS=PATH it runs to the end and writes its number of steps there.
 CHILD = """
 import atexit, os, signal, sys
-from brief import build
 from brief.core import writer
+from brief.publish import editions
 from brief.cli import main
 
 KILL_AT = int(os.environ.get("BRIEF_TEST_KILL_AT", "0"))
@@ -56,7 +56,7 @@ class CountingOs:
             return attr(*args, **kwargs)
         return step
 
-writer.os = build.os = CountingOs()
+writer.os = editions.os = CountingOs()
 if os.environ.get("BRIEF_TEST_STEPS"):
     atexit.register(lambda: open(os.environ["BRIEF_TEST_STEPS"], "w").write(str(steps)))
 main()
@@ -237,7 +237,7 @@ def test_a_full_disk_gives_one_clear_line_and_loses_nothing(tmp_path: Path, monk
 def test_a_full_disk_when_the_staging_folder_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from brief import build as build_module
+    from brief.publish import editions
 
     root = write_project(tmp_path / "p")
     assert build(root, "--date", "2026-10-15", "--html-only").exit_code == 0
@@ -246,9 +246,9 @@ def test_a_full_disk_when_the_staging_folder_is_made(tmp_path: Path, monkeypatch
     def full(*args: Any, **kwargs: Any) -> str:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), kwargs.get("dir"))
 
-    monkeypatch.setattr(build_module.tempfile, "mkdtemp", full)
+    monkeypatch.setattr(editions.tempfile, "mkdtemp", full)
     result = build(root, "--date", "2026-11-26", "--html-only")
-    monkeypatch.setattr(build_module.tempfile, "mkdtemp", tempfile.mkdtemp)
+    monkeypatch.setattr(editions.tempfile, "mkdtemp", tempfile.mkdtemp)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert (result.exit_code, result.stderr) == (
         1,

@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
-import os
 import shutil
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +23,7 @@ from brief.check.evidence import render_facts
 from brief.check.validate import log_warnings, scoped_warnings, validate
 from brief.core import audiences
 from brief.core.errors import BriefError, DataError, EditionExistsError, Problem, UsageError
-from brief.core.writer import atomic_write_bytes, check_name, output_lock, safe_join
+from brief.core.writer import OutputRoot, check_name, output_lock
 from brief.load.config import Config, check_audience
 from brief.load.dataset import Dataset
 from brief.load.model import BriefSpec
@@ -185,8 +183,8 @@ def _plan_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
     requested = request.audience or config.settings.default_audience
     audiences = list(spec.audiences) if requested == "all" else check_audience(requested)
     ed_id = request.edition or edition_id(spec, date or dt.date.today())
-    brief_dir = safe_join(config.output_dir, brief_id)
-    folder = safe_join(brief_dir, ed_id)
+    output = OutputRoot(config.output_dir)
+    folder = output.folder(f"{brief_id}/{ed_id}")
     existing = editions.latest_revision(config.output_dir, brief_id, ed_id)
     if folder.exists() and existing is None:
         raise BriefError(f"{config.relative(folder)} exists but holds no manifest.json: move it away, then build again")
@@ -616,26 +614,13 @@ def _publish_new(
     target: Path, rendered: list[RenderedFile], snapshot: dict[str, Any], manifest: dict[str, Any]
 ) -> None:
     """Write a new edition (or correction) into a hidden staging folder, then rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{target.name}-", dir=target.parent))
-    try:
-        os.chmod(staging, 0o755)
-        for f in rendered:
-            atomic_write_bytes(staging / f.name, f.data)
-        atomic_write_bytes(staging / editions.SNAPSHOT, editions.canonical_json(snapshot))
-        atomic_write_bytes(staging / editions.MANIFEST, editions.canonical_json(manifest))  # last: marks it complete
-        try:
-            os.rename(staging, target)
-        except OSError as exc:
-            raise BriefError(f"{target}: cannot publish ({exc.strerror}); nothing was changed") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+    editions.publish_staged(OutputRoot(target.parent), target.name, _named(rendered), snapshot, manifest)
 
 
 def _extend(folder: Path, rendered: list[RenderedFile], manifest: dict[str, Any], result: BuildResult) -> None:
     """Add audiences to a published edition whose inputs are unchanged (the manifest is written last)."""
     files = {f["name"]: f for f in manifest["files"]}
+    new: list[RenderedFile] = []
     for f in rendered:
         old = files.get(f.name)
         digest = editions.sha256_bytes(f.data)
@@ -646,11 +631,15 @@ def _extend(folder: Path, rendered: list[RenderedFile], manifest: dict[str, Any]
                 "the published file is kept. Issue a correction to publish a new rendering."
             )
         if old is None:
-            atomic_write_bytes(folder / f.name, f.data)
+            new.append(f)
             files[f.name] = _file_record(f, digest)
         result.files.append(folder / f.name)
     manifest = dict(manifest, files=sorted(files.values(), key=lambda f: (f["audience"], f["format"])))
-    atomic_write_bytes(folder / editions.MANIFEST, editions.canonical_json(manifest))
+    editions.add_files(OutputRoot(folder), _named(new), manifest)
+
+
+def _named(rendered: list[RenderedFile]) -> list[tuple[str, bytes]]:
+    return [(f.name, f.data) for f in rendered]
 
 
 def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
@@ -669,7 +658,7 @@ def _clean_stale(output_dir: Path, brief_ids: list[str]) -> None:
         root = output_dir / brief_id
         if not root.is_dir():
             continue
-        # Never through a symlink out of output/: a linked folder is refused later by safe_join.
+        # Never through a symlink out of output/: a linked folder is refused later by OutputRoot.
         for path in list(root.glob(".staging-*")) + list(root.glob("*/.staging-*")):
             if not path.is_symlink() and path.resolve().is_relative_to(inside):
                 shutil.rmtree(path, ignore_errors=True)

@@ -33,12 +33,6 @@ def check_name(value: str, what: str) -> str:
     return value
 
 
-def safe_join(root: Path, *parts: str) -> Path:
-    """Join `parts` under `root`; return the resolved path, refusing any result outside `root`."""
-    base = root.resolve()
-    return _inside(base, base.joinpath(*parts).resolve())
-
-
 def _inside(base: Path, target: Path) -> Path:
     """Return `target` (resolved) when it is `base` (resolved) or below it; raise UsageError otherwise."""
     if target != base and base not in target.parents:
