@@ -327,7 +327,7 @@ class _Downloader:
         staging: Path,
         folder: Path,
         old_lock: dict[str, Any],
-        fetcher: Any,
+        fetcher: Fetcher,
         now: dt.datetime,
     ):
         self.config = config

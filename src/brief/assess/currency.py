@@ -19,15 +19,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from brief.assess.regulatory.clocks import InTime
 from brief.assess.regulatory.tables import Tables
 from brief.core.dates import long_date
+from brief.load.dataset import Dataset
 from brief.load.model import BriefSpec, Incident, StatusFact
 
 __all__ = [
     "FactView",
     "add_months",
-    "context",
+    "fact_model",
     "information_as_of",
     "months_between",
     "stale_lines",
@@ -96,7 +96,7 @@ class FactView:
         return self.fact.established
 
 
-def _model(fact: StatusFact, inc: Incident) -> str | None:
+def fact_model(fact: StatusFact, inc: Incident) -> str | None:
     return fact.model or (inc.models[0] if inc.models else None)
 
 
@@ -116,100 +116,33 @@ def information_as_of(incidents: Iterable[Incident], evaluations: Iterable[Any],
     return max(dates) if dates else None
 
 
-def context(ds: Any, spec: BriefSpec, computed: Any, on: dt.date) -> dict[str, Any]:
-    """Return what a brief's templates print about currency and the law in time (render context)."""
-    months = spec.stale_after_months
-    facts: list[FactView] = []
-    seen: set[tuple[Any, ...]] = set()
-    for view in computed.views:
-        inc = view.incident
-        for fact in inc.regulatory.status if inc.regulatory else ():
-            key = (fact.fact, _model(fact, inc), fact.value, fact.as_of)
-            if key in seen:
-                continue
-            seen.add(key)
-            stale = fact_is_stale(fact, on, months)
-            facts.append(
-                FactView(
-                    inc.id,
-                    fact,
-                    _model(fact, inc),
-                    wording(fact, on, months),
-                    stale,
-                    months_between(fact.as_of, on) if fact.as_of else None,
-                )
-            )
-    law: list[InTime] = []
-    seen_law: set[tuple[Any, ...]] = set()
-    annex = computed.regulatory
-    for view in computed.views:
-        reg = annex[view.id] if annex is not None and view.id in annex else None
-        for timing in reg.in_time if reg is not None else ():
-            law_key = (
-                timing.duty,
-                timing.model if timing.transitional or timing.binds is None else None,
-                timing.binds_from,
-            )
-            if law_key in seen_law:
-                continue
-            seen_law.add(law_key)
-            law.append(timing)
-    withheld = [
-        (view.incident, s)
-        for view in computed.views
-        for s in (
-            annex[view.id].recommendations.suppressed
-            if annex is not None and view.id in annex and annex[view.id].recommendations
-            else ()
-        )
-        if s.status
-    ]
-    requests = {r.id: r for r in computed.recommendations if getattr(r, "reworded", False)}
-    as_of = information_as_of(computed.incidents, (ev for v in computed.views for ev in v.evaluations), on)
-    focus = next((v for v in computed.views if v.id == spec.focus), computed.views[0] if computed.views else None)
-    focus_reg = annex[focus.id] if focus is not None and annex is not None and focus.id in annex else None
-    return {
-        "focus_law_in_time": list(focus_reg.in_time) if focus_reg is not None else [],
-        "information_as_of": as_of,
-        "information_as_of_text": f"Information as of {long_date(as_of)}"
-        if as_of
-        else "Information as of: no dated information",
-        "stale_after_months": months,
-        "status_facts": facts,
-        "stale_facts": [f for f in facts if f.stale],
-        "law_in_time": law,
-        "withheld_for_status": withheld,
-        "reworded_recommendations": list(requests.values()),
-    }
-
-
-def stale_lines(ds: Any, today: dt.date, scoped: Callable[[Any, str], Iterable[Incident]]) -> list[str]:
+def stale_lines(ds: Dataset, today: dt.date, scoped: Callable[[Dataset, str], Iterable[Incident]]) -> list[str]:
     """Return the validation note's list of stale facts and claims with their age, per brief.
 
     `scoped(ds, brief_id)` returns the incidents a brief covers (load/scope.py `scoped_incidents`);
     a project without briefs is checked over all its incidents."""
     lines: list[str] = []
-    briefs = list(ds.briefs.values()) or [None]
+    briefs: list[BriefSpec | None] = [*ds.briefs.values()] or [None]
     for spec in briefs:
         months = spec.stale_after_months if spec is not None else 6
         incidents = list(scoped(ds, spec.id)) if spec is not None else list(ds.incidents.values())
         found = []
         for inc in incidents:
             for i, fact in enumerate(inc.regulatory.status if inc.regulatory else ()):
-                if fact_is_stale(fact, today, months):
+                if fact.as_of is not None and fact_is_stale(fact, today, months):
                     where = inc.locate(f"regulatory.status[{i}].as_of")
                     found.append(
                         f"  {where}: {fact.fact} as of {fact.as_of} ({months_between(fact.as_of, today)} months old)"
                     )
             for i, report in enumerate(inc.regulatory.framework_reports if inc.regulatory else ()):
-                if is_stale(report.as_of, today, months):
+                if report.as_of is not None and is_stale(report.as_of, today, months):
                     where = inc.locate(f"regulatory.framework_reports[{i}].as_of")
                     found.append(
                         f"  {where}: {report.framework} {report.threshold} {report.status} as of {report.as_of} "
                         f"({months_between(report.as_of, today)} months old)"
                     )
             for i, claim in enumerate(inc.claims):
-                if is_stale(claim.as_of, today, months):
+                if claim.as_of is not None and is_stale(claim.as_of, today, months):
                     where = inc.locate(f"claims[{i}].as_of")
                     found.append(
                         f"  {where}: claim {claim.id} as of {claim.as_of} ({months_between(claim.as_of, today)} "

@@ -37,7 +37,7 @@ from brief.core.errors import Location, Problem
 from brief.load.capture import load_captures
 from brief.load.config import Config
 from brief.load.dataset import Dataset
-from brief.load.model import ClaimStatus, Incident, SourceRef
+from brief.load.model import ClaimStatus, Incident, Source, SourceRef
 
 # --- normalisation -----------------------------------------------------------------------------
 
@@ -467,7 +467,7 @@ def _day(value: Any) -> str | None:
     return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
-def bibliography_notes(src: Any, facts: dict[str, Any] | None, entry_html: str) -> str:
+def bibliography_notes(src: Source, facts: dict[str, Any] | None, entry_html: str) -> str:
     """Return the HTML the sources list adds to an entry: the access date and a dead original link.
 
     The access date is the source's CSL `accessed`, else the day its capture was retrieved (unless

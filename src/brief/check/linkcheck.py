@@ -31,6 +31,7 @@ from brief.load.capture import Capture, captures_dir, document_fetcher, load_cap
 from brief.load.config import Config
 from brief.load.dataset import load_dataset
 from brief.load.extract import extract
+from brief.load.model import Source
 
 LINKS_NAME = "links.json"
 DEAD_STATUSES = frozenset({404, 410})
@@ -217,7 +218,7 @@ def _fresh(entry: dict[str, Any] | None, now: dt.datetime, max_age: float) -> bo
     return 0 <= (now - checked).total_seconds() <= max_age
 
 
-def classify(key: str, src: Any, entry: dict[str, Any], capture: Capture | None, cached: bool) -> LinkResult:
+def classify(key: str, src: Source, entry: dict[str, Any], capture: Capture | None, cached: bool) -> LinkResult:
     """Turn a cache entry (and the source's capture) into the reported status."""
     result = LinkResult(
         key,

@@ -18,6 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 FOLDER = "assessments"
 UPSTREAM_KEY = "upstream"
 MERGED_BY_KEY = ("tags", "regulatory")  # mappings merged key by key; every other field is replaced
@@ -28,7 +30,7 @@ def _digest(value: object, size: int) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:size]
 
 
-def fingerprint(incident: Any) -> dict[str, Any]:
+def fingerprint(incident: BaseModel) -> dict[str, Any]:
     """Return the upstream state of an incident: the hash of the whole record (as pull's lock.json
     records it) and a short hash of each field, to name the fields that change."""
     data = incident.model_dump(mode="json")

@@ -10,6 +10,7 @@ from typing import Any
 from brief import __version__
 from brief.assess import currency, recommend, risk
 from brief.assess.recommend import Annex, Fired
+from brief.assess.regulatory import InTime
 from brief.assess.risk import Assessment, rubric_path
 from brief.core.dates import long_date
 from brief.load import glossary
@@ -185,7 +186,7 @@ def build_context(
         "law_lines": sections.law_lines,
         "matrix_reasons": sections.matrix_reasons,
         # As of when the brief speaks, the law in time, status facts (stale ones in the past tense).
-        **currency.context(ds, spec, computed, edition.date),
+        **currency_context(spec, computed, edition.date),
         "status_labels": {s.value: sections.STATUS_WORDS[s] for s in ClaimStatus},
         "level_class": LEVEL_CLASS,
         "sources": ds.sources,
@@ -216,3 +217,71 @@ def source_name(src: Source) -> str:
         first = authors[0]
         return str(first.get("literal") or first.get("family") or src.title)
     return src.title
+
+
+def currency_context(spec: BriefSpec, computed: Computed, on: dt.date) -> dict[str, Any]:
+    """Return what a brief's templates print about currency and the law in time: status facts worded
+    for their age, the duties in time, recommendations withheld or reworded, "Information as of"."""
+    months = spec.stale_after_months
+    facts: list[currency.FactView] = []
+    seen: set[tuple[Any, ...]] = set()
+    for view in computed.views:
+        inc = view.incident
+        for fact in inc.regulatory.status if inc.regulatory else ():
+            key = (fact.fact, currency.fact_model(fact, inc), fact.value, fact.as_of)
+            if key in seen:
+                continue
+            seen.add(key)
+            stale = currency.fact_is_stale(fact, on, months)
+            facts.append(
+                currency.FactView(
+                    inc.id,
+                    fact,
+                    currency.fact_model(fact, inc),
+                    currency.wording(fact, on, months),
+                    stale,
+                    currency.months_between(fact.as_of, on) if fact.as_of else None,
+                )
+            )
+    law: list[InTime] = []
+    seen_law: set[tuple[Any, ...]] = set()
+    annex = computed.regulatory
+    for view in computed.views:
+        reg = annex[view.id] if annex is not None and view.id in annex else None
+        for timing in reg.in_time if reg is not None else ():
+            law_key = (
+                timing.duty,
+                timing.model if timing.transitional or timing.binds is None else None,
+                timing.binds_from,
+            )
+            if law_key in seen_law:
+                continue
+            seen_law.add(law_key)
+            law.append(timing)
+    withheld = [
+        (view.incident, s)
+        for view in computed.views
+        for s in (
+            annex[view.id].recommendations.suppressed
+            if annex is not None and view.id in annex and annex[view.id].recommendations
+            else ()
+        )
+        if s.status
+    ]
+    requests = {r.id: r for r in computed.recommendations if getattr(r, "reworded", False)}
+    as_of = currency.information_as_of(computed.incidents, (ev for v in computed.views for ev in v.evaluations), on)
+    focus = next((v for v in computed.views if v.id == spec.focus), computed.views[0] if computed.views else None)
+    focus_reg = annex[focus.id] if focus is not None and annex is not None and focus.id in annex else None
+    return {
+        "focus_law_in_time": list(focus_reg.in_time) if focus_reg is not None else [],
+        "information_as_of": as_of,
+        "information_as_of_text": f"Information as of {long_date(as_of)}"
+        if as_of
+        else "Information as of: no dated information",
+        "stale_after_months": months,
+        "status_facts": facts,
+        "stale_facts": [f for f in facts if f.stale],
+        "law_in_time": law,
+        "withheld_for_status": withheld,
+        "reworded_recommendations": list(requests.values()),
+    }

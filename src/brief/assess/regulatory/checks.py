@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from brief.assess.regulatory.registry import REGISTRY, load_tables
 from brief.assess.regulatory.tables import Tables, Term
@@ -195,7 +196,9 @@ def _table_sources(tables: Tables) -> set[tuple[str, str]]:
     return out
 
 
-def _check_facts(inc: Incident, tables: Tables, ds: Dataset, cited: Any) -> list[Problem]:
+def _check_facts(
+    inc: Incident, tables: Tables, ds: Dataset, cited: Callable[[str | None, Location], None]
+) -> list[Problem]:
     """Return the problems of one incident's `regulatory:` facts (harm types, status facts, framework reports)."""
     facts = inc.regulatory
     if facts is None:
