@@ -1,10 +1,11 @@
 """Our YAML files read into pydantic models, every problem worded for a reader and located by line.
 
 The loader of the data set (load/dataset.py) and the readers of brief's own tables (the risk rubric,
-the regulatory rules and vocabularies, the glossary) share this: `read_table` parses a file with
-line marks (load/yamlio.py), validates it against a model and raises one `DataError` holding every
-problem as `file:line: field: message`; `pydantic_problems` does the same for an error raised while
-validating a document already parsed. `message` turns one pydantic error into our wording.
+the regulatory rules and vocabularies) share this: `read_table` parses a file with line marks
+(load/yamlio.py), validates it against a model and raises one `DataError` holding every problem as
+`file:line: field: message`. Its two steps, `read_lined` and `validate_table`, serve a reader that
+needs the document between them (validation context from the file, checks across files).
+`message` turns one pydantic error into our wording.
 """
 
 from __future__ import annotations
@@ -25,21 +26,33 @@ from brief.load.yamlio import YamlProblem, line_of, load_lined
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_table(path: Path, model: type[M], shown: str | None = None) -> M:
+def read_table(path: Path, model: type[M], shown: str | None = None, *, what: str = "table") -> M:
     """Return the YAML file at `path` validated as `model`, or raise a DataError naming every problem.
 
     `shown` is the file as the user knows it (e.g. data/regulatory/clocks.yaml); default: `path`."""
     shown = shown or str(path)
+    return validate_table(read_lined(path, shown, what=what), model, shown)
+
+
+def read_lined(path: Path, shown: str, *, what: str = "table") -> Any:
+    """Return the line-marked YAML document of a file, or raise a DataError: the file cannot be read
+    ("cannot read the {what}: ...") or is not valid YAML (its line and the parser's words)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise DataError([Problem(Location(shown), f"cannot read the table: {exc.strerror or exc}")]) from None
+        raise DataError([Problem(Location(shown), f"cannot read the {what}: {exc.strerror or exc}")]) from None
     try:
-        doc = load_lined(text)
+        return load_lined(text)
     except YamlProblem as exc:
         raise DataError([Problem(Location(shown, exc.line), str(exc))]) from None
+
+
+def validate_table(doc: Any, model: type[M], shown: str, *, context: dict[str, Any] | None = None) -> M:
+    """Return `doc` (from read_lined) validated as `model`, or raise a DataError with every problem located.
+
+    `context` reaches the model's validators (e.g. names the document itself declares)."""
     try:
-        return model.model_validate(doc)
+        return model.model_validate(doc, context=context)
     except ValidationError as exc:
         raise DataError(pydantic_problems(exc, model, doc, shown)) from None
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from brief.core.errors import DataError, Location, Problem
 from brief.core.paths import table_path
-from brief.load.tables import field_path, pydantic_problems
-from brief.load.yamlio import YamlProblem, line_of, load_lined
+from brief.load.tables import field_path, read_lined, validate_table
+from brief.load.yamlio import line_of
 
 RULE_FILES = ("clocks.yaml", "flags.yaml", "frameworks.yaml", "application.yaml")
 
@@ -596,17 +596,14 @@ def _load_tables(stamps: tuple[_Stamp, ...], prefixes: tuple[str, ...], flag_cod
 def _read(path: Path, kind: type[BaseModel], shown: str, problems: list[Problem]) -> tuple[Any, BaseModel | None]:
     """Return a file's line-marked document and its model (None, adding to `problems`, when it is wrong)."""
     try:
-        doc = load_lined(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        problems.append(Problem(Location(shown), f"cannot read the table: {exc.strerror or exc}"))
-        return None, None
-    except YamlProblem as exc:
-        problems.append(Problem(Location(shown, exc.line or 0), f"cannot read the table: {exc}"))
+        doc = read_lined(path, shown)
+    except DataError as exc:
+        problems.extend(exc.problems)
         return None, None
     try:
-        return doc, kind.model_validate(doc)
-    except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, kind, doc, shown))
+        return doc, validate_table(doc, kind, shown)
+    except DataError as exc:
+        problems.extend(exc.problems)
         return doc, None
 
 

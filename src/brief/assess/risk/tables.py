@@ -35,8 +35,8 @@ from brief.core.paths import packaged
 from brief.core.words import suggest
 from brief.load.config import Config
 from brief.load.model import Int
-from brief.load.tables import pydantic_problems
-from brief.load.yamlio import YamlProblem, line_of, load_lined
+from brief.load.tables import read_lined, validate_table
+from brief.load.yamlio import line_of
 
 __all__ = ["Clause", "LikelihoodBand", "Rubric", "Rule", "load_rubric", "norm_risk", "rubric_path"]
 
@@ -153,18 +153,8 @@ def load_rubric(path: str | Path) -> Rubric:
 @functools.lru_cache(maxsize=16)
 def _load_rubric(resolved: str, mtime_ns: int, size: int, shown: str) -> Rubric:
     """Return the rubric of one file state (the stamp, mtime and size, is part of the cache key)."""
-    try:
-        text = Path(resolved).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError([Problem(Location(shown), f"cannot read the rubric: {exc.strerror or exc}")]) from None
-    try:
-        doc = load_lined(text)
-    except YamlProblem as exc:
-        raise DataError([Problem(Location(shown, exc.line), str(exc))]) from None
-    try:
-        table = RubricFile.model_validate(doc, context={"levels": _given_levels(doc)})
-    except ValidationError as exc:
-        raise DataError(pydantic_problems(exc, RubricFile, doc, shown)) from None
+    doc = read_lined(Path(resolved), shown, what="rubric")
+    table = validate_table(doc, RubricFile, shown, context={"levels": _given_levels(doc)})
     problems = [
         Problem(Location(shown, line_of(doc, ("matrix", f"L{lk}", s - 1)), f"matrix.L{lk}[S{s}]"), message)
         for lk, s, message in _non_monotone(table.matrix.rows(), tuple(table.levels))
