@@ -14,7 +14,7 @@ import multiprocessing
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, NoReturn, NotRequired, TypedDict
 
@@ -200,10 +200,6 @@ def _plan_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
 
     # 4. Compute once per brief and edition date: risk, the law at the edition date, clocks and
     # recommendations (every audience reads these), the snapshot and the diff.
-    computed = compute(config, ds, spec, ed.date)
-    snapshot = editions.make_snapshot(
-        ds, spec, computed.incidents, computed.assessments, computed.library_recommendations, ed
-    )
     previous = editions.previous_edition(config.output_dir, brief_id, ed_id, ed.date)
     if existing is not None and existing.manifest.get("previous"):
         # A published edition keeps the predecessor it was built against, even if that one was corrected since.
@@ -211,26 +207,17 @@ def _plan_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
         previous = (
             editions.find_revision(config.output_dir, brief_id, recorded["edition"], recorded["revision"]) or previous
         )
-    changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
-    evidence = evidence_facts(config, snapshot)  # capture dates, dead links (evidence.py; files only, no network)
-    key, inputs = _inputs_key(config, snapshot, previous, spec, evidence)
+    draft = plan_draft(config, ds, spec, ed, previous)
+    key, inputs = _inputs_key(config, draft.snapshot, previous, spec, draft.evidence)
 
     def plan(corrections: list[Correction]) -> PlannedEdition:
         """Return what every audience of this edition renders from, with its corrections."""
-        return PlannedEdition(
-            config=config,
-            dataset=ds,
-            spec=spec,
-            edition=ed,
-            computed=computed,
-            changes=changes,
-            previous=previous,
+        return replace(
+            draft,
             corrections=corrections,
             formats=formats,
             pdf_variant=request.pdf_variant or config.settings.pdf_variant,
-            snapshot=snapshot,
             inputs=inputs,
-            evidence=evidence,
         )
 
     if existing is not None and existing.manifest["inputs"]["key"] == key:
@@ -259,7 +246,7 @@ def _plan_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
                 f'brief build --brief {brief_id} --edition {ed_id} --correction "<what was corrected and why>"'
             )
         revision = existing.revision + 1
-        fixed = editions.diff_snapshots(existing.snapshot(), snapshot)
+        fixed = editions.diff_snapshots(existing.snapshot(), draft.snapshot)
         corrections = list(existing.manifest.get("corrections", [])) + [
             Correction(
                 revision=revision,
@@ -274,7 +261,7 @@ def _plan_brief(request: BuildRequest, brief_id: str) -> BuildResult | _Pending:
 
     def publish(rendered: list[RenderedFile]) -> None:
         manifest = _manifest(spec, ed, revision, inputs, corrections, rendered, previous)
-        _publish_new(target, rendered, snapshot, manifest)
+        _publish_new(target, rendered, draft.snapshot, manifest)
         result.files = [target / f.name for f in rendered]
 
     return _Pending(result, [_Task(RenderJob(planned, aud), result) for aud in audiences], publish)
@@ -344,6 +331,34 @@ class PlannedEdition:
     snapshot: dict[str, Any]  # the normalised data (JSON), attached to a PDF/A-3 file
     inputs: dict[str, Any]  # the inputs' hashes (JSON), attached to a PDF/A-3 file
     evidence: dict[str, dict[str, Any]]  # per source id: capture date and dead link, as the sources list prints them
+
+
+def plan_draft(
+    config: Config, ds: Dataset, spec: BriefSpec, ed: Edition, previous: editions.Published | None
+) -> PlannedEdition:
+    """Return what an edition renders from before anything is decided about publishing it: computed once,
+    its snapshot, what changed since `previous`, the evidence facts; the HTML only, no corrections.
+
+    `brief build` adds its formats, corrections and inputs key; `brief preview` renders it as it is."""
+    computed = compute(config, ds, spec, ed.date)
+    snapshot = editions.make_snapshot(
+        ds, spec, computed.incidents, computed.assessments, computed.library_recommendations, ed
+    )
+    return PlannedEdition(
+        config=config,
+        dataset=ds,
+        spec=spec,
+        edition=ed,
+        computed=computed,
+        changes=editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None,
+        previous=previous,
+        corrections=[],
+        formats=("html",),
+        pdf_variant=None,
+        snapshot=snapshot,
+        inputs={},
+        evidence=evidence_facts(config, snapshot),  # capture dates, dead links (files only, no network)
+    )
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from brief.build import PlannedEdition, RenderJob, evidence_facts, render
+from brief.build import RenderJob, plan_draft, render
 from brief.check.readability import grade
 from brief.check.validate import validate
 from brief.core.errors import BriefError, UsageError
 from brief.load.config import Config, check_audience, load_config
 from brief.publish import editions
 from brief.render import templates
-from brief.render.context import Edition, compute, edition_id
+from brief.render.context import Edition, edition_id
 from brief.render.templates import template_source_dirs
 
 log = logging.getLogger(__name__)
@@ -143,28 +143,8 @@ class Previewer:
             aud = list(spec.audiences)[0]
         check_audience(aud)
         ed = Edition(edition_id(spec, day), day)
-        computed = compute(config, ds, spec, ed.date)
-        snapshot = editions.make_snapshot(
-            ds, spec, computed.incidents, computed.assessments, computed.library_recommendations, ed
-        )
         previous = editions.previous_edition(config.output_dir, brief_id, ed.id, ed.date)  # read only
-        changes = editions.diff_snapshots(previous.snapshot(), snapshot) if previous else None
-        evidence = evidence_facts(config, snapshot)
-        planned = PlannedEdition(
-            config=config,
-            dataset=ds,
-            spec=spec,
-            edition=ed,
-            computed=computed,
-            changes=changes,
-            previous=previous,
-            corrections=[],
-            formats=("html",),  # the draft's page only
-            pdf_variant=None,
-            snapshot=snapshot,
-            inputs={},
-            evidence=evidence,
-        )
+        planned = plan_draft(config, ds, spec, ed, previous)
         page = render(RenderJob(planned, aud)).files[0]  # the HTML
         return page.data.decode("utf-8"), brief_id, aud
 
