@@ -21,7 +21,8 @@ from pydantic_core import ErrorDetails
 from brief.core.errors import DataError, Location, Problem
 from brief.core.paths import table_path
 from brief.load.model import GlossaryTerm
-from brief.load.yamlio import YamlProblem, line_of, load_lined
+from brief.load.tables import read_lined
+from brief.load.yamlio import line_of
 
 GLOSSARY_FILE = "glossary.yaml"
 
@@ -58,11 +59,9 @@ def _load(path: str, _mtime: float) -> tuple[list[GlossaryTerm], list[Problem]]:
     if not _mtime and not Path(path).is_file():
         return [], []  # no glossary: the public brief prints none
     try:
-        doc = load_lined(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        return [], [Problem(Location(shown), f"cannot read the glossary: {exc.strerror or exc}")]
-    except YamlProblem as exc:
-        return [], [Problem(Location(shown, exc.line), exc.message)]
+        doc = read_lined(Path(path), shown, what="glossary")
+    except DataError as exc:
+        return [], exc.problems
     if not isinstance(doc, list):
         return [], [
             Problem(Location(shown, 1), "expected a list of terms (- term: ..., definition: ..., aliases: [...])")

@@ -38,7 +38,7 @@ def read_lined(path: Path, shown: str, *, what: str = "table") -> Any:
     """Return the line-marked YAML document of a file, or raise a DataError: the file cannot be read
     ("cannot read the {what}: ...") or is not valid YAML (its line and the parser's words)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark from a Windows editor is not content
     except OSError as exc:
         raise DataError([Problem(Location(shown), f"cannot read the {what}: {exc.strerror or exc}")]) from None
     try:
